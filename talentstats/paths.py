@@ -1,0 +1,46 @@
+"""Every path the project uses, in one place.
+
+Defaults are relative to the working folder, so talentstats runs from a statistician's own
+project folder as well as from this repository. Each can be moved by an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["key_file", "processed_dir", "raw_dir", "reports_dir", "sample_dir"]
+
+
+def _env_path(var: str, default: str | Path) -> Path:
+    return Path(os.environ.get(var) or default)
+
+
+def raw_dir() -> Path:
+    """Where submissions are collected (read only): ``data/raw``."""
+    return _env_path("TALENTSTATS_RAW", "data/raw")
+
+
+def sample_dir() -> Path:
+    """Where ``talentstats sample`` writes the generated collection."""
+    return raw_dir() / "sample"
+
+
+def processed_dir() -> Path:
+    """The processed datasets of spec §7: ``data/processed``."""
+    return _env_path("TALENTSTATS_PROCESSED", "data/processed")
+
+
+def reports_dir() -> Path:
+    """Bulletins, assessment reports, feedback workbooks: ``reports``."""
+    return _env_path("TALENTSTATS_REPORTS", "reports")
+
+
+def key_file() -> Path:
+    """The secret key of the roster pseudonyms.
+
+    Kept outside the repository and outside the processed folder:
+    ``$TALENTSTATS_KEY_FILE`` or ``~/.config/talentstats/pseudonym.key``.
+    """
+    default = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return _env_path("TALENTSTATS_KEY_FILE", default / "talentstats" / "pseudonym.key")

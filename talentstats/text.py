@@ -1,0 +1,67 @@
+"""Normalising the Chinese text that towns type: labels, unit names, headers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize_label", "to_simplified"]
+
+# Traditional characters seen in unit names and form labels, mapped to simplified. Kept small
+# and explicit: only characters that occur in our unit names, aliases and form vocabulary.
+_TRAD = str.maketrans(
+    {
+        "東": "东", "萬": "万", "龍": "龙", "瀝": "沥", "橫": "横", "頭": "头", "橋": "桥", "謝": "谢",
+        "崗": "岗", "黃": "黄", "廈": "厦", "鳳": "凤", "嶺": "岭", "長": "长", "門": "门", "區": "区",
+        "鎮": "镇", "陽": "阳", "園": "园", "態": "态", "歷": "历", "開": "开", "發": "发", "會": "会",
+        "員": "员", "單": "单", "報": "报", "導": "导", "組": "组", "辦": "办", "處": "处", "業": "业",
+        "專": "专", "資": "资", "級": "级", "總": "总", "數": "数", "計": "计", "產": "产", "湧": "涌",
+        "廠": "厂", "灣": "湾", "親": "亲", "們": "们", "經": "经", "營": "营", "農": "农", "實": "实",
+        "術": "术", "職": "职", "稱": "称", "歲": "岁", "學": "学", "碩": "硕", "層": "层", "藝": "艺",
+        "領": "领", "軍": "军", "創": "创", "財": "财", "費": "费", "預": "预", "際": "际", "獎": "奖",
+        "勵": "励", "臺": "台", "務": "务", "護": "护", "險": "险", "陳": "陈", "劉": "刘", "張": "张",
+        "楊": "杨", "趙": "赵", "黨": "党", "華": "华", "鄉": "乡", "鎭": "镇",
+    }
+)
+
+_NUMBERING = re.compile(
+    r"^\s*(?:"
+    r"[（(][一二三四五六七八九十\d]+[)）]"  # （一） (1)
+    r"|[一二三四五六七八九十]+[、.．]"  # 一、
+    r"|\d+(?:\.\d+)*[、.．)）](?!\d)"  # 1.  1、 1.2.
+    r")\s*"
+)
+_PREFIXES = ("其中：", "其中:", "其中", "补充资料：", "补充资料:", "补充资料", "注：")
+_SPACE = re.compile(r"\s+")
+
+
+def to_simplified(text: str) -> str:
+    """Map the traditional characters we know of to simplified ones."""
+    return text.translate(_TRAD)
+
+
+def normalize_label(text: object) -> str:
+    """Reduce an item, column or unit label to a key for matching.
+
+    NFKC (full-width digits, colons and spaces become ASCII), traditional to simplified, no
+    whitespace, no leading numbering such as ``1.`` or ``（一）``, no ``其中：`` or ``补充资料：``
+    prefix, no trailing colon. ``None`` becomes ``""``.
+
+    >>> normalize_label("　其中：高级职称 ")
+    '高级职称'
+    >>> normalize_label("（一）党政人才")
+    '党政人才'
+    """
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = to_simplified(s)
+    s = _SPACE.sub("", s)
+    for _ in range(3):
+        before = s
+        s = _NUMBERING.sub("", s)
+        for p in _PREFIXES:
+            s = s.removeprefix(unicodedata.normalize("NFKC", p))
+        if s == before:
+            break
+    return s.rstrip(":：")
