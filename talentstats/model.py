@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import pandas as pd
-
 __all__ = ["FINDING_COLUMNS", "Finding", "FormRead", "SheetGrid", "WorkbookGrid", "cell_ref"]
 
 Cell = str | float | int | bool | None
@@ -75,10 +73,12 @@ FINDING_COLUMNS = ["year", "unit_code", "form", "rule", "kind", "severity", "mes
 class FormRead:
     """One form found on one sheet of a submission.
 
-    ``values`` has columns item (int), column (int), value (float, 万元 for money), cell (str,
-    e.g. 'E9'); for the roster (TR4) it is empty and ``roster`` holds the raw rows with the field
-    keys of forms.yaml as columns plus ``cell_row`` (the sheet row number, 1-based). The raw
-    roster holds personal data: it never leaves the worker in clear (``roster.pseudonymise``).
+    ``values`` holds one ``(item, column, value, cell)`` tuple per number read: item and column
+    codes (int), the value (float, money already in 万元), and the sheet cell ('E9'). Plain
+    tuples, not a DataFrame: a batch reads thousands of forms, and the batch builds one frame.
+    For the roster (TR4) ``values`` is empty and ``roster`` holds one dict per person, keyed by
+    the field keys of forms.yaml, plus ``row`` (the sheet row, 1-based). The raw roster holds
+    personal data: it never leaves the worker in clear (``roster.pseudonymise`` replaces it).
     """
 
     form: str
@@ -86,7 +86,7 @@ class FormRead:
     unit_code: str | None
     year: int | None
     report_date: date | None
-    values: pd.DataFrame
-    roster: pd.DataFrame | None = None
+    values: list[tuple[int, int, float, str]] = field(default_factory=list)
+    roster: list[dict[str, object]] | None = None
     findings: list[Finding] = field(default_factory=list)
     unit_of_measure: str | None = None  # as read from 单位：...
