@@ -50,7 +50,7 @@ def resident_population() -> pd.DataFrame:
     share = towns.set_index("unit_code")["resident_population"] / city_census
     frames = []
     for year, spec in sorted(_city_totals()["years"].items()):
-        total = spec["value"] * 10_000
+        total = round(spec["value"] * 10_000)
         by_unit = (share * total).round(0)
         frames.append(
             pd.DataFrame(

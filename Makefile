@@ -1,0 +1,54 @@
+# talentstats: `make help` lists the targets. `make demo` and `make test` set up everything
+# they need on a fresh Debian machine (system packages when run as root, then a virtualenv).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Debian packages: the CJK font (charts, PDF), Chromium (the PDF renderer), poppler (pdftoppm).
+SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps demo test test-fast lint bench sample ingest bulletin clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+system-deps: ## Install the CJK font, Chromium and poppler (apt-get; needs root or sudo)
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+setup: system-deps $(VENV)/.installed ## Create the virtualenv and install everything
+
+sample: setup ## Generate the sample collection into data/raw/sample
+	$(BIN)/talentstats sample
+
+demo: sample ## The main job on the sample: ingest 2012-2016, indicators, bulletin -> reports/
+	$(BIN)/talentstats build data/raw/sample
+	@echo "done: see reports/ (bulletin HTML and PDF, annex, assessment, feedback workbooks)"
+
+test: setup ## Run the whole test suite (as CI does)
+	$(BIN)/pytest -n 2 -q
+
+test-fast: setup ## Run the tests that need no notebook kernel
+	$(BIN)/pytest -n 2 -q -m "not slow"
+
+lint: setup ## ruff
+	$(BIN)/ruff check talentstats tests bench
+
+bench: setup ## Ingest benchmarks (prints files/s and ratios against calamine alone)
+	$(BIN)/python bench/bench_ingest.py
+
+clean: ## Remove generated data and reports (never data/raw outside sample/)
+	rm -rf data/raw/sample data/processed/*.parquet data/processed/*.csv reports/*/

@@ -1,0 +1,3 @@
+from talentstats.cli import main
+
+main()

@@ -1,0 +1,333 @@
+"""The command line: ``talentstats COMMAND``. A thin shell over the package.
+
+Every command prints Chinese-facing results and English usage; errors the user can fix are
+printed as one line, without a traceback. Exit status follows spec §7: 0 all accepted, 1 a form
+rejected or a file unreadable, 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from talentstats import paths
+from talentstats.errors import DataNotFound, ParameterError, TalentstatsError
+
+app = typer.Typer(
+    help="talentstats: Dongguan talent statistics, from towns' workbooks to the annual bulletin.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+USAGE_ERRORS = (ParameterError, DataNotFound)
+
+YearOpt = Annotated[int, typer.Option("--year", "-y", help="Report year (reference date 31 Dec).")]
+ProcessedOpt = Annotated[
+    Path | None, typer.Option("--processed", "--out", help="Processed data folder [data/processed].")
+]
+ReportsOpt = Annotated[Path | None, typer.Option("--reports", help="Reports folder [reports].")]
+
+
+@contextmanager
+def progress_bar(total: int, label: str):
+    """A progress bar over files; yields a callback taking the finished item's name."""
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TextColumn("{task.fields[item]}"), console=console,
+        transient=False, disable=not console.is_terminal and total < 1,
+    ) as bar:
+        task = bar.add_task(label, total=total, item="")
+
+        def advance(item: str) -> None:
+            bar.update(task, advance=1, item=item[-40:])
+
+        yield advance
+
+
+def _fail(exc: TalentstatsError) -> None:
+    console.print(f"[red]错误 / error:[/red] {exc}")
+    raise typer.Exit(2 if isinstance(exc, USAGE_ERRORS) else 1)
+
+
+@app.command()
+def sample(
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Target folder [data/raw/sample].")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 20131,
+) -> None:
+    """Generate the sample collection: 35 units x 2012-2016, with planted deviations."""
+    from talentstats.sample import generate_sample
+
+    target = out_dir or paths.sample_dir()
+    result = generate_sample(target, seed=seed)
+    out.print(f"样例报表已生成：{result.files} 个文件 → {target}（目录清单：{target / 'catalogue.csv'}）")
+
+
+@app.command()
+def template(
+    year: YearOpt,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit code (441900xxx); all units if omitted.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Target folder.")] = Path("reports/templates"),
+) -> None:
+    """Write blank template workbooks for towns to fill in."""
+    from talentstats.pipeline import check_year
+    from talentstats.template import write_template
+    from talentstats.units import CITY, reporting_units, unit as get_unit
+
+    try:
+        check_year(year)
+        codes = [get_unit(unit).code] if unit else [u.code for u in reporting_units()] + [CITY]
+    except KeyError as exc:
+        _fail(ParameterError(f"未知单位代码 / unknown unit code: {unit}"))
+        raise AssertionError from exc
+    except TalentstatsError as exc:
+        _fail(exc)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for code in codes:
+        name = get_unit(code).name
+        path = write_template(out_dir / f"{name}{year}年人才统计报表.xlsx", year, code)
+        out.print(f"模板：{path}")
+
+
+def print_collection(submissions, findings, year: int) -> None:
+    """The units x forms table the statistician works from during collection week."""
+    from talentstats.feedback import collection_table
+
+    table = collection_table(submissions, findings, year)
+    t = Table(title=f"{year}年报表收集情况", show_lines=False)
+    for col in table.columns:
+        t.add_column(str(col))
+    colours = {"已接收": "green", "已退回": "red", "无法读取": "red", "未报送": "yellow",
+               "被替代": "dim"}
+    for row in table.itertuples(index=False):
+        cells = []
+        for v in row:
+            s = "" if v is None else str(v)
+            colour = colours.get(s)
+            cells.append(f"[{colour}]{s}[/{colour}]" if colour else s)
+        t.add_row(*cells)
+    out.print(t)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    raw_dir: Annotated[Path, typer.Argument(help="Folder of submissions (read recursively).")],
+    year: YearOpt,
+    out_dir: ProcessedOpt = None,
+    reports_dir: ReportsOpt = None,
+    key_file: Annotated[Path | None, typer.Option(help="Pseudonym key [~/.config/talentstats/pseudonym.key].")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 2,
+    feedback: Annotated[bool, typer.Option(help="Write feedback workbooks and the summary.")] = True,
+) -> None:
+    """Read, check and store one year's submissions (spec §7)."""
+    from talentstats.pipeline import discover, ingest_year
+
+    try:
+        files = discover(raw_dir)
+        with progress_bar(len(files), f"{year}年 读取报表") as advance:
+            result = ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir,
+                                 key_path=key_file, processes=jobs, feedback=feedback,
+                                 progress=advance)
+    except TalentstatsError as exc:
+        _fail(exc)
+    print_collection(result.submissions, result.findings, year)
+    n_err = int((result.findings["severity"] == "error").sum())
+    n_warn = int((result.findings["severity"] == "warning").sum())
+    out.print(f"{year}年：{len(result.submissions)} 份报表，错误 {n_err} 条，提示 {n_warn} 条。"
+              f"数据 → {out_dir or paths.processed_dir()}")
+    if result.summary:
+        out.print(f"收集情况汇总：{result.summary}；反馈表 {len(result.feedback)} 份")
+    raise typer.Exit(result.exit_status)
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="One workbook to check before sending.")],
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Report year (default: as written in the workbook).")] = None,
+    processed: Annotated[Path | None, typer.Option("--processed", help="Processed folder for last year's figures.")] = None,
+) -> None:
+    """Self-check for towns: run every rule on one workbook; writes nothing."""
+    from talentstats.pipeline import check_file
+
+    try:
+        findings = check_file(file, year, processed)
+    except TalentstatsError as exc:
+        _fail(exc)
+    if findings.empty:
+        out.print(f"[green]审核通过[/green]：{file.name} 未发现问题。")
+        raise typer.Exit(0)
+    t = Table(title=f"{file.name} 审核结果")
+    for col in ("性质", "规则", "表", "说明", "单元格"):
+        t.add_column(col)
+    for f in findings.itertuples():
+        t.add_row("强制性" if f.severity == "error" else "核实性", f.rule, f.form, f.message, f.cells)
+    out.print(t)
+    raise typer.Exit(1 if (findings["severity"] == "error").any() else 0)
+
+
+@app.command()
+def indicators(out_dir: ProcessedOpt = None) -> None:
+    """Recompute the indicators dataset alone, for every year in the processed folder."""
+    from talentstats import catalog
+    from talentstats.pipeline import refresh_indicators
+
+    folder = out_dir or paths.processed_dir()
+    try:
+        data = {n: catalog.read_dataset(folder, n) for n in ("observations", "submissions", "roster")}
+        ind = refresh_indicators(data)
+        catalog.write_datasets(folder, {"indicators": ind})
+    except TalentstatsError as exc:
+        _fail(exc)
+    out.print(f"指标已更新：{len(ind)} 行，年份 {sorted(set(ind['year']))} → {folder}")
+
+
+def _render(kind: str, year: int, processed: Path | None, reports: Path | None) -> list[Path]:
+    from talentstats.bulletin import render
+
+    fn = render.render_bulletin if kind == "bulletin" else render.render_assessment
+    steps = ["检查参数", "执行笔记本", "导出HTML", "生成PDF", "生成附表"]
+    with progress_bar(len(steps), f"{year}年 {'统计公报' if kind == 'bulletin' else '考核报告'}") as advance:
+        return fn(year, processed or paths.processed_dir(), reports or paths.reports_dir(),
+                  progress=advance)
+
+
+@app.command()
+def bulletin(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
+    """Render 《东莞市YYYY年人才资源统计公报》: notebook, HTML, PDF and the Excel annex."""
+    try:
+        written = _render("bulletin", year, processed, reports)
+    except TalentstatsError as exc:
+        _fail(exc)
+    for p in written:
+        out.print(f"公报：{p}")
+
+
+@app.command()
+def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
+    """Render the towns' assessment report (internal): ranking, dimensions, non-compliance."""
+    try:
+        written = _render("assessment", year, processed, reports)
+    except TalentstatsError as exc:
+        _fail(exc)
+    for p in written:
+        out.print(f"考核报告：{p}")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SELECT over the datasets (observations, indicators, ...).")],
+    processed: ProcessedOpt = None,
+    out_file: Annotated[Path | None, typer.Option("--to", "-o", help="Write the result to .csv or .parquet.")] = None,
+) -> None:
+    """Run read-only SQL (DuckDB) over the processed datasets."""
+    from talentstats.query import run_query, write_result
+
+    try:
+        df = run_query(sql, processed or paths.processed_dir())
+    except TalentstatsError as exc:
+        _fail(exc)
+    if out_file:
+        write_result(df, out_file)
+        out.print(f"{len(df)} 行 → {out_file}")
+        return
+    t = Table(show_lines=False)
+    for col in df.columns:
+        t.add_column(str(col))
+    for row in df.head(200).itertuples(index=False):
+        t.add_row(*["" if v is None else str(v) for v in row])
+    out.print(t)
+    if len(df) > 200:
+        out.print(f"（共 {len(df)} 行，仅显示前 200 行；用 --to 导出全部）")
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv | parquet | dta | xlsx")] = "csv",
+    processed: ProcessedOpt = None,
+    out_dir: Annotated[Path, typer.Option("--to", help="Target folder.")] = Path("reports/export"),
+) -> None:
+    """Export the datasets for R, Stata or Excel users, with Chinese variable labels."""
+    from talentstats.export import export as do_export
+
+    if fmt not in ("csv", "parquet", "dta", "xlsx"):
+        _fail(ParameterError(f"不支持的格式 / unsupported format: {fmt}"))
+    try:
+        written = do_export(processed or paths.processed_dir(), out_dir, fmt)
+    except TalentstatsError as exc:
+        _fail(exc)
+    for p in written:
+        out.print(f"导出：{p}")
+
+
+@app.command()
+def codebook(processed: ProcessedOpt = None) -> None:
+    """Write codebook.md and codebook.xlsx next to the processed data."""
+    from talentstats.codebook import write_codebook
+
+    try:
+        written = write_codebook(processed or paths.processed_dir())
+    except TalentstatsError as exc:
+        _fail(exc)
+    for p in written:
+        out.print(f"代码手册：{p}")
+
+
+_YEAR_DIR = re.compile(r"^(\d{4})$")
+
+
+@app.command()
+def build(
+    raw_root: Annotated[Path, typer.Argument(help="Folder with one sub-folder per year (2012/, 2013/...).")] = Path("data/raw/sample"),
+    processed: ProcessedOpt = None,
+    reports: ReportsOpt = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1)] = 2,
+) -> None:
+    """The main job: ingest every year folder, then render the latest year's bulletin and assessment.
+
+    Exits 0 even when towns' forms were rejected (that is a normal outcome of a collection,
+    reported in the summaries); exits non-zero when a stage itself fails.
+    """
+    from talentstats.pipeline import ingest_year
+    from talentstats.pipeline import discover
+
+    years = sorted(int(m.group(1)) for p in Path(raw_root).iterdir()
+                   if p.is_dir() and (m := _YEAR_DIR.match(p.name))) if Path(raw_root).is_dir() else []
+    if not years:
+        _fail(ParameterError(f"{raw_root} 下没有年份目录（如 2013/） / no year folders under {raw_root}"))
+    try:
+        for year in years:
+            folder = Path(raw_root) / str(year)
+            with progress_bar(len(discover(folder)), f"{year}年 读取报表") as advance:
+                result = ingest_year(folder, year, processed, reports_dir=reports,
+                                     processes=jobs, progress=advance)
+            s = result.submissions["status"].value_counts().to_dict()
+            out.print(f"{year}年：" + "，".join(f"{k} {v}" for k, v in sorted(s.items())))
+        for kind in ("bulletin", "assessment"):
+            for p in _render(kind, years[-1], processed, reports):
+                out.print(f"输出：{p}")
+    except TalentstatsError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("已中断 / interrupted: previous outputs are left as they were")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

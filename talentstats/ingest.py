@@ -1,0 +1,271 @@
+"""The ingest of one year's submissions: per-file work (in a worker) and the pure batch steps.
+
+``process_file`` runs in a worker process: read, parse, pseudonymise. It returns a
+``FileOutcome`` that holds no personal data. The batch steps (``resolve``, ``assemble``) are
+pure: plain records in, DataFrames out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from talentstats import catalog, roster
+from talentstats.forms import form as get_form
+from talentstats.model import Finding, FormRead
+from talentstats.units import CITY, identify_unit
+
+__all__ = ["FileOutcome", "Batch", "assemble", "process_file", "file_failure"]
+
+
+@dataclass
+class FileOutcome:
+    """What one file gave: its forms (roster already pseudonymised) and file-level findings."""
+
+    source_file: str
+    sha256: str
+    modified: float
+    forms: list[FormRead] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.forms)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_failure(source_file: str, sha256: str, modified: float, reason: str) -> FileOutcome:
+    """The outcome of a file that could not be read at all (X01)."""
+    return FileOutcome(
+        source_file,
+        sha256,
+        modified,
+        findings=[
+            Finding(
+                "X01",
+                "格式",
+                "error",
+                f"文件“{source_file}”无法读取：{reason}。请检查文件后重新报送。",
+                unit_code=identify_unit(Path(source_file).name) or "",
+            )
+        ],
+    )
+
+
+def process_file(path: str, source_file: str, key: bytes) -> FileOutcome:
+    """Read, parse and pseudonymise one file. Runs in a worker process.
+
+    Raises nothing for bad input: a file that cannot be read gives an X01 outcome.
+    """
+    from talentstats import parse, readers  # imported here: the worker's own import cost
+
+    p = Path(path)
+    digest = sha256_of(p)
+    modified = p.stat().st_mtime
+    try:
+        grid = readers.read_workbook(p, source_file)
+    except readers.UnreadableFile as exc:
+        return file_failure(source_file, digest, modified, str(exc))
+    grid.modified = modified
+    result = parse.locate_forms(grid)
+    forms = []
+    for fr in result.forms:
+        if fr.roster is not None:
+            fr.roster = roster.pseudonymise(
+                fr.roster, key, year=fr.year, unit_code=fr.unit_code or ""
+            )
+        forms.append(fr)
+    return FileOutcome(source_file, digest, modified, forms, list(result.findings))
+
+
+@dataclass
+class Batch:
+    """A year's submissions after resolution, before validation."""
+
+    submissions: pd.DataFrame  # catalog schema; status of candidates still 'candidate'
+    candidates: pd.DataFrame  # observations of the winning forms, with sheet/cell/source_file
+    roster: pd.DataFrame  # pseudonymised rows of the winning TR4s
+    findings: pd.DataFrame  # file and parse findings
+
+
+_FINDING_COLS = list(catalog.DATASETS["findings"].columns)
+
+
+def _finding_rows(
+    findings: list[Finding], *, year: int, source_file: str, unit_code: str = "", form: str = ""
+) -> list[dict]:
+    return [
+        {
+            "year": year,
+            "unit_code": f.unit_code or unit_code,
+            "form": f.form or form,
+            "rule": f.rule,
+            "kind": f.kind,
+            "severity": f.severity,
+            "message": f.message,
+            "cells": f.cells,
+            "source_file": source_file,
+        }
+        for f in findings
+    ]
+
+
+def _attribution_findings(fr: FormRead, year: int, unit_code: str | None) -> list[Finding]:
+    """X03/X05/X06: a form that cannot count for this year's collection of this unit."""
+    out = []
+    num = get_form(fr.form).number
+    if unit_code is None:
+        out.append(
+            Finding(
+                "X03", "格式", "error",
+                f"工作表“{fr.sheet}”（表{num}）无法识别填报单位：填报单位栏和文件名都未写明可识别的单位名称。",
+                form=fr.form,
+            )
+        )
+        return out
+    if fr.year is not None and fr.year != year:
+        out.append(
+            Finding(
+                "X05", "格式", "error",
+                f"工作表“{fr.sheet}”（表{num}）的报告年份为{fr.year}年，与本次汇总的{year}年不符。",
+                form=fr.form, unit_code=unit_code,
+            )
+        )
+    reporter = get_form(fr.form).reporter
+    if (reporter == "city") != (unit_code == CITY):
+        who = "市本级" if reporter == "city" else "各镇街（园区）"
+        out.append(
+            Finding(
+                "X06", "格式", "error",
+                f"工作表“{fr.sheet}”：表{num}由{who}填报，本单位不应报送此表。",
+                form=fr.form, unit_code=unit_code,
+            )
+        )
+    return out
+
+
+def _newest_key(report_date: date | None, modified: float, source_file: str) -> tuple:
+    return (report_date or date.min, modified, source_file)
+
+
+def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
+    """Resolve resubmissions and gather a year's candidates.
+
+    Per (unit, form) the newest file wins: the latest 报出日期, then the latest file time, then
+    the file name. The others become ``superseded``. Unreadable files and forms that cannot be
+    attributed (X03), belong to another year (X05) or to another kind of unit (X06) are recorded
+    and left out.
+    """
+    sub_rows: list[dict] = []
+    finding_rows: list[dict] = []
+    contenders: dict[tuple[str, str], list[tuple[tuple, FileOutcome, FormRead]]] = {}
+
+    for oc in outcomes:
+        file_unit = identify_unit(Path(oc.source_file).name) or ""
+        finding_rows += _finding_rows(oc.findings, year=year, source_file=oc.source_file,
+                                      unit_code=file_unit)
+        if not oc.readable:
+            sub_rows.append(
+                dict(year=year, unit_code=file_unit, form="", source_file=oc.source_file,
+                     sha256=oc.sha256, status="unreadable")
+            )
+            continue
+        for fr in oc.forms:
+            problems = _attribution_findings(fr, year, fr.unit_code)
+            unit_code = fr.unit_code or ""
+            finding_rows += _finding_rows(fr.findings + problems, year=year,
+                                          source_file=oc.source_file, unit_code=unit_code,
+                                          form=fr.form)
+            if problems:
+                status = "unreadable" if fr.unit_code is None else "rejected"
+                sub_rows.append(dict(year=year, unit_code=unit_code, form=fr.form,
+                                     source_file=oc.source_file, sha256=oc.sha256, status=status))
+                continue
+            key = _newest_key(fr.report_date, oc.modified, oc.source_file)
+            contenders.setdefault((unit_code, fr.form), []).append((key, oc, fr))
+
+    obs_rows: list[tuple] = []
+    roster_rows: list[dict] = []
+    for (unit_code, form_code), entries in sorted(contenders.items()):
+        entries.sort(key=lambda e: e[0], reverse=True)
+        for rank, (_, oc, fr) in enumerate(entries):
+            sub_rows.append(dict(year=year, unit_code=unit_code, form=form_code,
+                                 source_file=oc.source_file, sha256=oc.sha256,
+                                 status="candidate" if rank == 0 else "superseded"))
+            if rank:
+                continue
+            prefix = f"{oc.source_file}!{fr.sheet}!"
+            obs_rows += [
+                (year, unit_code, form_code, item, column, value, prefix + cell, fr.sheet, cell,
+                 oc.source_file)
+                for item, column, value, cell in fr.values
+            ]
+            for r in fr.roster or ():
+                roster_rows.append({**r, "year": year, "unit_code": unit_code, "sheet": fr.sheet,
+                                    "source_file": oc.source_file,
+                                    "source": f"{prefix}{r.get('row', '')}"})
+
+    candidates = pd.DataFrame(
+        obs_rows,
+        columns=["year", "unit_code", "form", "item", "column", "value", "source", "sheet",
+                 "cell", "source_file"],
+    ).astype({"year": "int64", "unit_code": "string", "form": "string", "item": "int64",
+              "column": "int64", "value": "float64", "source": "string", "sheet": "string",
+              "cell": "string", "source_file": "string"})
+    submissions = pd.DataFrame(sub_rows, columns=list(catalog.DATASETS["submissions"].columns))
+    findings = pd.DataFrame(finding_rows, columns=_FINDING_COLS)
+    return Batch(
+        submissions=submissions.astype({"year": "int64"}),
+        candidates=candidates,
+        roster=pd.DataFrame(roster_rows),
+        findings=findings.astype({"year": "int64"}),
+    )
+
+
+def settle(batch: Batch, rule_findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply severity: a candidate form with an error is rejected, the rest accepted.
+
+    Returns
+    -------
+    (observations, roster, submissions, findings) for the year, in catalog order.
+    """
+    findings = pd.concat([f for f in (batch.findings, rule_findings) if len(f)] or [batch.findings],
+                         ignore_index=True)
+    errors = findings[(findings["severity"] == "error") & (findings["form"] != "")]
+    rejected = set(zip(errors["unit_code"], errors["form"], errors["source_file"], strict=True))
+    subs = batch.submissions.copy()
+    is_candidate = subs["status"] == "candidate"
+    hit = [
+        (u, f, s) in rejected
+        for u, f, s in zip(subs["unit_code"], subs["form"], subs["source_file"], strict=True)
+    ]
+    subs["status"] = subs["status"].mask(is_candidate & pd.Series(hit, index=subs.index), "rejected")
+    subs["status"] = subs["status"].mask(subs["status"] == "candidate", "accepted")
+
+    accepted = subs.loc[subs["status"] == "accepted", ["unit_code", "form", "source_file"]]
+    cand = batch.candidates
+    observations = cand.merge(accepted, on=["unit_code", "form", "source_file"], how="inner")
+    roster_df = batch.roster
+    if len(roster_df):
+        tr4 = accepted[accepted["form"] == "TR4"]
+        roster_df = roster_df.merge(tr4[["unit_code", "source_file"]],
+                                    on=["unit_code", "source_file"], how="inner")
+    else:
+        roster_df = catalog.empty("roster")
+    return (
+        catalog.conform("observations", observations),
+        catalog.conform("roster", roster_df),
+        catalog.conform("submissions", subs),
+        catalog.conform("findings", findings),
+    )
