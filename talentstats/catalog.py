@@ -22,6 +22,7 @@ __all__ = [
     "DATASETS",
     "Dataset",
     "conform",
+    "csv_safe",
     "empty",
     "read_dataset",
     "replace_years",
@@ -175,7 +176,7 @@ def replace_years(old: pd.DataFrame, new: pd.DataFrame, years: Iterable[int]) ->
 _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix strings that Excel would run as formulas with a quote (pitfalls: CSV injection)."""
     out = frame.copy()
     for col in out.columns:
@@ -207,7 +208,7 @@ def write_datasets(folder: Path, frames: Mapping[str, pd.DataFrame]) -> list[Pat
             pq = Path(tmp) / f"{name}.parquet"
             data.to_parquet(pq, index=False, compression="zstd")
             csv = Path(tmp) / f"{name}.csv"
-            _csv_safe(data).to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
+            csv_safe(data).to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
             staged += [(pq, parquet_path(folder, name)), (csv, csv_path(folder, name))]
         for src, dst in staged:
             os.replace(src, dst)

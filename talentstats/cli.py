@@ -235,10 +235,11 @@ def query(
 
     try:
         df = run_query(sql, processed or paths.processed_dir())
+        if out_file:
+            write_result(df, out_file)
     except TalentstatsError as exc:
         _fail(exc)
     if out_file:
-        write_result(df, out_file)
         out.print(f"{len(df)} 行 → {out_file}")
         return
     t = Table(show_lines=False)

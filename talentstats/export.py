@@ -1,0 +1,178 @@
+"""Exports of the processed datasets for R, Stata and Excel users, with Chinese labels.
+
+| format  | files                              | labels                                                  |
+|---------|------------------------------------|---------------------------------------------------------|
+| csv     | ``<dataset>.csv`` (UTF-8 with BOM) | ``data_dictionary.csv`` beside                          |
+| parquet | ``<dataset>.parquet``              | field metadata ``label_zh`` / ``label_en``; dictionary |
+| dta     | ``<dataset>.dta`` (Stata 118, Unicode) | variable labels (80 characters at most)             |
+| xlsx    | ``<dataset>.xlsx``                 | sheet ``数据`` (codes as header) + sheet ``变量说明``      |
+
+Every file reads back with pandas (``read_csv``, ``read_parquet``, ``read_stata``,
+``read_excel``) to the same values, with the caveats of the formats: CSV and Stata cannot tell
+missing text from ``""`` (both read back as ``""``), Excel cannot either (both read back as
+missing), and Stata stores years and codes as 32-bit integers and nullable integers as floats.
+A CSV text starting with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'`` so Excel does not run
+it (as in the processed CSV files).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from talentstats import catalog
+from talentstats.api import guard_personal, select_rows
+from talentstats.codebook import COLUMN_LABELS, column_label, variables_table, write_workbook
+from talentstats.errors import DataNotFound, ParameterError
+
+__all__ = ["FORMATS", "export", "to_stata_frame"]
+
+FORMATS = ("csv", "parquet", "dta", "xlsx")
+DICTIONARY_FILE = "data_dictionary.csv"
+XLSX_DATA_SHEET = "数据"
+XLSX_LABEL_SHEET = "变量说明"
+EXCEL_MAX_ROWS = 1_048_575
+STATA_LABEL_LIMIT = 80
+
+
+def _dictionary(names: Iterable[str]) -> pd.DataFrame:
+    table = variables_table()
+    return table.loc[table["dataset"].isin(list(names))].reset_index(drop=True)
+
+
+def to_stata_frame(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A frame Stata can hold, and its variable labels.
+
+    Text columns become plain ``object`` with ``""`` for missing (Stata has no missing text);
+    nullable integers become float with NaN (Stata's ``.``).
+    """
+    out = frame.copy()
+    for col, dtype in catalog.DATASETS[name].columns.items():
+        if dtype == "string":
+            out[col] = out[col].fillna("").astype(object)
+        elif dtype == "Int64":
+            out[col] = out[col].astype("float64")
+    labels = {col: column_label(name, col, limit=STATA_LABEL_LIMIT) for col in out.columns}
+    return out, labels
+
+
+def _write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:
+    catalog.csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _write_parquet(name: str, frame: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = [
+        f.with_metadata(
+            {
+                "label_zh": COLUMN_LABELS[name][f.name][0],
+                "label_en": COLUMN_LABELS[name][f.name][1],
+            }
+        )
+        for f in table.schema
+    ]
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    pq.write_table(table.cast(schema), path, compression="zstd")
+
+
+def _write_dta(name: str, frame: pd.DataFrame, path: Path) -> None:
+    data, labels = to_stata_frame(name, frame)
+    data.to_stata(
+        path,
+        write_index=False,
+        version=118,
+        variable_labels=labels,
+        data_label=f"东莞市人才资源统计 {name}"[:80],
+    )
+
+
+def _write_xlsx(name: str, frame: pd.DataFrame, path: Path) -> None:
+    if len(frame) > EXCEL_MAX_ROWS:
+        raise ParameterError(
+            f"{name} 有 {len(frame)} 行，超过 Excel 上限 / {name} has more rows than Excel allows: "
+            "use csv or parquet"
+        )
+    labels = _dictionary([name]).loc[:, ["column", "dtype", "label_zh", "label_en"]]
+    labels.columns = ["变量", "类型", "中文含义", "English"]
+    write_workbook(path, {XLSX_DATA_SHEET: frame, XLSX_LABEL_SHEET: labels})
+
+
+_WRITERS = {"csv": _write_csv, "parquet": _write_parquet, "dta": _write_dta, "xlsx": _write_xlsx}
+
+
+def export(
+    processed_dir: str | Path,
+    out_dir: str | Path,
+    fmt: str,
+    *,
+    datasets: Iterable[str] | None = None,
+    years: int | Iterable[int] | None = None,
+) -> list[Path]:
+    """Export the processed datasets present in ``processed_dir`` to ``out_dir`` as ``fmt``.
+
+    Files are staged and renamed into place, so an interrupted export leaves earlier files
+    whole. For csv and parquet a ``data_dictionary.csv`` (UTF-8 with BOM) is written beside.
+
+    Parameters
+    ----------
+    fmt
+        csv, parquet, dta or xlsx.
+    datasets
+        Default: every dataset of spec §7 that has been written.
+    years
+        Keep only these years.
+
+    Returns
+    -------
+    The paths written.
+
+    Raises
+    ------
+    ParameterError
+        Unknown format or dataset, or a dataset too long for Excel.
+    DataNotFound
+        Nothing to export.
+
+    Examples
+    --------
+    >>> export("data/processed", "reports/export", "dta")  # doctest: +SKIP
+    """
+    if fmt not in FORMATS:
+        raise ParameterError(
+            f"不支持的格式 / unsupported format: {fmt!r}; use {', '.join(FORMATS)}"
+        )
+    folder = Path(processed_dir)
+    if datasets is None:
+        names = [n for n in catalog.DATASETS if catalog.parquet_path(folder, n).is_file()]
+    else:
+        names = list(datasets)
+        unknown = [n for n in names if n not in catalog.DATASETS]
+        if unknown:
+            raise ParameterError(f"未知数据集 / unknown datasets: {unknown}")
+    if not names:
+        raise DataNotFound(f"{folder} 中没有可导出的数据集 / nothing to export in {folder}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    with tempfile.TemporaryDirectory(prefix=".staging-", dir=out) as tmp:
+        for name in names:
+            frame = select_rows(catalog.read_dataset(folder, name), years=years)
+            frame = guard_personal(frame, name)
+            target = out / f"{name}.{fmt}"
+            _WRITERS[fmt](name, frame, Path(tmp) / target.name)
+            staged.append((Path(tmp) / target.name, target))
+        if fmt in ("csv", "parquet"):
+            tmp_dict = Path(tmp) / DICTIONARY_FILE
+            _dictionary(names).to_csv(
+                tmp_dict, index=False, encoding="utf-8-sig", lineterminator="\n"
+            )
+            staged.append((tmp_dict, out / DICTIONARY_FILE))
+        for src, dst in staged:
+            os.replace(src, dst)
+    return [dst for _, dst in staged]

@@ -1,0 +1,217 @@
+"""Read-only SQL over the processed datasets, in a locked DuckDB sandbox.
+
+How the sandbox is built (pitfalls.md, "DuckDB as a sandbox"), each step measured on DuckDB 2.0:
+
+1. An **in-memory** connection. ``read_only=True`` applies to a database *file* only: DuckDB
+   refuses it for ``:memory:`` ("Cannot launch in-memory database in read-only mode"), and it
+   would not stop ``COPY ... TO`` or ``read_csv('/etc/passwd')`` anyway. There is no database
+   file to protect; what matters are the file-system settings below.
+2. One view per dataset present, ``SELECT <catalog columns> FROM read_parquet('<absolute path>')``,
+   created before the lock (only the catalog's columns, with the catalog's types).
+3. ``SET allowed_directories=['<processed dir>/']``, ``SET enable_external_access=false``,
+   ``SET memory_limit``, ``SET threads``, then ``SET lock_configuration=true``, in that order.
+   The views keep working: with external access off, DuckDB still reads files under the allowed
+   directories (and refuses everything else, including ``..`` paths that leave them). Without
+   ``allowed_directories`` the views themselves fail.
+4. Only a single ``SELECT`` statement is accepted (checked with DuckDB's own parser before it
+   runs). This matters because ``allowed_directories`` also *permits writes* into the
+   processed folder: ``COPY ... TO '<processed>/x.csv'`` passes the file-system check.
+
+Each query gets a fresh connection, so nothing a query does outlives it. A query running longer
+than ``timeout`` seconds is interrupted. The result is scanned for text shaped like an ID number
+(:func:`talentstats.api.redact_personal`). These limits apply to SQL only: a user who runs
+Python is not sandboxed (the processed files should be read-only for researchers' accounts).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from talentstats import catalog
+from talentstats.api import guard_personal
+from talentstats.errors import DataNotFound, ParameterError, UnsafeQuery
+
+__all__ = [
+    "ALLOWED_STATEMENTS",
+    "check_statement",
+    "connect",
+    "duckdb_type",
+    "run_query",
+    "write_result",
+]
+
+MEMORY_LIMIT = "1GB"
+THREADS = 2
+TIMEOUT_SECONDS = 60.0
+
+ALLOWED_STATEMENTS = frozenset({duckdb.StatementType.SELECT})
+
+_DUCKDB_TYPES = {
+    "int64": "BIGINT",
+    "Int64": "BIGINT",
+    "float64": "DOUBLE",
+    "string": "VARCHAR",
+}
+
+
+def duckdb_type(pandas_dtype: str) -> str:
+    """The SQL type a catalog dtype has in the sandbox (int64 -> BIGINT, string -> VARCHAR)."""
+    return _DUCKDB_TYPES[pandas_dtype]
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _view_sql(name: str, parquet: Path) -> str:
+    cols = ", ".join(
+        f"CAST({_ident(c)} AS {duckdb_type(t)}) AS {_ident(c)}"
+        for c, t in catalog.DATASETS[name].columns.items()
+    )
+    return f"CREATE VIEW {_ident(name)} AS SELECT {cols} FROM read_parquet({_sql_literal(str(parquet))})"
+
+
+def connect(
+    processed_dir: str | Path,
+    *,
+    memory_limit: str = MEMORY_LIMIT,
+    threads: int = THREADS,
+) -> duckdb.DuckDBPyConnection:
+    """A locked in-memory DuckDB connection with one view per processed dataset.
+
+    Raises
+    ------
+    DataNotFound
+        When the folder holds none of the datasets.
+    """
+    folder = Path(processed_dir).resolve()
+    present = {
+        name: catalog.parquet_path(folder, name)
+        for name in catalog.DATASETS
+        if catalog.parquet_path(folder, name).is_file()
+    }
+    if not present:
+        raise DataNotFound(
+            f"{folder} 中没有已处理的数据集 / no processed datasets in {folder}: "
+            "run `talentstats ingest` first"
+        )
+    con = duckdb.connect(":memory:")
+    try:
+        for name, path in present.items():
+            con.execute(_view_sql(name, path))
+        allowed = str(folder).rstrip("/") + "/"
+        con.execute(f"SET allowed_directories=[{_sql_literal(allowed)}]")
+        con.execute("SET enable_external_access=false")
+        con.execute(f"SET memory_limit={_sql_literal(memory_limit)}")
+        con.execute(f"SET threads={int(threads)}")
+        con.execute("SET lock_configuration=true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse anything but one SELECT (UnsafeQuery), or SQL that does not parse (ParameterError)."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ParameterError(f"SQL 语法错误 / SQL syntax error: {exc}") from None
+    if len(statements) != 1:
+        raise UnsafeQuery(
+            f"只允许一条 SELECT 语句，收到 {len(statements)} 条 / "
+            f"exactly one SELECT statement is allowed, got {len(statements)}"
+        )
+    kind = statements[0].type
+    if kind not in ALLOWED_STATEMENTS:
+        raise UnsafeQuery(
+            f"只允许查询（SELECT），不允许 {kind.name} 语句 / only SELECT is allowed, "
+            f"not {kind.name}: the sandbox cannot write, attach, load or change settings"
+        )
+
+
+def _translate(exc: duckdb.Error) -> Exception:
+    text = str(exc)
+    if isinstance(exc, duckdb.PermissionException) or "file system operations are disabled" in text:
+        return UnsafeQuery(
+            f"查询不得访问已处理数据集以外的文件或扩展 / the query may not reach files or "
+            f"extensions outside the processed datasets: {text.splitlines()[0]}"
+        )
+    if "configuration has been locked" in text:
+        return UnsafeQuery(
+            f"查询不得更改数据库设置 / the query may not change settings: {text.splitlines()[0]}"
+        )
+    if isinstance(exc, duckdb.InterruptException):
+        return ParameterError("查询超时，已中止 / the query timed out and was interrupted")
+    return ParameterError(f"查询出错 / query failed: {text}")
+
+
+def run_query(
+    sql: str,
+    processed_dir: str | Path,
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+) -> pd.DataFrame:
+    """Run one SELECT over the processed datasets and return the result.
+
+    The datasets are views named as in spec §7: ``observations``, ``findings``,
+    ``submissions``, ``roster``, ``indicators``.
+
+    Raises
+    ------
+    UnsafeQuery
+        For anything but a SELECT, or a SELECT that reaches files, extensions or settings.
+    ParameterError
+        For SQL that does not parse or fails (unknown column, type error, timeout).
+    DataNotFound
+        When nothing has been ingested into ``processed_dir``.
+
+    Examples
+    --------
+    >>> run_query("SELECT year, value FROM indicators "
+    ...           "WHERE unit_code = '441900' AND indicator = 'I01' ORDER BY year",
+    ...           "data/processed")  # doctest: +SKIP
+    """
+    con = connect(processed_dir)
+    timer = threading.Timer(timeout, con.interrupt)
+    try:
+        check_statement(con, sql)
+        timer.start()
+        result = con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise _translate(exc) from None
+    finally:
+        timer.cancel()
+        con.close()
+    return guard_personal(result, "查询结果")
+
+
+def write_result(df: pd.DataFrame, out_path: str | Path) -> Path:
+    """Write a query result to ``.csv`` (UTF-8 with BOM, for Excel) or ``.parquet``.
+
+    Raises
+    ------
+    ParameterError
+        For any other extension.
+    """
+    out = Path(out_path)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ParameterError(
+            f"结果文件须为 .csv 或 .parquet / the result file must end in .csv or .parquet: {out}"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = guard_personal(df, str(out))
+    if suffix == ".csv":
+        catalog.csv_safe(data).to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\n")
+    else:
+        data.to_parquet(out, index=False)
+    return out
