@@ -1,0 +1,521 @@
+"""Feedback to the reporting units: a feedback workbook per unit, and the collection summary.
+
+A feedback workbook (审核反馈表) is the unit's own submission, as sent, with the cells of every
+finding filled (强制性 errors red, 核实性 warnings yellow) and commented with the message, after a
+first sheet 审核结果 that lists the findings and says whether the unit must resubmit or only
+confirm. A legacy .xls is converted (values, merged ranges and sheet visibility, through
+python-calamine) into an .xlsx with the same sheet names and cell positions.
+
+The files are opened here only after the ingest has read them in its sandbox; a file that the
+ingest could not read (finding X01) is never opened again: its findings are listed only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from copy import copy
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from talentstats.forms import form, forms
+from talentstats.units import CITY, reporting_units
+from talentstats.units import unit_name as _unit_name
+
+__all__ = [
+    "FEEDBACK_SHEET",
+    "STATUS_LABELS",
+    "collection_table",
+    "write_collection_summary",
+    "write_feedback",
+]
+
+FEEDBACK_SHEET = "审核结果"
+AUTHOR = "东莞市人才工作领导小组办公室"
+STATUS_LABELS = {
+    "accepted": "已接收",
+    "rejected": "已退回",
+    "superseded": "被替代",
+    "unreadable": "无法读取",
+}
+MISSING = "未报送"
+NOT_APPLICABLE = "—"
+SEVERITY_LABELS = {"error": "强制性", "warning": "核实性"}
+
+_FILLS = {
+    "error": PatternFill("solid", fgColor="FFC7CE"),
+    "warning": PatternFill("solid", fgColor="FFEB9C"),
+}
+_STATUS_FILLS = {
+    "已接收": PatternFill("solid", fgColor="C6EFCE"),
+    "已退回": PatternFill("solid", fgColor="FFC7CE"),
+    "被替代": PatternFill("solid", fgColor="D9D9D9"),
+    "无法读取": PatternFill("solid", fgColor="F8CBAD"),
+    "未报送": PatternFill("solid", fgColor="FFEB9C"),
+}
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_BOLD = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ROW_REF = re.compile(r"^\$?(\d+):\$?(\d+)$")
+_SHEET_CHARS = re.compile(r"[\[\]\*\?/\\:]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _put(ws: Worksheet, row: int, col: int, value) -> None:
+    """Write a value; a string starting with '=' stays text, never a live formula."""
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+def _table_label(code: object) -> str:
+    try:
+        return f"表{form(str(code)).number}"
+    except KeyError:
+        return ""
+
+
+def _finding_frame(findings: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["form", "rule", "kind", "severity", "message", "cells", "source_file"]
+    if findings is None or findings.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+    out = findings.copy()
+    for c in cols:
+        if c not in out:
+            out[c] = ""
+    return out.assign(**{c: out[c].astype("string").fillna("") for c in cols})
+
+
+def _is_xls(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(8) == _OLE2
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the copy of the submission
+
+
+def _unique_sheet_name(wb: Workbook, wanted: str, prefix: str) -> str:
+    taken = {n for n in wb.sheetnames} | {FEEDBACK_SHEET}
+    if wanted not in taken:
+        return wanted
+    base = _SHEET_CHARS.sub("_", f"{prefix}_{wanted}")[:31]
+    name, n = base, 2
+    while name in taken:
+        suffix = f"({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name
+
+
+def _copy_xlsx_sheets(src_path: Path, wb: Workbook, prefix: str) -> dict[str, str]:
+    """Copy every sheet of an .xlsx/.xlsm into ``wb`` with values, styles, merges and sizes."""
+    src = openpyxl.load_workbook(src_path)
+    names: dict[str, str] = {}
+    for ws in src.worksheets:
+        dst = wb.create_sheet(_unique_sheet_name(wb, ws.title, prefix))
+        names[ws.title] = dst.title
+        dst.sheet_state = ws.sheet_state
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None and not cell.has_style:
+                    continue
+                _put(dst, cell.row, cell.column, cell.value)
+                if cell.has_style:
+                    out = dst.cell(row=cell.row, column=cell.column)
+                    out.font, out.fill, out.border = copy(cell.font), copy(cell.fill), copy(cell.border)
+                    out.alignment, out.protection = copy(cell.alignment), copy(cell.protection)
+                    out.number_format = cell.number_format
+        for rng in ws.merged_cells.ranges:
+            dst.merge_cells(str(rng))
+        for key, dim in ws.column_dimensions.items():
+            dst.column_dimensions[key].width = dim.width
+            dst.column_dimensions[key].hidden = dim.hidden
+        for key, dim in ws.row_dimensions.items():
+            dst.row_dimensions[key].height = dim.height
+            dst.row_dimensions[key].hidden = dim.hidden
+        dst.freeze_panes = ws.freeze_panes
+    src.close()
+    return names
+
+
+def _copy_xls_sheets(src_path: Path, wb: Workbook, prefix: str) -> dict[str, str]:
+    """Convert an .xls into sheets of ``wb``: values at the same positions, merges, visibility."""
+    from python_calamine import CalamineWorkbook
+
+    names: dict[str, str] = {}
+    with open(src_path, "rb") as fh:
+        book = CalamineWorkbook.from_filelike(fh)
+        visible = {m.name: str(m.visible) for m in book.sheets_metadata}
+        for sheet_name in book.sheet_names:
+            try:
+                sheet = book.get_sheet_by_name(sheet_name)
+                rows = sheet.to_python(skip_empty_area=False)
+                merged = sheet.merged_cell_ranges or []
+            except Exception:  # a chart or macro sheet: nothing to copy  # noqa: BLE001
+                continue
+            dst = wb.create_sheet(_unique_sheet_name(wb, sheet_name, prefix))
+            names[sheet_name] = dst.title
+            if "Hidden" in visible.get(sheet_name, ""):
+                dst.sheet_state = "hidden"
+            for r, values in enumerate(rows, start=1):
+                for c, value in enumerate(values, start=1):
+                    if value != "" and value is not None:
+                        _put(dst, r, c, value)
+            for (r0, c0), (r1, c1) in merged:
+                if (r0, c0) != (r1, c1):
+                    dst.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1,
+                                    end_column=c1 + 1)
+            for c in range(1, (max((len(v) for v in rows), default=0)) + 1):
+                dst.column_dimensions[get_column_letter(c)].width = 14
+    return names
+
+
+def _load_sources(sources: list[tuple[Path | None, pd.DataFrame]]) -> tuple[Workbook, list[dict]]:
+    """One workbook holding every readable source's sheets; per source, old -> new sheet names."""
+    wb: Workbook | None = None
+    maps: list[dict[str, str]] = []
+    for path, found in sources:
+        readable = path is not None and Path(path).is_file() and not (found["rule"] == "X01").any()
+        if not readable:
+            maps.append({})
+            continue
+        path = Path(path)
+        if wb is None and not _is_xls(path):
+            wb = openpyxl.load_workbook(path)  # the unit's own file, kept as sent
+            names = {ws.title: ws.title for ws in wb.worksheets}
+            if FEEDBACK_SHEET in names:
+                renamed = _unique_sheet_name(wb, "原" + FEEDBACK_SHEET, "原")
+                wb[FEEDBACK_SHEET].title = renamed
+                names[FEEDBACK_SHEET] = renamed
+            maps.append(names)
+            continue
+        if wb is None:
+            wb = Workbook()
+            wb.remove(wb.active)
+        copier = _copy_xls_sheets if _is_xls(path) else _copy_xlsx_sheets
+        maps.append(copier(path, wb, path.stem))
+    if wb is None:
+        wb = Workbook()
+        wb.remove(wb.active)
+    return wb, maps
+
+
+# ---------------------------------------------------------------------------------------------
+# Marking the cells
+
+
+def _targets(ws: Worksheet, ref: str) -> list[tuple[int, int]]:
+    """(row, col) cells a reference covers: 'C7', 'C7:D9' or a whole row '12:12'."""
+    m = _ROW_REF.match(ref)
+    if m:
+        last = max(ws.max_column, 1)
+        return [(r, c) for r in range(int(m.group(1)), int(m.group(2)) + 1) for c in range(1, last + 1)]
+    try:
+        c0, r0, c1, r1 = range_boundaries(ref.replace("$", ""))
+    except (ValueError, TypeError):
+        return []
+    if None in (c0, r0, c1, r1):
+        return []
+    return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+
+
+def _top_left(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return rng.min_row, rng.min_col
+    return row, col
+
+
+def _mark(wb: Workbook, sources: list[tuple[Path | None, pd.DataFrame]], maps: list[dict]) -> int:
+    """Fill and comment every finding's cells; returns how many cells were marked."""
+    notes: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
+    fills: dict[tuple[str, int, int], str] = {}
+    for (_, found), names in zip(sources, maps, strict=True):
+        for rec in found.to_dict("records"):
+            text = f"[{rec['rule']} {SEVERITY_LABELS.get(rec['severity'], '')}] {rec['message']}"
+            for ref in filter(None, rec["cells"].split(";")):
+                sheet, _, coord = ref.rpartition("!")
+                if sheet not in names:
+                    continue
+                ws = wb[names[sheet]]
+                cells = _targets(ws, coord)
+                for i, (r, c) in enumerate(cells):
+                    r, c = _top_left(ws, r, c)
+                    key = (ws.title, r, c)
+                    if fills.get(key) != "error":
+                        fills[key] = rec["severity"]
+                    if i == 0 and text not in [t for _, t in notes.get(key, [])]:
+                        notes.setdefault(key, []).append((rec["severity"], text))
+    for (title, r, c), severity in fills.items():
+        wb[title].cell(row=r, column=c).fill = _FILLS.get(severity, _FILLS["warning"])
+    for (title, r, c), texts in notes.items():
+        body = "\n".join(t for _, t in texts)
+        comment = Comment(body, AUTHOR)
+        comment.width = 320
+        comment.height = max(80, 20 * (len(body) // 22 + len(texts) + 1))
+        wb[title].cell(row=r, column=c).comment = comment
+    return len(fills)
+
+
+# ---------------------------------------------------------------------------------------------
+# The 审核结果 sheet
+
+
+def _verdict(found: pd.DataFrame) -> str:
+    errors = found.loc[found["severity"] == "error"]
+    warnings = found.loc[found["severity"] == "warning"]
+    if len(errors):
+        tables = sorted({_table_label(f) for f in errors["form"]} - {""})
+        which = f"（{'、'.join(tables)}）" if tables else ""
+        text = (f"审核发现{len(errors)}条强制性错误（红色标示），相关报表{which}已退回，"
+                "请更正后重新报送。")
+        if len(warnings):
+            text += f"另有{len(warnings)}条核实性提示（黄色标示），请一并核实并说明情况。"
+        return text
+    if len(warnings):
+        return (f"未发现强制性错误，报表已接收。有{len(warnings)}条核实性提示（黄色标示），"
+                "请核实确认，数据无误的请书面说明原因，无需重新报送。")
+    return "审核通过，未发现问题，报表已接收。"
+
+
+def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int) -> None:
+    ws = wb.create_sheet(FEEDBACK_SHEET, 0)
+    wb.active = 0
+    for other in wb.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+    _put(ws, 1, 1, f"{unit}{year}年人才资源统计报表审核结果")
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    _put(ws, 2, 1, _verdict(found))
+    ws.cell(row=2, column=1).font = Font(bold=True, color="C00000" if (found["severity"] == "error").any() else "000000")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
+    ws.cell(row=2, column=1).alignment = _WRAP
+    ws.row_dimensions[2].height = 36
+    _put(ws, 3, 1, "说明：强制性审核不通过的报表须更正后重新报送；核实性审核提示的数据请核实，"
+                   "确认无误的请说明原因。单元格已在各报表中标示并附批注。")
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=7)
+    ws.cell(row=3, column=1).alignment = _WRAP
+    ws.row_dimensions[3].height = 30
+    header = ["序号", "表", "规则", "类别", "性质", "说明", "单元格"]
+    for c, text in enumerate(header, start=1):
+        cell = ws.cell(row=5, column=c, value=text)
+        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
+    order = found.assign(_sev=found["severity"].map({"error": 0, "warning": 1}).fillna(2))
+    order = order.sort_values(["_sev", "form", "rule", "cells"], kind="stable")
+    for i, rec in enumerate(order.to_dict("records"), start=1):
+        values = [i, _table_label(rec["form"]), rec["rule"], rec["kind"],
+                  SEVERITY_LABELS.get(rec["severity"], rec["severity"]), rec["message"],
+                  rec["cells"]]
+        for c, value in enumerate(values, start=1):
+            _put(ws, 5 + i, c, value)
+            cell = ws.cell(row=5 + i, column=c)
+            cell.border, cell.alignment = _BORDER, _WRAP
+        ws.cell(row=5 + i, column=5).fill = _FILLS.get(rec["severity"], PatternFill())
+    if found.empty:
+        _put(ws, 6, 1, "无")
+    for c, width in enumerate([6, 6, 7, 7, 8, 70, 30], start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = "A6"
+
+
+def write_feedback(
+    source_path: str | os.PathLike | Mapping[str | os.PathLike, pd.DataFrame] | None,
+    findings: pd.DataFrame | None,
+    out_path: str | os.PathLike,
+    *,
+    unit_name: str,
+    year: int,
+) -> Path:
+    """Write a unit's feedback workbook.
+
+    Parameters
+    ----------
+    source_path
+        The unit's submitted workbook (.xlsx, .xlsm or .xls; the format is sniffed), or a
+        mapping ``{file: findings of that file}`` when the unit sent several files (then
+        ``findings`` holds findings not tied to a file, or None). Sheets whose names clash
+        get the file name as prefix.
+    findings
+        Findings (columns of the ``findings`` dataset) whose ``cells`` name sheets of that file.
+    out_path
+        The .xlsx to write; its folder is created.
+    unit_name, year
+        For the title of the 审核结果 sheet.
+
+    Returns
+    -------
+    The path written.
+    """
+    if isinstance(source_path, Mapping):
+        sources = [(Path(p), _finding_frame(f)) for p, f in source_path.items()]
+        extra = _finding_frame(findings)
+    else:
+        sources = [(Path(source_path) if source_path is not None else None, _finding_frame(findings))]
+        extra = _finding_frame(None)
+    wb, maps = _load_sources(sources)
+    _mark(wb, sources, maps)
+    every = pd.concat([f for _, f in sources] + [extra], ignore_index=True)
+    _write_results_sheet(wb, _finding_frame(every), unit_name, year)
+    wb.properties.creator = AUTHOR
+    wb.properties.created = datetime(year + 1, 1, 1)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    wb.save(tmp)
+    os.replace(tmp, out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The collection summary
+
+_PRIORITY = ["accepted", "rejected", "unreadable", "superseded"]
+
+
+def collection_table(submissions: pd.DataFrame, findings: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Status of every unit's forms for one year, with error and warning counts.
+
+    Returns
+    -------
+    One row per reporting unit (all 35, in code order) and the city (441900): ``unit_code``,
+    ``unit_name``, ``TR1`` ... ``TR5`` (已接收/已退回/被替代/无法读取/未报送, or — where the unit
+    does not report that form and sent none), ``errors``, ``warnings``. A file that could not be
+    read (no form known) marks every form of its unit that has no other status as 无法读取.
+    """
+    codes = list(forms())
+    town_forms = [c for c, f in forms().items() if f.reporter == "towns"]
+    units_ = [(u.code, u.name) for u in reporting_units()] + [(CITY, _unit_name(CITY))]
+    subs = submissions
+    if "year" in subs.columns:
+        subs = subs.loc[subs["year"] == year]
+    subs = subs.assign(
+        unit_code=subs["unit_code"].astype("string").fillna(""),
+        form=subs["form"].astype("string").fillna(""),
+        _rank=subs["status"].map({s: i for i, s in enumerate(_PRIORITY)}).fillna(len(_PRIORITY)),
+    )
+    best = subs.sort_values("_rank", kind="stable").drop_duplicates(["unit_code", "form"])
+    status = {(u, f): STATUS_LABELS.get(s, s) for u, f, s in best[["unit_code", "form", "status"]].itertuples(index=False)}
+    unread = set(subs.loc[(subs["status"] == "unreadable") & ~subs["form"].isin(codes), "unit_code"])
+
+    fnd = findings
+    if fnd is not None and len(fnd) and "year" in fnd.columns:
+        fnd = fnd.loc[fnd["year"] == year]
+    counts = (
+        fnd.assign(unit_code=fnd["unit_code"].astype("string")).groupby(["unit_code", "severity"]).size()
+        if fnd is not None and len(fnd) else pd.Series(dtype="int64")
+    )
+
+    rows = []
+    for code, name in units_:
+        row = {"unit_code": code, "unit_name": name}
+        for f in codes:
+            expected = (f in town_forms) != (code == CITY)
+            default = MISSING if expected else NOT_APPLICABLE
+            if (code, f) in status:
+                row[f] = status[(code, f)]
+            elif expected and code in unread:
+                row[f] = STATUS_LABELS["unreadable"]
+            else:
+                row[f] = default
+        row["errors"] = int(counts.get((code, "error"), 0))
+        row["warnings"] = int(counts.get((code, "warning"), 0))
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    return out.astype({"unit_code": "string", "unit_name": "string", **{f: "string" for f in codes},
+                       "errors": "int64", "warnings": "int64"})
+
+
+def write_collection_summary(
+    submissions: pd.DataFrame, findings: pd.DataFrame, out_path: str | os.PathLike, *, year: int
+) -> Path:
+    """Write the collection summary workbook (报表收集情况汇总) for one year.
+
+    One sheet 收集情况 (``collection_table`` with Chinese headers, frozen header, coloured
+    statuses, and a count of received forms), and, when some files could not be tied to a unit,
+    a sheet 未识别单位的文件 listing their findings.
+    """
+    table = collection_table(submissions, findings, year)
+    codes = list(forms())
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "收集情况"
+    ncols = 2 + len(codes) + 2
+    _put(ws, 1, 1, f"东莞市{year}年人才资源统计报表收集情况")
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    header = ["单位代码", "单位名称", *[f"{_table_label(c)} {form(c).title}" for c in codes],
+              "强制性错误数", "核实性提示数"]
+    for c, text in enumerate(header, start=1):
+        cell = ws.cell(row=2, column=c, value=text)
+        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    ws.row_dimensions[2].height = 32
+    for i, rec in enumerate(table.to_dict("records"), start=3):
+        values = [rec["unit_code"], rec["unit_name"], *[rec[c] for c in codes], rec["errors"], rec["warnings"]]
+        for c, value in enumerate(values, start=1):
+            _put(ws, i, c, value)
+            cell = ws.cell(row=i, column=c)
+            cell.border = _BORDER
+            if value in _STATUS_FILLS:
+                cell.fill = _STATUS_FILLS[value]
+                cell.alignment = Alignment(horizontal="center")
+        if rec["errors"]:
+            ws.cell(row=i, column=ncols - 1).font = Font(bold=True, color="C00000")
+    last = 2 + len(table)
+    total_row = last + 1
+    _put(ws, total_row, 1, "已接收")
+    _put(ws, total_row, 2, "单位数")
+    for j, c in enumerate(codes, start=3):
+        received = int((table[c] == STATUS_LABELS["accepted"]).sum())
+        expected = int((table[c] != NOT_APPLICABLE).sum())
+        _put(ws, total_row, j, f"{received}/{expected}")
+    _put(ws, total_row, ncols - 1, int(table["errors"].sum()))
+    _put(ws, total_row, ncols, int(table["warnings"].sum()))
+    for c in range(1, ncols + 1):
+        ws.cell(row=total_row, column=c).font = _BOLD
+        ws.cell(row=total_row, column=c).border = _BORDER
+    for c, width in enumerate([12, 16, *[16] * len(codes), 12, 12], start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = "C3"
+    ws.auto_filter.ref = f"A2:{get_column_letter(ncols)}{last}"
+
+    fnd = findings if findings is not None else pd.DataFrame(columns=["unit_code"])
+    if len(fnd) and "year" in fnd.columns:
+        fnd = fnd.loc[fnd["year"] == year]
+    orphan = fnd.loc[fnd["unit_code"].fillna("").astype(str).eq("")] if len(fnd) else fnd
+    orphan = orphan.loc[orphan["source_file"].fillna("").astype(str).ne("")] if len(orphan) else orphan
+    if len(orphan):
+        ws2 = wb.create_sheet("未识别单位的文件")
+        for c, text in enumerate(["文件", "规则", "性质", "说明"], start=1):
+            cell = ws2.cell(row=1, column=c, value=text)
+            cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
+        for i, rec in enumerate(orphan.to_dict("records"), start=2):
+            for c, value in enumerate([rec["source_file"], rec["rule"],
+                                       SEVERITY_LABELS.get(rec["severity"], rec["severity"]),
+                                       rec["message"]], start=1):
+                _put(ws2, i, c, value)
+        for c, width in enumerate([40, 8, 8, 70], start=1):
+            ws2.column_dimensions[get_column_letter(c)].width = width
+        ws2.freeze_panes = "A2"
+    wb.properties.creator = AUTHOR
+    wb.properties.created = datetime(year + 1, 1, 1)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    wb.save(tmp)
+    os.replace(tmp, out)
+    return out
