@@ -86,6 +86,17 @@ def _previous_year(out_dir: Path, year: int) -> pd.DataFrame | None:
     return prev if len(prev) else None
 
 
+def _validate(batch: ingest.Batch, previous: pd.DataFrame | None, year: int):
+    """Run the rules on a batch's winners and settle accepted/rejected."""
+    from talentstats import rules
+
+    subs = batch.submissions
+    roster_units = subs.loc[(subs["status"] == "candidate") & (subs["form"] == "TR4"), "unit_code"]
+    rule_findings = rules.validate(batch.candidates, batch.roster, previous, year=year,
+                                   roster_units=sorted(set(roster_units)))
+    return ingest.settle(batch, rule_findings)
+
+
 def refresh_indicators(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Indicators for every year in the given (merged) datasets."""
     from talentstats.indicators import compute_indicators
@@ -106,7 +117,7 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     Only year ``year`` is replaced in the datasets; indicators are refreshed for all years.
     All datasets are written together, atomically.
     """
-    from talentstats import roster, rules
+    from talentstats import roster
 
     check_year(year)
     out_dir = Path(out_dir or paths.processed_dir())
@@ -119,9 +130,7 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     batch = ingest.assemble(outcomes, year)
     log.info("ingest %s: %d candidate numbers, %d roster rows", year, len(batch.candidates),
              len(batch.roster))
-    rule_findings = rules.validate(batch.candidates, batch.roster,
-                                   _previous_year(out_dir, year), year=year)
-    observations, roster_df, submissions, findings = ingest.settle(batch, rule_findings)
+    observations, roster_df, submissions, findings = _validate(batch, _previous_year(out_dir, year), year)
 
     new = {"observations": observations, "findings": findings, "submissions": submissions,
            "roster": roster_df}
@@ -156,7 +165,7 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
         }
         name = unit_name(unit_code)
         out = folder / "feedback" / f"{name}.xlsx"
-        written.append(feedback.write_feedback(per_file, out, unit_name=name, year=year))
+        written.append(feedback.write_feedback(per_file, None, out, unit_name=name, year=year))
     summary = feedback.write_collection_summary(submissions, findings,
                                                 folder / f"{year}年报表收集情况.xlsx", year=year)
     return written, summary
@@ -170,8 +179,6 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     Pseudonyms use a throw-away key: nothing is stored.
     """
     import os
-
-    from talentstats import rules
 
     file = Path(file)
     if not file.is_file():
@@ -188,5 +195,4 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     check_year(year)
     batch = ingest.assemble(outcomes, year)
     previous = _previous_year(Path(processed or paths.processed_dir()), year)
-    rule_findings = rules.validate(batch.candidates, batch.roster, previous, year=year)
-    return ingest.settle(batch, rule_findings)[3]
+    return _validate(batch, previous, year)[3]

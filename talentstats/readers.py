@@ -1,0 +1,953 @@
+"""Reading submitted workbooks safely: sniff, pre-flight, read, and isolate the parser.
+
+The first stage of the ingest. A town's file is untrusted: it may be renamed, corrupt,
+encrypted, empty, or hostile (a zip bomb, an XML bomb, or a tiny xlsx with one cell at
+``XFD1048576`` that makes calamine allocate 512 GiB and abort the process, calamine #693).
+So a file goes through three gates:
+
+1. ``sniff``: the real format from the bytes (zip members, OLE2 directory), never the extension;
+2. ``preflight``: cheap checks before any parser sees the file (size, zip member count,
+   declared and per-member inflated size, compression ratio, declared and actual sheet extent,
+   DTD/ENTITY declarations);
+3. ``read_workbook``, called inside ``read_isolated``: a pool of long-lived child processes,
+   each with an address-space limit, and a timeout per file. A child that dies or hangs costs
+   its file only.
+
+Cell values (``SheetGrid.cells``) are what python-calamine gives: ``str``, ``float``, ``int``,
+``bool``, ``""`` for an empty cell. Dates are turned into ISO strings, because the grid holds
+plain scalars only: a date is ``"2017-01-20"``, a datetime ``"2017-01-20 08:30:00"`` (or
+``"2017-01-20"`` at midnight), a time ``"08:30:00"``, a duration its ``str()``. Rows and
+columns are 0-based from A1 (empty leading rows and columns are kept), so ``model.cell_ref``
+gives the address a town sees.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing as mp
+import os
+import posixpath
+import re
+import signal
+import struct
+import time
+import zipfile
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from multiprocessing.connection import wait as mp_wait
+from pathlib import Path
+from typing import Any
+
+from talentstats.errors import TalentstatsError
+from talentstats.model import SheetGrid, WorkbookGrid, cell_ref
+
+__all__ = [
+    "MAX_CELLS",
+    "MAX_FILE_BYTES",
+    "MAX_MEMBER_RATIO",
+    "MAX_UNCOMPRESSED_BYTES",
+    "MAX_ZIP_MEMBERS",
+    "UnreadableFile",
+    "WorkerFailure",
+    "preflight",
+    "read_isolated",
+    "read_workbook",
+    "sniff",
+]
+
+# --- Limits -----------------------------------------------------------------------------------
+# A town's workbook holds four small forms (about 30 x 15 cells each) and a roster of some
+# hundreds of persons: 20-200 KB. The limits leave a wide margin above that and stay far below
+# what would hurt a worker with a 1.5 GB address space.
+
+#: Largest file accepted (bytes). The biggest plausible submission (a roster of thousands of
+#: persons with formatting) is a few MB; a 30 MB file is not a town's statistical return.
+MAX_FILE_BYTES = 30 * 1024 * 1024
+#: Most members in an xlsx package. A workbook has ~10-30 parts (sheets, styles, rels, theme,
+#: a few images); thousands of members only inflate the central directory.
+MAX_ZIP_MEMBERS = 1_000
+#: Sum of the members' declared inflated sizes. Sheet XML is ~10x its compressed size, so 150
+#: MB is ~5x what the largest accepted file can honestly hold; a zip bomb declares far more.
+MAX_UNCOMPRESSED_BYTES = 150 * 1024 * 1024
+#: Largest inflated/compressed ratio of one member, checked on members above
+#: ``RATIO_MIN_BYTES`` (tiny parts compress arbitrarily well). Real sheet XML reaches 10-50:1;
+#: a long run of one character deflates at ~1000:1, the classic bomb.
+MAX_MEMBER_RATIO = 150
+RATIO_MIN_BYTES = 1024 * 1024
+#: Largest sheet area (rows x columns from A1, declared or actual). calamine allocates 32
+#: bytes per cell of the area before it gives anything back, and ``to_python`` builds a Python
+#: list of the same size: 5 M cells is ~160 MB + ~40 MB, well inside the worker's limit, and
+#: 10,000 x the largest real form. A cell at XFD1048576 is 17 G cells (512 GiB).
+MAX_CELLS = 5_000_000
+#: How much of each XML part is read to find a DTD: the prolog comes before the root element.
+PROLOG_BYTES = 64 * 1024
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+# Reasons, in the words a town's statistician reads in the feedback.
+_RE_SEND = "，请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送"
+
+
+class UnreadableFile(TalentstatsError):
+    """A submission that cannot be read; ``reason`` is the Chinese text for the finding (X01)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class WorkerFailure:
+    """What ``read_isolated`` yields for a file whose worker failed, died or timed out.
+
+    ``str()`` of it is the Chinese reason, ready for an X01 finding.
+    """
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+# --- Sniffing ---------------------------------------------------------------------------------
+
+
+def _ole2_entries(f: io.BufferedIOBase, size: int) -> dict[str, tuple[int, int, int]]:
+    """Names of the OLE2 (compound file) directory entries -> (type, start sector, size).
+
+    A minimal reader of the compound file header, FAT and directory chain; every chain walk is
+    bounded by the number of sectors, so a looping or truncated file ends with ``ValueError``.
+    """
+    f.seek(0)
+    header = f.read(512)
+    if len(header) < 512 or header[:8] != _OLE2_MAGIC:
+        raise ValueError("not an OLE2 file")
+    sector_shift = struct.unpack_from("<H", header, 0x1E)[0]
+    if sector_shift not in (9, 12):
+        raise ValueError("bad sector size")
+    ssize = 1 << sector_shift
+    n_sectors = max(0, (size - ssize) // ssize + 1)
+    first_dir = struct.unpack_from("<I", header, 0x30)[0]
+    first_difat, n_difat = struct.unpack_from("<II", header, 0x44)
+    difat = list(struct.unpack_from("<109I", header, 0x4C))
+
+    def read_sector(n: int) -> bytes:
+        if n >= n_sectors:
+            raise ValueError("sector out of range")
+        f.seek((n + 1) * ssize)
+        data = f.read(ssize)
+        if len(data) < ssize:
+            raise ValueError("truncated sector")
+        return data
+
+    per = ssize // 4
+    sector, seen = first_difat, 0
+    while sector < 0xFFFFFFFA and seen < min(n_difat, n_sectors):
+        words = struct.unpack(f"<{per}I", read_sector(sector))
+        difat.extend(words[:-1])
+        sector, seen = words[-1], seen + 1
+    fat: list[int] = []
+    for s in difat:
+        if s >= 0xFFFFFFFA:
+            continue
+        fat.extend(struct.unpack(f"<{per}I", read_sector(s)))
+
+    entries: dict[str, tuple[int, int, int]] = {}
+    sector, steps = first_dir, 0
+    while sector < 0xFFFFFFFA:
+        steps += 1
+        if steps > n_sectors or sector >= len(fat):
+            raise ValueError("directory chain broken")
+        data = read_sector(sector)
+        for off in range(0, ssize, 128):
+            entry = data[off : off + 128]
+            name_len = struct.unpack_from("<H", entry, 64)[0]
+            kind = entry[66]
+            if kind == 0 or not 2 <= name_len <= 64:
+                continue
+            name = entry[: name_len - 2].decode("utf-16-le", errors="replace")
+            start, low = struct.unpack_from("<II", entry, 116)
+            entries.setdefault(name, (kind, start, low))
+        sector = fat[sector]
+    return entries
+
+
+def sniff(path: str | os.PathLike[str]) -> str:
+    """The real format of a file, from its content, never its extension.
+
+    Returns
+    -------
+    str
+        ``xlsx``, ``xlsm`` (macro-enabled package), ``xls`` (OLE2 with a Workbook/Book stream),
+        ``encrypted`` (OLE2 holding an EncryptedPackage: a password-protected xlsx), ``ods``,
+        ``xlsb``, ``empty`` (0 bytes), ``corrupt`` (a zip or OLE2 container that cannot be
+        opened, e.g. truncated), ``unknown`` (anything else: text, HTML, PDF, a Word file).
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        return "empty"
+    with path.open("rb") as f:
+        head = f.read(8)
+        if head.startswith(_ZIP_MAGICS):
+            return _sniff_zip(f)
+        if head == _OLE2_MAGIC:
+            try:
+                names = set(_ole2_entries(f, size))
+            except (ValueError, struct.error, OSError):
+                return "corrupt"
+            if "EncryptedPackage" in names:
+                return "encrypted"
+            if names & {"Workbook", "Book", "WORKBOOK", "BOOK"}:
+                return "xls"
+            return "unknown"
+    return "unknown"
+
+
+def _head(path: Path, n: int = 8) -> bytes:
+    with path.open("rb") as f:
+        return f.read(n)
+
+
+def _sniff_zip(f: io.BufferedIOBase) -> str:
+    try:
+        with zipfile.ZipFile(f) as z:
+            return _zip_kind(z)
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ):
+        return "corrupt"
+
+
+def _zip_kind(z: zipfile.ZipFile) -> str:
+    """The kind of an opened zip package (see ``sniff``)."""
+    try:
+        names = set(z.namelist())
+        if "xl/workbook.xml" in names:
+            if "xl/vbaProject.bin" in names:
+                return "xlsm"
+            types = (
+                _read_head(z, "[Content_Types].xml", PROLOG_BYTES)
+                if "[Content_Types].xml" in names
+                else b""
+            )
+            return "xlsm" if b"macroEnabled.main+xml" in types else "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "mimetype" in names and _read_head(z, "mimetype", 100).startswith(
+            b"application/vnd.oasis.opendocument.spreadsheet"
+        ):
+            return "ods"
+        return "unknown"
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ):
+        return "corrupt"
+
+
+def _read_head(z: zipfile.ZipFile, member: str, n: int) -> bytes:
+    with z.open(member) as m:
+        return m.read(n)
+
+
+# --- Pre-flight -------------------------------------------------------------------------------
+
+_KIND_REASONS = {
+    "empty": "文件为空（0 字节），请重新报送",
+    "corrupt": "文件已损坏（压缩包或复合文档结构不完整，可能未完整上传或复制）" + _RE_SEND,
+    "encrypted": "文件设置了打开密码（已加密），无法读取，请取消密码后重新报送",
+    "ods": "不支持 OpenDocument 表格（.ods）格式" + _RE_SEND,
+    "xlsb": "不支持 Excel 二进制工作簿（.xlsb）格式" + _RE_SEND,
+}
+
+# Tokens of sheet XML: a row start tag, or a whole cell element (self-closing or with a body).
+# Prefixes (``<x:c>``) occur in files written by some .NET libraries.
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"
+_SHEET_TOKEN = re.compile(
+    rb"<" + _P + rb"(?:(row)\b([^>]*)>|c\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"c>))", re.S
+)
+_ATTR_R_ROW = re.compile(rb"\br=\"(\d+)\"")
+_ATTR_R_CELL = re.compile(rb"\br=\"([A-Za-z]{1,3})(\d+)\"")
+_ATTR_T = re.compile(rb"\bt=\"(\w+)\"")
+_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
+_HAS_CONTENT = re.compile(rb"<" + _P + rb"(?:v|is|f)[\s/>]")
+_HAS_F = re.compile(rb"<" + _P + rb"f[\s/>]")
+_HAS_V = re.compile(rb"<" + _P + rb"v[\s/>]")
+_V_TEXT = re.compile(rb"<" + _P + rb"v>[^<]")
+_DIMENSION = re.compile(rb"<" + _P + rb"dimension\s+ref=\"([^\"]*)\"")
+_REF = re.compile(r"^([A-Za-z]{1,3})?(\d+)?$")
+_CLOSE_TAG = re.compile(rb"</" + _P + rb"(?:c|row)>")
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+# The fast path of _scan_sheet: no prefixes, every <row> and <c> has r="...".
+_SLOW_CHUNK = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|f|v)\b|<(?:c|row)(?:>|/>|\s(?![^>]*\br=\"))")
+_FAST_CELL = re.compile(rb"<c\s[^>]*?\br=\"([A-Za-z]{1,3})(\d+)\"[^>]*(?<!/)>")
+_FAST_HIDDEN = re.compile(rb"<row\s([^>]*\bhidden=\"(?:1|true)\"[^>]*)>")
+_FAST_FORMULA = re.compile(rb"<c\s([^>]*)(?<!/)>((?:(?!</c>).)*?<f[\s/>].*?)</c>", re.S)
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
+
+
+@dataclass
+class _SheetScan:
+    """What one pass over a sheet's XML finds: actual extent, hidden rows, uncached formulas."""
+
+    rows: int = 0  # 1 + the last row holding a cell with content
+    cols: int = 0
+    hidden_rows: set[int] = field(default_factory=set)
+    uncached: set[tuple[int, int]] = field(default_factory=set)
+    declared: tuple[str, int] | None = None  # <dimension ref> and its area from A1
+
+
+@dataclass
+class _Inspection:
+    kind: str
+    reason: str | None = None
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet name -> worksheet member
+    scans: dict[str, _SheetScan] = field(default_factory=dict)  # sheet name -> scan
+
+
+def _col_index(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.decode().upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _SheetScan:
+    """Stream a worksheet part once, tracking positions the way a reader would.
+
+    Cells and rows without an ``r`` attribute follow the previous one, as in calamine. Only
+    cells with a body (a value, inline string or formula) count for the extent: style-only
+    cells are skipped by calamine too. Chunks where every row and cell carries ``r`` and no
+    namespace prefix is used (what Excel, WPS and the usual libraries write) take a fast path
+    of C-level regex scans; the others are walked cell by cell.
+    """
+    scan = _SheetScan()
+    state = [-1, -1]  # row, col of the last element seen
+    buf = b""
+    first = True
+    with z.open(member) as m:
+        while True:
+            data = m.read(chunk)
+            if first:
+                scan.declared = _declared_area(data[:PROLOG_BYTES])
+                first = False
+                if scan.declared and scan.declared[1] > MAX_CELLS:
+                    return scan  # refused on the declaration; no need to read on
+            buf += data
+            if len(data) == chunk:
+                cut = _last_close(buf)
+                if cut == 0:
+                    continue
+                part, buf = buf[:cut], buf[cut:]
+            else:
+                part, buf = buf, b""
+            if _SLOW_CHUNK.search(part):
+                _scan_slow(part, state, scan)
+            else:
+                _scan_fast(part, state, scan)
+            if len(data) < chunk:
+                break
+    return scan
+
+
+def _cached(attrs: bytes, body: bytes) -> bool:
+    """Whether a formula cell carries a cached value (t="str" with an empty <v> is "")."""
+    if _V_TEXT.search(body):
+        return True
+    t = _ATTR_T.search(attrs)
+    return bool(t and t.group(1) == b"str" and _HAS_V.search(body))
+
+
+def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
+    row, col = state
+    for tok in _SHEET_TOKEN.finditer(part):
+        if tok.group(1):  # <row ...>
+            attrs = tok.group(2)
+            r = _ATTR_R_ROW.search(attrs)
+            row = int(r.group(1)) - 1 if r else row + 1
+            col = -1
+            if _HIDDEN.search(attrs):
+                scan.hidden_rows.add(row)
+            continue
+        attrs, body = tok.group(3), tok.group(4)
+        r = _ATTR_R_CELL.search(attrs)
+        if r:
+            col, row = _col_index(r.group(1)), int(r.group(2)) - 1
+        else:
+            col += 1
+        if not body or not _HAS_CONTENT.search(body):
+            continue
+        scan.rows = max(scan.rows, row + 1)
+        scan.cols = max(scan.cols, col + 1)
+        if _HAS_F.search(body) and not _cached(attrs, body):
+            scan.uncached.add((row, col))
+    state[:] = [row, col]
+
+
+def _scan_fast(part: bytes, state: list[int], scan: _SheetScan) -> None:
+    refs = _FAST_CELL.findall(part)  # (letters, digits) of cells that have a body
+    if refs:
+        scan.rows = max(scan.rows, max(int(d) for d in {d for _, d in refs}))
+        scan.cols = max(scan.cols, max(_col_index(c) for c in {c for c, _ in refs}) + 1)
+    for attrs in _FAST_HIDDEN.findall(part):
+        scan.hidden_rows.add(int(_ATTR_R_ROW.search(attrs).group(1)) - 1)
+    if b"<f" in part:
+        for cell in _FAST_FORMULA.finditer(part):
+            attrs, body = cell.group(1), cell.group(2)
+            if not _cached(attrs, body):
+                r = _ATTR_R_CELL.search(attrs)
+                scan.uncached.add((int(r.group(2)) - 1, _col_index(r.group(1))))
+    last_row = part.rfind(b"<row ")
+    r = _ATTR_R_ROW.match(part, last_row + 5) if last_row >= 0 else None
+    if r is None and last_row >= 0:
+        r = _ATTR_R_ROW.search(part[last_row : part.find(b">", last_row)])
+    if r:
+        state[:] = [int(r.group(1)) - 1, -1]
+    last_cell = part.rfind(b"<c ")
+    if last_cell > last_row:
+        r = _ATTR_R_CELL.search(part[last_cell : part.find(b">", last_cell)])
+        if r:
+            state[:] = [int(r.group(2)) - 1, _col_index(r.group(1))]
+
+
+def _last_close(buf: bytes) -> int:
+    """End of the last ``</c>`` or ``</row>`` in ``buf`` (0 if none): a safe place to cut."""
+    for start in (max(0, len(buf) - 65536), 0):
+        last = 0
+        for mt in _CLOSE_TAG.finditer(buf, start):
+            last = mt.end()
+        if last or start == 0:
+            return last
+    return 0
+
+
+def _declared_area(head: bytes) -> tuple[str, int] | None:
+    """The ``<dimension ref>`` near the start of a worksheet part: (ref, area from A1)."""
+    m = _DIMENSION.search(head)
+    if not m:
+        return None
+    ref = m.group(1).decode("ascii", errors="replace")
+    end = _REF.match(ref.split(":")[-1].replace("$", ""))
+    if not end:
+        return None
+    letters, digits = end.groups()
+    cols = _col_index(letters) + 1 if letters else 16384
+    rows = int(digits) if digits else 1048576
+    return ref, rows * cols
+
+
+def _workbook_sheets(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet part, from xl/workbook.xml and its relationships."""
+    from defusedxml import ElementTree as SafeET  # DTDs are refused before this runs
+
+    wb = SafeET.fromstring(z.read("xl/workbook.xml"))
+    rels_name = "xl/_rels/workbook.xml.rels"
+    targets: dict[str, str] = {}
+    if rels_name in z.namelist():
+        for rel in SafeET.fromstring(z.read(rels_name)):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External" or not target:
+                continue
+            part = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
+            targets[rel.get("Id", "")] = part
+    sheets: dict[str, str] = {}
+    for el in wb.iter():
+        if not el.tag.endswith("}sheet") and el.tag != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+        part = targets.get(rid or "")
+        if part and part.startswith("xl/worksheets/"):
+            sheets[el.get("name", "")] = part
+    return sheets
+
+
+def _inspect(path: Path) -> _Inspection:
+    size = path.stat().st_size
+    if size == 0:
+        return _Inspection("empty", _KIND_REASONS["empty"])
+    if size > MAX_FILE_BYTES:
+        return _Inspection(
+            "unknown",
+            f"文件过大（{size / 2**20:.1f} MB，上限 {MAX_FILE_BYTES // 2**20} MB），不像一份报表",
+        )
+    try:
+        zf = zipfile.ZipFile(path) if _head(path).startswith(_ZIP_MAGICS) else None
+    except Exception:  # noqa: BLE001 - a broken container is reported by its kind below
+        zf = None
+    kind = _zip_kind(zf) if zf is not None else sniff(path)
+    if kind in _KIND_REASONS:
+        if zf is not None:
+            zf.close()
+        return _Inspection(kind, _KIND_REASONS[kind])
+    if kind == "unknown":
+        return _Inspection(kind, _unknown_reason(path))
+    if kind == "xls":
+        return _Inspection(kind)  # BIFF caps a sheet at 65,536 x 256 cells: bounded by format
+    if zf is None:  # not reached: every non-zip kind is handled above
+        return _Inspection(kind, _unknown_reason(path))
+    try:
+        with zf as z:
+            insp = _Inspection(kind)
+            insp.reason = _check_zip(z) or _check_prologs(z)
+            if insp.reason:
+                return insp
+            insp.sheets = _workbook_sheets(z)
+            for name, member in insp.sheets.items():
+                if member not in z.NameToInfo:
+                    continue
+                s = _scan_sheet(z, member)
+                declared = s.declared
+                if declared and declared[1] > MAX_CELLS:
+                    insp.reason = (
+                        f"工作表“{name}”声明的数据范围过大（{declared[0]}，约 {declared[1]:,} 个单元格，"
+                        f"上限 {MAX_CELLS:,}），疑似恶意构造的文件"
+                    )
+                    return insp
+                if s.rows * s.cols > MAX_CELLS:
+                    insp.reason = (
+                        f"工作表“{name}”有单元格位于 {cell_ref(s.rows - 1, s.cols - 1)} 一带，"
+                        f"数据范围约 {s.rows * s.cols:,} 个单元格（上限 {MAX_CELLS:,}），疑似恶意构造的文件"
+                    )
+                    return insp
+                insp.scans[name] = s
+            return insp
+    except UnreadableFile as e:
+        return _Inspection(kind, e.reason)
+    except Exception as e:  # noqa: BLE001 - any failure of a hostile container is a finding
+        return _Inspection(kind, f"文件已损坏，无法读取（{type(e).__name__}）" + _RE_SEND)
+
+
+def _check_zip(z: zipfile.ZipFile) -> str | None:
+    infos = z.infolist()
+    if len(infos) > MAX_ZIP_MEMBERS:
+        return (
+            f"压缩包内文件数过多（{len(infos):,} 个，上限 {MAX_ZIP_MEMBERS:,}），疑似恶意构造的文件"
+        )
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        return (
+            f"解压后体积过大（{total / 2**20:,.0f} MB，上限 {MAX_UNCOMPRESSED_BYTES // 2**20} MB），"
+            "疑似压缩炸弹"
+        )
+    for i in infos:
+        if i.file_size > RATIO_MIN_BYTES and i.file_size > MAX_MEMBER_RATIO * max(
+            i.compress_size, 1
+        ):
+            ratio = i.file_size / max(i.compress_size, 1)
+            return f"压缩比异常（{i.filename} 达 {ratio:,.0f}:1，上限 {MAX_MEMBER_RATIO}:1），疑似压缩炸弹"
+    return None
+
+
+def _check_prologs(z: zipfile.ZipFile) -> str | None:
+    """Refuse any XML part that declares a DTD or entities (billion laughs, external entities).
+
+    A DOCTYPE can only stand in the prolog, before the root element, so the first
+    ``PROLOG_BYTES`` of each part are enough; a part whose root element does not start within
+    them (a padded prolog) is refused too.
+    """
+    for info in z.infolist():
+        if not info.filename.endswith((".xml", ".rels", ".vml")) or info.file_size == 0:
+            continue
+        head = _read_head(z, info.filename, 1024)
+        if not _ROOT_START.search(_COMMENT.sub(b"", head)):
+            head = _read_head(z, info.filename, PROLOG_BYTES)
+        upper = head.upper()
+        if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+            return f"{info.filename} 含有 DTD/实体声明，疑似 XML 炸弹，已拒绝读取"
+        if len(head) >= PROLOG_BYTES and not _ROOT_START.search(_COMMENT.sub(b"", head)):
+            return f"{info.filename} 的 XML 开头异常，已拒绝读取"
+    return None
+
+
+def _unknown_reason(path: Path) -> str:
+    with path.open("rb") as f:
+        head = f.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table", b"mime-version")):
+        return "不是 Excel 工作簿：文件内容是网页或 XML（可能由系统导出后改了扩展名）" + _RE_SEND
+    if head.startswith(b"%pdf"):
+        return "不是 Excel 工作簿：文件是 PDF" + _RE_SEND
+    if head.startswith(_OLE2_MAGIC):
+        return "不是 Excel 工作簿：文件是其他 Office 文档（如 Word）" + _RE_SEND
+    if head.startswith(_ZIP_MAGICS):
+        return "不是 Excel 工作簿：文件是压缩包或其他 Office 文档" + _RE_SEND
+    return "不是 Excel 工作簿（无法识别的文件格式）" + _RE_SEND
+
+
+def preflight(path: str | os.PathLike[str]) -> str | None:
+    """Check a file before any parser sees it.
+
+    Sniffs the format, then for a zip package: member count, declared inflated size, per-member
+    compression ratio, DTD/ENTITY declarations in the XML parts, each sheet's declared
+    ``<dimension>`` (from the start of the part), and each sheet's actual extent (one streamed
+    pass over its XML, because a dimension can lie: a file declaring ``A1`` with a cell at
+    ``XFD1048576`` still kills calamine). An .xls gets the size check only (BIFF bounds a
+    sheet at 65,536 x 256 cells).
+
+    Returns
+    -------
+    str or None
+        None when the file may be parsed, else the reason in Chinese.
+    """
+    return _inspect(Path(path)).reason
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A calamine value as a plain scalar (dates become ISO strings, see the module doc)."""
+    if isinstance(value, (str, float, int, bool)):
+        return value
+    if isinstance(value, datetime):
+        if value.time() == dtime(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dtime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return "" if value is None else str(value)
+
+
+_PLAIN_TYPES = frozenset({str, float, int, bool})
+
+
+def _is_plain_row(row: list[Any]) -> bool:
+    return set(map(type, row)) <= _PLAIN_TYPES
+
+
+def read_workbook(path: str | os.PathLike[str], source_file: str) -> WorkbookGrid:
+    """Read every worksheet of a submission into plain values.
+
+    Call it inside ``read_isolated``: the checks make a crash unlikely, not impossible.
+
+    Parameters
+    ----------
+    path
+        The file on disk.
+    source_file
+        Its name relative to the raw folder, kept on the grid.
+
+    Returns
+    -------
+    WorkbookGrid
+        One ``SheetGrid`` per worksheet (chart and macro sheets are skipped), with merged
+        ranges, visibility, hidden rows (xlsx/xlsm) and the formulas of cells that have no
+        cached value (xlsx/xlsm, read with openpyxl only for files that have such cells).
+
+    Raises
+    ------
+    UnreadableFile
+        Empty, corrupt, encrypted, not a spreadsheet, refused by the pre-flight, or the parser
+        failed.
+    """
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    path = Path(path)
+    insp = _inspect(path)
+    if insp.reason:
+        raise UnreadableFile(insp.reason)
+    data = path.read_bytes()
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as e:  # calamine raises its own error types and ValueError/OSError
+        raise UnreadableFile(_calamine_reason(e)) from e
+
+    sheets: list[SheetGrid] = []
+    openpyxl_wb = None
+    with wb:
+        for meta in wb.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            try:
+                sheet = wb.get_sheet_by_name(meta.name)
+                end = sheet.end
+                if end is not None and (end[0] + 1) * (end[1] + 1) > MAX_CELLS:
+                    raise UnreadableFile(
+                        f"工作表“{meta.name}”数据范围过大（约 {(end[0] + 1) * (end[1] + 1):,} 个单元格，"
+                        f"上限 {MAX_CELLS:,}）"
+                    )
+                rows = sheet.to_python(skip_empty_area=False) if end is not None else []
+                merged = [
+                    (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
+                ]
+            except UnreadableFile:
+                raise
+            except Exception as e:
+                raise UnreadableFile(_calamine_reason(e, meta.name)) from e
+            cells = [row if _is_plain_row(row) else [_plain(v) for v in row] for row in rows]
+            scan = insp.scans.get(meta.name)
+            formulas: dict[tuple[int, int], str] = {}
+            if scan and scan.uncached:
+                if openpyxl_wb is None:
+                    openpyxl_wb = _load_openpyxl(data)
+                formulas = _formulas(openpyxl_wb, meta.name, scan.uncached)
+            sheets.append(
+                SheetGrid(
+                    name=meta.name,
+                    cells=cells,
+                    merged=merged,
+                    visible=meta.visible == SheetVisibleEnum.Visible,
+                    hidden_rows=frozenset(scan.hidden_rows) if scan else frozenset(),
+                    formulas=formulas,
+                )
+            )
+    return WorkbookGrid(
+        source_file=source_file, format=insp.kind, sheets=sheets, modified=path.stat().st_mtime
+    )
+
+
+def _calamine_reason(e: Exception, sheet: str | None = None) -> str:
+    name = type(e).__name__
+    if name == "PasswordError":
+        return _KIND_REASONS["encrypted"]
+    where = f"工作表“{sheet}”" if sheet else "文件"
+    detail = str(e).splitlines()[0][:120] if str(e) else name
+    return f"{where}已损坏或格式不正确，无法解析（{detail}）" + _RE_SEND
+
+
+def _load_openpyxl(data: bytes) -> Any:
+    """openpyxl in normal mode (defusedxml guards it), for formula text only."""
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
+    except Exception as e:
+        raise UnreadableFile(
+            f"文件含未计算的公式，但读取公式时出错（{type(e).__name__}）" + _RE_SEND
+        ) from e
+
+
+def _formulas(wb: Any, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    if sheet not in wb.sheetnames:
+        return {}
+    ws = wb[sheet]
+    out: dict[tuple[int, int], str] = {}
+    for r, c in sorted(cells):
+        value = ws.cell(row=r + 1, column=c + 1).value
+        text = getattr(value, "text", value)  # ArrayFormula keeps its text in .text
+        if isinstance(text, str) and text:
+            out[(r, c)] = text if text.startswith("=") else "=" + text
+    return out
+
+
+# --- Isolation --------------------------------------------------------------------------------
+
+
+def _limit_memory(memory_mb: int) -> None:
+    import resource
+
+    limit = memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _child_main(conn: Any, worker: Callable[..., Any], memory_mb: int) -> None:
+    """A long-lived worker: limit memory, then run one job at a time until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        index, args = msg
+        try:
+            result: Any = worker(*args)
+        except UnreadableFile as e:
+            result = WorkerFailure(e.reason)
+        except MemoryError:
+            result = WorkerFailure(
+                f"解析时内存不足（超过 {memory_mb} MB 上限），文件过大或含异常内容"
+            )
+        except Exception as e:  # noqa: BLE001 - one file's bug must not stop the batch
+            result = WorkerFailure(f"解析时出错（{type(e).__name__}: {str(e)[:200]}）")
+        try:
+            conn.send((index, result))
+        except Exception as e:  # noqa: BLE001 - e.g. an unpicklable result
+            conn.send((index, WorkerFailure(f"解析结果无法传回（{type(e).__name__}）")))
+
+
+def _death_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            sig = signal.Signals(-exitcode).name
+        except ValueError:
+            sig = f"信号 {-exitcode}"
+        hint = {
+            "SIGABRT": "，通常是文件让解析库申请了过多内存",
+            "SIGKILL": "，可能是内存耗尽",
+            "SIGSEGV": "，解析库崩溃",
+        }.get(sig, "")
+        return f"解析进程异常退出（{sig}{hint}），文件无法读取"
+    return f"解析进程异常退出（退出码 {exitcode}），文件无法读取"
+
+
+@dataclass
+class _Slot:
+    proc: Any
+    conn: Any
+    job: int | None = None
+    deadline: float = 0.0
+
+
+def read_isolated(
+    jobs: Iterable[Sequence[Any]],
+    worker: Callable[..., Any],
+    *,
+    processes: int = 2,
+    timeout: float = 60.0,
+    memory_mb: int = 1536,
+    progress: Callable[[int, Any], None] | None = None,
+    ordered: bool = True,
+) -> Iterator[tuple[int, Any]]:
+    """Run ``worker(*job)`` for every job in long-lived child processes, crash- and hang-proof.
+
+    Each child sets ``RLIMIT_AS`` to ``memory_mb`` and then takes one job at a time, so the
+    parent always knows which file a child is on. A child that dies (SIGABRT from calamine,
+    SIGKILL, a segfault) is replaced and its file retried once in a fresh child; a second death
+    makes that file the culprit. A file that runs past ``timeout`` seconds gets its child killed
+    (no retry). Either way only that file fails; the others go on.
+
+    Parameters
+    ----------
+    jobs
+        Argument tuples, e.g. ``(path, source_file, *extra)``; they and the results must pickle.
+    worker
+        A module-level function (children import it by name). ``UnreadableFile`` raised by it
+        becomes a ``WorkerFailure`` with its reason; any other exception a generic one.
+    processes, timeout, memory_mb
+        Pool size, seconds per file, address-space limit of a child in MB.
+    progress
+        Called as ``progress(index, outcome)`` once per finished file, in finishing order.
+    ordered
+        Yield in the order of ``jobs`` (a small reorder buffer) rather than as files finish.
+
+    Yields
+    ------
+    tuple
+        ``(index, result)`` where ``result`` is the worker's return value or a
+        ``WorkerFailure`` carrying a Chinese reason.
+    """
+    job_list = [tuple(j) for j in jobs]
+    if not job_list:
+        return
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["talentstats.readers", "python_calamine"])
+    pending: deque[int] = deque(range(len(job_list)))
+    attempts = [0] * len(job_list)
+    done: dict[int, Any] = {}
+    next_out = 0
+    slots: list[_Slot] = []
+
+    def start() -> _Slot:
+        parent_conn, child_conn = ctx.Pipe()
+        proc = ctx.Process(target=_child_main, args=(child_conn, worker, memory_mb), daemon=True)
+        proc.start()
+        child_conn.close()
+        return _Slot(proc, parent_conn)
+
+    def stop(slot: _Slot, kill: bool) -> None:
+        if kill:
+            slot.proc.kill()
+        slot.proc.join(5)
+        if slot.proc.is_alive():
+            slot.proc.kill()
+            slot.proc.join()
+        slot.conn.close()
+
+    def finish(index: int, outcome: Any) -> None:
+        done[index] = outcome
+        if progress is not None:
+            progress(index, outcome)
+
+    try:
+        slots = [start() for _ in range(max(1, min(processes, len(job_list))))]
+        while pending or any(s.job is not None for s in slots):
+            for i, slot in enumerate(slots):
+                if slot.job is None and pending:
+                    index = pending.popleft()
+                    try:
+                        slot.conn.send((index, job_list[index]))
+                    except (BrokenPipeError, OSError):  # died while idle: not this file's fault
+                        pending.appendleft(index)
+                        stop(slot, kill=True)
+                        slots[i] = start()
+                        continue
+                    slot.job, slot.deadline = index, time.monotonic() + timeout
+            busy = [s for s in slots if s.job is not None]
+            if not busy:
+                continue
+            wait_for = max(0.0, min(s.deadline for s in busy) - time.monotonic())
+            ready = set(mp_wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], wait_for))
+            now = time.monotonic()
+            for i, slot in enumerate(slots):
+                if slot.job is None:
+                    continue
+                index = slot.job
+                if slot.conn in ready:
+                    try:
+                        got, outcome = slot.conn.recv()
+                    except (EOFError, OSError):
+                        got = None
+                    if got == index:
+                        slot.job = None
+                        finish(index, outcome)
+                        continue
+                if slot.conn in ready or slot.proc.sentinel in ready:
+                    stop(slot, kill=False)
+                    attempts[index] += 1
+                    if attempts[index] < 2:
+                        pending.appendleft(index)
+                    else:
+                        finish(index, WorkerFailure(_death_reason(slot.proc.exitcode)))
+                    slots[i] = start()
+                elif now >= slot.deadline:
+                    stop(slot, kill=True)
+                    finish(
+                        index,
+                        WorkerFailure(f"解析超时（超过 {timeout:g} 秒），文件可能过大或含异常内容"),
+                    )
+                    slots[i] = start()
+            if ordered:
+                while next_out in done:
+                    yield next_out, done.pop(next_out)
+                    next_out += 1
+            else:
+                for index in sorted(done):
+                    yield index, done.pop(index)
+    finally:
+        for slot in slots:
+            if slot.proc.is_alive() and slot.job is None:
+                try:
+                    slot.conn.send(None)
+                except (BrokenPipeError, OSError):
+                    pass
+            stop(slot, kill=slot.job is not None)

@@ -1,0 +1,358 @@
+"""Tests of talentstats.readers: sniffing, pre-flight, reading, isolation. Files built in tmp_path."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from pathlib import Path
+
+import hostile
+import openpyxl
+import pytest
+
+from talentstats.readers import (
+    UnreadableFile,
+    WorkerFailure,
+    preflight,
+    read_isolated,
+    read_workbook,
+    sniff,
+)
+
+FOREIGN = Path("/work/shared/spec/foreign-workbooks")
+
+
+@pytest.fixture
+def form_xlsx(tmp_path: Path) -> Path:
+    """A small TR1-like sheet written by openpyxl: merges, a hidden row, a formula, a date."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "表1"
+    ws["A1"] = "人才资源情况"
+    ws.merge_cells("A1:D1")
+    ws.merge_cells("B3:C3")
+    ws["A4"], ws["B4"], ws["C4"] = "党政人才", "110", 12
+    ws["A5"], ws["B5"], ws["C5"] = "企业经营管理人才", "120", 30.5
+    ws["C6"] = "=SUM(C4:C5)"  # openpyxl writes no cached value
+    ws["A7"] = "报出日期"
+    ws["B7"] = openpyxl.utils.datetime.from_excel(42755)  # 2017-01-20
+    ws.row_dimensions[5].hidden = True
+    hidden = wb.create_sheet("备用")
+    hidden.sheet_state = "hidden"
+    hidden["B2"] = True
+    path = tmp_path / "石龙镇2016.xlsx"
+    wb.save(path)
+    return path
+
+
+# --- sniff ------------------------------------------------------------------------------------
+
+
+def test_sniff_kinds(tmp_path: Path, form_xlsx: Path) -> None:
+    xls = hostile.xls_file(tmp_path / "real.xls", [["a", 1]])
+    renamed = tmp_path / "renamed.xlsx"
+    renamed.write_bytes(xls.read_bytes())
+    text = tmp_path / "text.xlsx"
+    text.write_text("单位,人数\n石龙镇,12\n", encoding="utf-8")
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    truncated = tmp_path / "truncated.xlsx"
+    truncated.write_bytes(form_xlsx.read_bytes()[:2000])
+    xlsm = hostile.raw_xlsx(tmp_path / "m.xlsx", {"表1": hostile.sheet_xml("")}, macro=True)
+    docx = tmp_path / "doc.xlsx"
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    ods = tmp_path / "t.ods"
+    with zipfile.ZipFile(ods, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    word97 = hostile.cfb(tmp_path / "word.xls", {"WordDocument": b"x"})
+
+    assert sniff(form_xlsx) == "xlsx"
+    assert sniff(xls) == "xls"
+    assert sniff(renamed) == "xls"
+    assert sniff(text) == "unknown"
+    assert sniff(empty) == "empty"
+    assert sniff(truncated) == "corrupt"
+    assert sniff(xlsm) == "xlsm"
+    assert sniff(docx) == "unknown"
+    assert sniff(ods) == "ods"
+    assert sniff(hostile.encrypted_ooxml(tmp_path / "enc.xlsx")) == "encrypted"
+    assert sniff(word97) == "unknown"
+
+
+def test_sniff_real_xls_files() -> None:
+    assert {sniff(p) for p in FOREIGN.glob("*.xls")} == {"xls"}
+    assert sniff(FOREIGN / "xiaoqi737_R&D经费（万元）原.xlsx") == "xlsx"
+
+
+# --- pre-flight -------------------------------------------------------------------------------
+
+
+def test_preflight_passes_ordinary_files(form_xlsx: Path) -> None:
+    assert preflight(form_xlsx) is None
+    assert all(preflight(p) is None for p in FOREIGN.iterdir() if p.suffix in (".xls", ".xlsx"))
+
+
+def test_preflight_refuses_zip_bomb(tmp_path: Path) -> None:
+    bomb = hostile.zip_bomb(tmp_path / "bomb.xlsx", inflated_mb=210)
+    assert bomb.stat().st_size < 500_000  # a few hundred KB ...
+    with zipfile.ZipFile(bomb) as z:  # ... declaring over 200 MB
+        assert sum(i.file_size for i in z.infolist()) > 200 * 2**20
+    reason = preflight(bomb)
+    assert reason is not None and "压缩炸弹" in reason
+
+
+def test_preflight_refuses_high_ratio_member(tmp_path: Path) -> None:
+    # under the total limit, but one member inflates ~1000:1
+    bomb = hostile.zip_bomb(tmp_path / "ratio.xlsx", inflated_mb=20)
+    reason = preflight(bomb)
+    assert reason is not None and "压缩比异常" in reason and "xl/sharedStrings.xml" in reason
+
+
+def test_preflight_refuses_declared_dimension(tmp_path: Path) -> None:
+    killer = hostile.calamine_killer(tmp_path / "killer.xlsx")
+    assert killer.stat().st_size < 5_000
+    reason = preflight(killer)
+    assert reason is not None and "A1:XFD1048576" in reason and "表1" in reason
+
+
+def test_preflight_refuses_lying_dimension(tmp_path: Path) -> None:
+    # declares A1 only, yet holds a value at XFD1048576: the actual extent is what counts
+    liar = hostile.calamine_killer(tmp_path / "liar.xlsx", dimension="A1")
+    reason = preflight(liar)
+    assert reason is not None and "XFD1048576" in reason
+    with pytest.raises(UnreadableFile):
+        read_workbook(liar, "liar.xlsx")
+
+
+def test_preflight_refuses_cells_without_r_attributes(tmp_path: Path) -> None:
+    # positions follow from the previous row/cell when r is absent; 3000 rows x 2000 cells
+    row = "<row>" + "<c><v>1</v></c>" * 2000 + "</row>"
+    wide = hostile.raw_xlsx(
+        tmp_path / "wide.xlsx", {"表1": hostile.sheet_xml("<row/>" * 2999 + row)}
+    )
+    reason = preflight(wide)
+    assert reason is not None and "6,000,000" in reason and "BXX3000" in reason
+
+
+def test_preflight_refuses_xml_bomb(tmp_path: Path) -> None:
+    reason = preflight(hostile.xml_bomb(tmp_path / "lol.xlsx"))
+    assert reason is not None and "xl/worksheets/sheet1.xml" in reason and "XML 炸弹" in reason
+
+
+def test_preflight_reasons_for_unreadable_kinds(tmp_path: Path, form_xlsx: Path) -> None:
+    empty = tmp_path / "e.xlsx"
+    empty.write_bytes(b"")
+    html = tmp_path / "export.xls"
+    html.write_text(
+        "<html><body><table><tr><td>1</td></tr></table></body></html>", encoding="utf-8"
+    )
+    truncated = tmp_path / "t.xlsx"
+    truncated.write_bytes(form_xlsx.read_bytes()[:-100])
+    assert "为空" in preflight(empty)
+    assert "网页" in preflight(html)
+    assert "已损坏" in preflight(truncated)
+    assert "密码" in preflight(hostile.encrypted_ooxml(tmp_path / "enc.xlsx"))
+
+
+# --- read_workbook ----------------------------------------------------------------------------
+
+
+def test_read_workbook_values_merges_hidden(form_xlsx: Path) -> None:
+    grid = read_workbook(form_xlsx, "2016/石龙镇2016.xlsx")
+    assert grid.source_file == "2016/石龙镇2016.xlsx"
+    assert grid.format == "xlsx"
+    assert grid.modified == form_xlsx.stat().st_mtime
+    assert [s.name for s in grid.sheets] == ["表1", "备用"]
+    form, spare = grid.sheets
+    assert form.cells[0][0] == "人才资源情况"
+    assert form.cells[3] == ["党政人才", "110", 12.0]  # the grid ends at the last value (C)
+    assert form.cells[4][2] == 30.5
+    assert form.cells[6][:2] == ["报出日期", "2017-01-20"]
+    assert sorted(form.merged) == [(0, 0, 0, 3), (2, 1, 2, 2)]
+    assert form.hidden_rows == frozenset({4})
+    assert form.visible and not spare.visible
+    assert spare.cells == [["", ""], ["", True]]  # kept from A1: B2 stays at [1][1]
+    # the formula has no cached value: calamine gives "" and the text comes from openpyxl
+    assert form.formulas == {(5, 2): "=SUM(C4:C5)"}
+
+
+def test_formula_with_cached_value_is_not_reported(tmp_path: Path) -> None:
+    body = (
+        '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>'
+        '<c r="C1"><f>A1+B1</f><v>3</v></c>'  # cached: 3
+        '<c r="D1"><f>A1*B1</f></c>'  # no cached value
+        '<c r="E1" t="str"><f>IF(A1&gt;5,"x","")</f><v></v></c>'  # cached empty string
+        '<c r="F1"><f t="shared" ref="F1:F2" si="0">A1*10</f><v/></c></row>'  # empty v: uncached
+        '<row r="2"><c r="F2"><f t="shared" si="0"/></c></row>'
+    )
+    path = hostile.raw_xlsx(tmp_path / "f.xlsx", {"表2": hostile.sheet_xml(body, "A1:F2")})
+    sheet = read_workbook(path, "f.xlsx").sheets[0]
+    assert sheet.cells[0][:3] == [1.0, 2.0, 3.0]
+    assert sheet.formulas == {(0, 3): "=A1*B1", (0, 5): "=A1*10", (1, 5): "=A2*10"}
+
+
+def test_no_openpyxl_for_files_without_uncached_formulas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import talentstats.readers as readers
+
+    def refuse(data: bytes) -> None:
+        raise AssertionError("openpyxl loaded")
+
+    monkeypatch.setattr(readers, "_load_openpyxl", refuse)
+    body = '<row r="1" hidden="1"><c r="A1"><f>1+1</f><v>2</v></c></row><row r="3" hidden="true"><c r="B3" t="inlineStr"><is><t>人</t></is></c></row>'
+    sheet = read_workbook(
+        hostile.raw_xlsx(tmp_path / "c.xlsx", {"表3": hostile.sheet_xml(body)}), "c"
+    ).sheets[0]
+    assert sheet.cells == [[2.0, ""], ["", ""], ["", "人"]]
+    assert sheet.hidden_rows == frozenset({0, 2})
+    assert sheet.formulas == {}
+
+
+def test_read_xlsm_and_renamed_xls(tmp_path: Path) -> None:
+    xlsm = hostile.raw_xlsx(
+        tmp_path / "m.xlsm",
+        {"表1": hostile.sheet_xml('<row r="2"><c r="B2"><v>7</v></c></row>')},
+        macro=True,
+    )
+    grid = read_workbook(xlsm, "m.xlsm")
+    assert grid.format == "xlsm" and grid.sheets[0].cells == [["", ""], ["", 7.0]]
+    xls = hostile.xls_file(
+        tmp_path / "t.xls", [["填报单位：石龙镇", None], ["党政人才", 12]], sheet="人才资源"
+    )
+    renamed = tmp_path / "t.xlsx"
+    renamed.write_bytes(xls.read_bytes())
+    grid = read_workbook(renamed, "t.xlsx")
+    assert grid.format == "xls"
+    assert grid.sheets[0].name == "人才资源"
+    assert grid.sheets[0].cells == [["填报单位：石龙镇", ""], ["党政人才", 12.0]]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in FOREIGN.iterdir() if p.suffix in (".xls", ".xlsx"))
+)
+def test_foreign_workbooks_read(name: str) -> None:
+    grid = read_workbook(FOREIGN / name, name)
+    assert grid.sheets and all(s.cells for s in grid.sheets)
+    assert all(len(row) == len(s.cells[0]) for s in grid.sheets for row in s.cells)
+
+
+def test_foreign_workbook_details() -> None:
+    grid = read_workbook(FOREIGN / "TCheck_check.xls", "TCheck_check.xls")
+    assert [s.name for s in grid.sheets] == ["通信能力月报表", "区域情况统计表（三）"]
+    assert (0, 0, 0, 2) in grid.sheets[0].merged
+    assert len(grid.sheets[0].cells) == 88
+
+
+@pytest.mark.parametrize(
+    ("build", "fragment"),
+    [
+        (lambda p: p.write_bytes(b""), "为空"),
+        (lambda p: p.write_text("not a spreadsheet", encoding="utf-8"), "不是 Excel 工作簿"),
+        (hostile.encrypted_ooxml, "密码"),
+        (hostile.xml_bomb, "XML 炸弹"),
+        (hostile.calamine_killer, "XFD1048576"),
+    ],
+)
+def test_read_workbook_raises_unreadable(tmp_path: Path, build, fragment: str) -> None:
+    path = tmp_path / "bad.xlsx"
+    build(path)
+    with pytest.raises(UnreadableFile) as err:
+        read_workbook(path, "bad.xlsx")
+    assert fragment in err.value.reason
+
+
+def test_truncated_xlsx_is_unreadable(tmp_path: Path, form_xlsx: Path) -> None:
+    data = form_xlsx.read_bytes()
+    for cut in (100, len(data) // 2, len(data) - 30):
+        path = tmp_path / f"cut{cut}.xlsx"
+        path.write_bytes(data[:cut])
+        with pytest.raises(UnreadableFile, match="已损坏"):
+            read_workbook(path, path.name)
+
+
+def test_corrupt_sheet_part_is_unreadable(tmp_path: Path) -> None:
+    path = hostile.raw_xlsx(
+        tmp_path / "x.xlsx",
+        {"表1": '<worksheet xmlns="x"><sheetData><row r="1"><c r="A1"><v>1</v>'},
+    )
+    with pytest.raises(UnreadableFile):
+        read_workbook(path, "x.xlsx")
+
+
+# --- isolation --------------------------------------------------------------------------------
+
+
+def test_isolation_survives_abort_and_timeout(tmp_path: Path) -> None:
+    names = ["a1", "abort", "a2", "sleep", "a3", "raise", "a4", "a5"]
+    jobs = []
+    for n in names:
+        (tmp_path / n).write_text(f"内容{n}", encoding="utf-8")
+        jobs.append((str(tmp_path / n), f"raw/{n}", "t"))
+    seen: list[int] = []
+    start = time.monotonic()
+    out = list(
+        read_isolated(
+            jobs,
+            hostile.echo_worker,
+            processes=2,
+            timeout=3,
+            memory_mb=1024,
+            progress=lambda i, r: seen.append(i),
+        )
+    )
+    assert time.monotonic() - start < 20
+    assert [i for i, _ in out] == list(range(8))  # ordered
+    assert sorted(seen) == list(range(8))  # one progress call per file
+    results = dict(out)
+    for i, n in enumerate(names):
+        if n.startswith("a") and n != "abort":
+            assert results[i] == (f"raw/{n}", "t", f"内容{n}")
+    assert isinstance(results[1], WorkerFailure) and "SIGABRT" in results[1].reason
+    assert str(results[1]) == results[1].reason
+    assert isinstance(results[3], WorkerFailure) and "超时" in results[3].reason
+    assert isinstance(results[5], WorkerFailure) and "ValueError" in results[5].reason
+
+
+def test_isolation_memory_limit_and_real_calamine_abort(tmp_path: Path) -> None:
+    ok = hostile.raw_xlsx(
+        tmp_path / "ok.xlsx", {"表1": hostile.sheet_xml('<row r="1"><c r="A1"><v>5</v></c></row>')}
+    )
+    killer = hostile.calamine_killer(tmp_path / "killer.xlsx")
+    jobs = [(str(ok), "ok"), (str(killer), "killer"), (str(ok), "ok2")]
+    results = dict(read_isolated(jobs, hostile.raw_calamine_worker, processes=1, timeout=30))
+    assert results[0] == 1 and results[2] == 1
+    assert isinstance(results[1], WorkerFailure) and "解析进程异常退出" in results[1].reason
+
+    (tmp_path / "hog").write_text("x")
+    (tmp_path / "fine").write_text("y")
+    jobs = [(str(tmp_path / "hog"), "hog", ""), (str(tmp_path / "fine"), "fine", "")]
+    results = dict(read_isolated(jobs, hostile.echo_worker, processes=1, memory_mb=1024))
+    assert isinstance(results[0], WorkerFailure) and "内存不足" in results[0].reason
+    assert results[1] == ("fine", "", "y")
+
+
+def test_isolation_with_read_workbook(tmp_path: Path, form_xlsx: Path) -> None:
+    bomb = hostile.xml_bomb(tmp_path / "lol.xlsx")
+    jobs = [
+        (str(form_xlsx), "a.xlsx"),
+        (str(bomb), "lol.xlsx"),
+        (str(FOREIGN / "TCheck_check.xls"), "t.xls"),
+    ]
+    results = dict(read_isolated(jobs, read_workbook, processes=2))
+    assert results[0].sheets[0].formulas == {(5, 2): "=SUM(C4:C5)"}
+    assert isinstance(results[1], WorkerFailure) and "XML 炸弹" in results[1].reason
+    assert results[2].format == "xls"
+
+
+def test_isolation_many_files_reuses_processes(tmp_path: Path) -> None:
+    jobs = []
+    for i in range(300):
+        p = tmp_path / f"f{i}"
+        p.write_text(str(i))
+        jobs.append((str(p), str(i), "x"))
+    out = list(read_isolated(jobs, hostile.echo_worker, processes=2, ordered=False))
+    assert sorted(i for i, _ in out) == list(range(300))
+    assert all(r == (str(i), "x", str(i)) for i, r in out)
+    assert list(read_isolated([], hostile.echo_worker)) == []
