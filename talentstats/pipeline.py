@@ -68,7 +68,7 @@ def _read_all(files: list[tuple[Path, str]], key: bytes, processes: int,
     outcomes: list[ingest.FileOutcome | None] = [None] * len(files)
     tasks = [(str(p), rel, key) for p, rel in files]
     for index, result in readers.read_isolated(tasks, ingest.process_file, processes=processes,
-                                               progress=None):
+                                               ordered=False):
         path, rel = files[index]
         if isinstance(result, ingest.FileOutcome):
             outcomes[index] = result

@@ -1,0 +1,147 @@
+"""The ingest batch end to end: a filled template round-trips, and bad files don't stop it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from talentstats import catalog
+from talentstats.pipeline import check_file, ingest_year
+from talentstats.template import write_template
+
+# A consistent small town, worked out by hand: every sum of spec §2 holds.
+# TR1 row 100 = 110+120+130+140+150+160 = 40+250+420+260+20+10 = 1000 in every column;
+# columns: 1 = 3+..+7 = 8+..+11 on every row.
+_TR1_ROWS = {
+    # item: (total, female, doctor, master, bachelor, college, secondary, <=35, 36-45, 46-54, >=55)
+    100: (1000, 430, 12, 88, 400, 300, 200, 380, 328, 209, 83),
+    110: (40, 14, 0, 6, 24, 8, 2, 10, 16, 10, 4),
+    120: (250, 100, 2, 20, 120, 70, 38, 90, 90, 50, 20),
+    130: (420, 200, 10, 60, 220, 100, 30, 170, 130, 90, 30),
+    131: (60, 20, 8, 20, 30, 2, 0, 5, 20, 25, 10),
+    132: (150, 70, 2, 30, 90, 28, 0, 60, 50, 30, 10),
+    133: (170, 90, 0, 10, 90, 60, 10, 90, 50, 25, 5),
+    140: (260, 100, 0, 2, 30, 110, 118, 100, 80, 55, 25),
+    141: (20, 5, 0, 0, 5, 10, 5, 2, 8, 7, 3),
+    142: (60, 20, 0, 1, 10, 25, 24, 20, 20, 15, 5),
+    143: (180, 75, 0, 1, 15, 75, 89, 78, 52, 33, 17),
+    150: (20, 8, 0, 0, 2, 6, 12, 4, 8, 4, 4),
+    160: (10, 8, 0, 0, 4, 6, 0, 6, 4, 0, 0),
+    210: (5, 1, 2, 2, 1, 0, 0, 1, 2, 1, 1),
+    220: (30, 12, 0, 4, 16, 8, 2, 10, 10, 6, 4),
+    230: (8, 4, 0, 1, 4, 2, 1, 2, 3, 2, 1),
+    240: (2, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0),
+}
+_TR2 = {300: (512345.5, 498000.0), 310: (15400.0, 14800.0), 320: (13000.25, 12500.0),
+        321: (4000.0, 3900.0), 322: (3000.0, 2800.0), 323: (2000.25, 2000.0),
+        324: (1500.0, 1400.0), 325: (2000.0, 2000.0), 326: (500.0, 400.0)}
+_TR3 = {401: 1, 402: 1, 403: 3, 404: 2, 405: 4, 406: 2, 407: 1, 408: 5, 409: 12}
+# ID numbers with GB 11643 check digits worked out: weights 7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2
+# over the first 17 digits, sum mod 11 -> "10X98765432": ...001 -> 5 -> '7'; ...002 -> 9 -> '3'.
+# The 17th digit is odd for a man (1) and even for a woman (2).
+_ROSTER = [
+    {"seq": 1, "name": "陈国平", "sex": "男", "id_number": "441900197503120017",
+     "birth": "1975-03", "education": "博士研究生", "title": "正高级工程师",
+     "category": "专业技术人才", "employer": "东莞某电子有限公司", "industry": "C",
+     "recognised_year": 2012, "note": ""},
+    {"seq": 2, "name": "李秀英", "sex": "女", "id_number": "441900198208150023",
+     "birth": "1982-08", "education": "硕士研究生", "title": "高级经济师",
+     "category": "企业经营管理人才", "employer": "东莞某实业集团", "industry": "F",
+     "recognised_year": 2013, "note": ""},
+]
+
+
+def _values() -> dict:
+    tr1 = {(item, col): v for item, row in _TR1_ROWS.items() for col, v in enumerate(row, 1)}
+    tr2 = {(item, col): v for item, row in _TR2.items() for col, v in enumerate(row, 1)}
+    tr3 = {(item, 1): v for item, v in _TR3.items()}
+    return {"TR1": tr1, "TR2": tr2, "TR3": tr3}
+
+
+def test_fixture_is_consistent():
+    rows = _TR1_ROWS
+    for col in range(11):
+        assert rows[100][col] == sum(rows[i][col] for i in (110, 120, 130, 140, 150, 160))
+    for item, r in rows.items():
+        assert r[0] == sum(r[2:7]) == sum(r[7:11]), item
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    monkeypatch.setenv("TALENTSTATS_KEY_FILE", str(tmp_path / "secret" / "key"))
+    return raw, tmp_path / "processed", tmp_path / "reports"
+
+
+def test_filled_template_round_trips_exactly(dirs):
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102",
+                   values=_values(), roster=_ROSTER)
+    result = ingest_year(raw, 2013, processed, reports_dir=reports, processes=1)
+
+    assert result.exit_status == 0, result.findings[["rule", "message"]].to_string()
+    subs = result.submissions.set_index("form")["status"].to_dict()
+    assert subs == {"TR1": "accepted", "TR2": "accepted", "TR3": "accepted", "TR4": "accepted"}
+    obs = catalog.read_dataset(processed, "observations")
+    got = {(f, i, c): v for f, i, c, v in zip(obs["form"], obs["item"], obs["column"], obs["value"],
+                                              strict=True)}
+    want = {(f, i, c): float(v) for f, vals in _values().items() for (i, c), v in vals.items()}
+    assert got == want
+    assert set(obs["unit_code"]) == {"441900102"} and set(obs["year"]) == {2013}
+    assert obs["source"].str.match(r"^石龙镇2013年人才统计报表\.xlsx!表\d![A-Z]+\d+$").all()
+
+    roster = catalog.read_dataset(processed, "roster")
+    assert len(roster) == 2
+    assert sorted(roster["birth_year"].tolist()) == [1975, 1982]
+    text = pd.concat([catalog.read_dataset(processed, n).astype("string") for n in catalog.DATASETS])
+    flat = " ".join(text.fillna("").to_numpy().ravel().tolist())
+    for personal in ("陈国平", "李秀英", "441900197503120017", "441900198208150023"):
+        assert personal not in flat
+
+    ind = catalog.read_dataset(processed, "indicators")
+    i01 = ind[(ind["indicator"] == "I01") & (ind["unit_code"] == "441900102")]["value"].item()
+    assert i01 == 1000.0
+    assert (reports / "2013" / "feedback" / "石龙镇.xlsx").exists()
+
+
+def test_bad_files_are_reported_and_the_batch_goes_on(dirs):
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
+                   roster=_ROSTER)
+    (raw / "茶山镇2013.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    (raw / "说明.txt").write_text("不是报表", encoding="utf-8")
+    result = ingest_year(raw, 2013, processed, reports_dir=reports, processes=1)
+
+    assert result.exit_status == 1
+    bad = result.submissions[result.submissions["status"] == "unreadable"]
+    assert set(bad["source_file"]) == {"说明.txt", "茶山镇2013.xlsx"}
+    x01 = result.findings[result.findings["rule"] == "X01"]
+    assert set(x01["source_file"]) == {"说明.txt", "茶山镇2013.xlsx"}
+    assert x01.set_index("source_file").loc["茶山镇2013.xlsx", "unit_code"] == "441900103"
+    assert (result.submissions["status"] == "accepted").sum() == 4
+
+
+def test_second_run_gives_identical_datasets(dirs):
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
+                   roster=_ROSTER)
+    ingest_year(raw, 2013, processed, reports_dir=reports, processes=1, feedback=False)
+    first = {p.name: p.read_bytes() for p in sorted(processed.iterdir())}
+    ingest_year(raw, 2013, processed, reports_dir=reports, processes=1, feedback=False)
+    assert {p.name: p.read_bytes() for p in sorted(processed.iterdir())} == first
+
+
+def test_check_file_reports_a_broken_sum_without_writing(dirs, tmp_path):
+    raw, processed, _ = dirs
+    vals = _values()
+    vals["TR1"][(100, 1)] = 1009  # row 100 no longer the sum of the six categories (1000)
+    path = write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=vals,
+                          roster=_ROSTER)
+    findings = check_file(path, None, processed)
+    n01 = findings[findings["rule"] == "N01"]
+    assert len(n01) == 1
+    assert "1,009" in n01["message"].item() and "1,000" in n01["message"].item()
+    assert not processed.exists()
