@@ -83,7 +83,8 @@ def template(
     """Write blank template workbooks for towns to fill in."""
     from talentstats.pipeline import check_year
     from talentstats.template import write_template
-    from talentstats.units import CITY, reporting_units, unit as get_unit
+    from talentstats.units import CITY, reporting_units
+    from talentstats.units import unit as get_unit
 
     try:
         check_year(year)
@@ -193,13 +194,20 @@ def indicators(out_dir: ProcessedOpt = None) -> None:
 
 
 def _render(kind: str, year: int, processed: Path | None, reports: Path | None) -> list[Path]:
+    """Render a report, showing each step (kernel start, HTML, PDF, annex) as it begins."""
     from talentstats.bulletin import render
 
     fn = render.render_bulletin if kind == "bulletin" else render.render_assessment
-    steps = ["检查参数", "执行笔记本", "导出HTML", "生成PDF", "生成附表"]
-    with progress_bar(len(steps), f"{year}年 {'统计公报' if kind == 'bulletin' else '考核报告'}") as advance:
-        return fn(year, processed or paths.processed_dir(), reports or paths.reports_dir(),
-                  progress=advance)
+    title = "统计公报" if kind == "bulletin" else "考核报告"
+    with console.status(f"{year}年{title}：检查参数 …") as status:
+
+        def step(message: str) -> None:
+            status.update(f"{year}年{title}：{message}")
+            console.log(message)
+
+        written = fn(year, processed or paths.processed_dir(), reports or paths.reports_dir(),
+                     progress=step)
+    return list(written.values())
 
 
 @app.command()
@@ -299,8 +307,7 @@ def build(
     Exits 0 even when towns' forms were rejected (that is a normal outcome of a collection,
     reported in the summaries); exits non-zero when a stage itself fails.
     """
-    from talentstats.pipeline import ingest_year
-    from talentstats.pipeline import discover
+    from talentstats.pipeline import discover, ingest_year
 
     years = sorted(int(m.group(1)) for p in Path(raw_root).iterdir()
                    if p.is_dir() and (m := _YEAR_DIR.match(p.name))) if Path(raw_root).is_dir() else []

@@ -1,0 +1,36 @@
+"""The annual bulletin (年度人才资源统计公报) and the assessment report.
+
+``narrative`` writes the sentences, ``tables`` computes figures and tables, ``suppress``
+protects small roster cells, ``charts`` draws the figures, ``annex`` writes the Excel 附表, and
+``render`` executes the notebooks and writes HTML, PDF and the annex under reports/YYYY/.
+"""
+
+from talentstats.bulletin.narrative import (
+    build_bulletin,
+    growth_clause,
+    points_clause,
+    total_sentence,
+)
+from talentstats.bulletin.suppress import SUPPRESSED, suppression_mask
+from talentstats.bulletin.tables import BulletinData
+
+__all__ = [
+    "SUPPRESSED",
+    "BulletinData",
+    "build_bulletin",
+    "growth_clause",
+    "points_clause",
+    "render_assessment",
+    "render_bulletin",
+    "suppression_mask",
+    "total_sentence",
+]
+
+
+def __getattr__(name: str):
+    # render imports papermill and nbconvert: load it only when asked for.
+    if name in ("render_bulletin", "render_assessment"):
+        from talentstats.bulletin import render
+
+        return getattr(render, name)
+    raise AttributeError(name)

@@ -1,0 +1,51 @@
+"""Charts draw every Chinese character (a missing glyph is an error: pyproject filterwarnings)."""
+
+import warnings
+
+import bulletin_fixture as bf
+
+from talentstats.bulletin import charts as C
+from talentstats.bulletin import tables as T
+
+
+def _draw(fig):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Glyph.*missing from font", category=UserWarning)
+        png = C.figure_png(fig)
+    assert png.startswith(b"\x89PNG")
+    return png
+
+
+def test_cjk_font_registered():
+    family = C.use_cjk_font()
+    assert "CJK" in family or "Hei" in family
+
+
+def test_all_charts_render_without_missing_glyphs():
+    d = bf.bulletin_data()
+    fund = T.fund_by_unit(d.observations, d.indicators, 2015)
+    for fig in (
+        C.trend_chart(d.indicators, 2015),
+        C.structure_chart(d.indicators, 2015),
+        C.units_chart(d.indicators, 2015),
+        C.fund_ratio_chart(fund, 2015),
+        C.investment_chart(d.observations, 2015),
+        C.score_chart(d.indicators, 2015),
+    ):
+        _draw(fig)
+
+
+def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(C, "FONT_CANDIDATES", ())
+    C.use_cjk_font.cache_clear()
+    try:
+        try:
+            C.use_cjk_font(str(tmp_path / "none.ttc"))
+        except C.CJKFontNotFound as exc:
+            assert "fonts-noto-cjk" in str(exc)
+        else:
+            raise AssertionError("expected CJKFontNotFound")
+    finally:
+        C.use_cjk_font.cache_clear()
+        monkeypatch.undo()
+        C.use_cjk_font()

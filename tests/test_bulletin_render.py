@@ -1,0 +1,92 @@
+"""End to end: papermill runs the notebooks on a processed folder; HTML and PDF quote the indicators.
+
+The processed folder is built here from hand-made frames (tests/bulletin_fixture.py) with
+catalog.write_datasets, so the test does not depend on the ingest.
+"""
+
+import json
+import re
+import shutil
+import unicodedata
+
+import bulletin_fixture as bf
+import pytest
+
+from talentstats.bulletin.render import (
+    bulletin_name,
+    notebook_path,
+    render_assessment,
+    render_bulletin,
+)
+from talentstats.catalog import write_datasets
+from talentstats.errors import DataNotFound
+
+pytestmark = pytest.mark.slow
+
+_RADICALS = str.maketrans(
+    {"⻓": "长", "⻅": "见", "⻔": "门", "⻢": "马", "⻉": "贝", "⻋": "车", "⻛": "风", "⻜": "飞",
+     "⻚": "页", "⻘": "青", "⻰": "龙", "⻄": "西", "⻩": "黄", "⻝": "食", "⻮": "齐", "⻥": "鱼"}
+)
+
+
+def test_notebooks_expose_their_parameters():
+    for name, expected in (
+        ("bulletin.ipynb", {"year", "processed_dir", "output_dir", "top_n", "suppression_threshold", "issue_date"}),
+        ("assessment.ipynb", {"year", "processed_dir", "output_dir"}),
+    ):
+        nb = json.loads(notebook_path(name).read_text("utf-8"))
+        tagged = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+        assert len(tagged) == 1
+        names = set(re.findall(r"^(\w+) =", "".join(tagged[0]["source"]), re.M))
+        assert names == expected
+
+
+def test_unknown_year_fails_before_kernel(tmp_path):
+    write_datasets(tmp_path / "processed", bf.frames())
+    with pytest.raises(DataNotFound):
+        render_bulletin(2013, tmp_path / "processed", tmp_path / "reports")
+    assert not (tmp_path / "reports" / "2013" / f"{bulletin_name(2013)}.ipynb").exists()
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium for the PDF")
+def test_render_bulletin_and_assessment(tmp_path):
+    from pypdf import PdfReader
+
+    processed = tmp_path / "processed"
+    write_datasets(processed, bf.frames())
+    paths = render_bulletin(2015, processed, tmp_path / "reports")
+    out = tmp_path / "reports" / "2015"
+    stem = "东莞市2015年人才资源统计公报"
+    assert paths == {
+        "ipynb": out / f"{stem}.ipynb",
+        "html": out / f"{stem}.html",
+        "pdf": out / f"{stem}.pdf",
+        "annex": out / "附表.xlsx",
+    }
+    html = paths["html"].read_text("utf-8")
+    pdf_text = "".join(p.extract_text() for p in PdfReader(paths["pdf"]).pages)
+    # Noto CJK maps some ideographs to Kangxi radicals in the PDF's text layer (人 -> ⼈): NFKC
+    # folds them back (and full-width punctuation to ASCII, hence NFKC on both sides).
+    # The CJK Radicals Supplement forms (⻓ for 长) are not folded by NFKC: map those we print.
+    pdf_text = unicodedata.normalize("NFKC", re.sub(r"\s+", "", pdf_text)).translate(_RADICALS)
+    # figures equal the indicators of the fixture: I01 100000, I02 11.1%, I04.130 40.0 (+0.8),
+    # I12 102.5, I12.cum 77.1, I09 1 of 3, I10 1000 万元
+    for quoted in (
+        "年末全市人才资源总量10.00万人，比上年增长11.1%。",
+        "占人才资源总量的40.0%，比上年提高0.8个百分点",
+        "为年度目标（10.00亿元）的102.5%",
+        "为五年目标（50.00亿元）的77.1%",
+        "资金缺口合计1000.00万元",
+        "莞城街道报表未通过审核",
+    ):
+        assert quoted in html
+        assert unicodedata.normalize("NFKC", quoted) in pdf_text
+    assert "<pre" not in html.split("</style>")[-1]  # no code, no tracebacks
+    assert len(re.findall(r'<img[^>]*src="data:image/png;base64,', html)) == 5  # trend, structure, units, investment, fund ratio
+    assert 'alt="图1  2014-2015年全市人才资源总量及增长速度"' in html
+    assert not re.search(r"<(script|link)\b[^>]*(src|href)\s*=\s*[\"']?(https?:)?//", html, re.I)
+
+    report = render_assessment(2015, processed, tmp_path / "reports")
+    assert report["pdf"] == out / "人才工作考核报告.pdf"
+    text = report["html"].read_text("utf-8")
+    assert "东城街道" in text and "上升1位" in text and "每季度最后一个月召开一次情况通报会，全年4次" in text
