@@ -1,0 +1,1037 @@
+"""From a workbook grid to forms: find TR1-TR5 by content and read what the town meant.
+
+``locate_forms(grid)`` is pure: a ``WorkbookGrid`` in, a ``ParseResult`` out (``FormRead``s and
+file-level findings). Plain Python over lists, spelling lookups built once per form.
+
+How a sheet is read, and the choices made (a careful statistician's reading):
+
+- **Which form.** The 表号 (``东人统1表``; full-width digits and spaces tolerated) in a short
+  cell of the first ``HEADER_SCAN_ROWS`` rows; else the form's title; else the form whose item
+  names appear most (at least half of its items). A sheet where no item row (or roster header)
+  can be found is not a form (an instructions sheet that mentions 东人统1表, a foreign sheet) and
+  is skipped quietly. A workbook without any form gets X02.
+- **Items.** By code where a code column exists (int, ``100.0`` or ``'100'``), else by name
+  (``Item.spellings()``, normalised, also without a bracketed tail such as ``（人）``). When a
+  row's code and name disagree, the code wins: it is what the form's rules are keyed on. A row
+  with neither a known code nor a known name is ignored, with F04 only when it holds numbers in
+  the form's columns; a second row for the same item is ignored the same way. Scanning for such
+  rows stops at the footer (单位负责人、填表人、联系电话…), whose phone numbers are not data.
+- **Columns.** By header names (``Column.spellings()``), bottom header level first, then the
+  upper level joined with the lower one (学历/博士), after merged ranges are filled; where a
+  column's name is missing or unknown, by the 甲乙 index row's number; when neither gives any
+  column, the numeric columns right of the item columns in form order. A column such as 备注 is
+  ignored.
+- **Hidden rows** are read like any other row: hiding a row in Excel does not withdraw the
+  numbers in it, and the sums of the form include them.
+- **Values** through ``clean.clean_value``. A cell with a problem (F01/F02/F03) gives a finding
+  and no value (the form is rejected by the error anyway). Money (TR2, TR5) is converted to 万元
+  with the 单位 line (F05 names the unit found); a unit typed in a cell wins over the line.
+  F09 warns when TR2 300 (财政总收入) in 万元 is outside ``[F09_MIN_REVENUE, F09_MAX_REVENUE]``.
+  A formula without a cached value is evaluated when it is a plain sum of cells of the same
+  sheet (``=SUM(C8:C13)``, ``=C8+C9``); any other is F06.
+- **Unit.** The 填报单位 cell (the text after the colon, or the next cell) and the file name,
+  each through ``units.identify_unit``. When both are found and differ, X04 (warning) and the
+  sheet wins: the sheet is what the town filled in, a file name is often a copy's. A file name
+  that only names the city (东莞市…) does not contradict a town in the sheet (towns prefix their
+  names with the city's). A sheet without 填报单位 takes the unit of the workbook's other sheets,
+  then the file name's. X03, X05 and X06 are the batch's (``ingest``), which knows the year.
+- **Year** from the header block (``2013年``, ``2013 年度``, ``年份：2013``), else from the
+  workbook's other sheets, else the file name. **报出日期** from the footer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import cache, lru_cache
+from pathlib import PurePath
+
+from talentstats.clean import MONEY_FACTORS, clean_value, parse_report_date, parse_unit_of_measure
+from talentstats.forms import Form, footer_labels, forms
+from talentstats.model import Cell, Finding, FormRead, SheetGrid, WorkbookGrid, cell_ref
+from talentstats.text import normalize_label
+from talentstats.units import CITY, identify_unit, unit_name
+
+__all__ = [
+    "F09_MAX_REVENUE",
+    "F09_MIN_REVENUE",
+    "ParseResult",
+    "detect_form",
+    "locate_forms",
+    "read_sheet",
+]
+
+HEADER_SCAN_ROWS = 15  # 表号, title, 填报单位 are looked for in the first rows only
+_TABLE_NO_MAX_LEN = 30  # a cell longer than this is prose (an instructions sheet), not a 表号
+_LABEL_SCAN_COLS = 10  # item names and codes are looked for in the first columns only
+_HEADER_WINDOW = 8  # rows above the first item row that may hold column headers
+# F09: TR2 300 (财政总收入) in 万元. A Dongguan town's fiscal revenue is some 10-100 亿元, i.e.
+# 100,000-1,000,000 万元: above 1000 亿元 it was typed in 元, below 100 万元 in 亿元.
+F09_MAX_REVENUE = 10_000_000.0
+F09_MIN_REVENUE = 100.0
+_MONEY_ROUND = 6  # decimals kept after converting to 万元 (1 分)
+_MAX_RANGE_CELLS = 10_000  # a SUM over more cells than this is not a form's subtotal
+
+_TABLE_NO = re.compile(r"东人统([1-5一二三四五])号?表")
+_CN_DIGIT = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
+_YEAR_LABELLED = re.compile(r"(?:年份|年度|报告期|统计年度)[:：]?((?:19|20)\d{2})")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})年(?!\d{1,2}月)")
+_YEAR_END = re.compile(r"(?<!\d)((?:19|20)\d{2})年12月(?:31日)?$")  # 统计时点：2013年12月31日
+_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_PAREN_TAIL = re.compile(r"[（(][^（()）]*[)）]")
+_A1 = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+_INDEX_MARKS = frozenset({"甲", "乙", "丙", "丁"})
+_EXTRA_FOOTERS = ("审核人", "制表人", "填报人", "负责人", "单位负责人", "报出日期", "填报日期")
+
+
+@dataclass
+class ParseResult:
+    """What ``locate_forms`` found in one workbook: forms, and file-level findings (X02, X04)."""
+
+    forms: list[FormRead] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- lookups (once)
+
+
+@lru_cache(maxsize=65536)
+def _norm_str(s: str) -> str:
+    return normalize_label(s)
+
+
+def _norm(v: Cell | object) -> str:
+    return _norm_str(v) if isinstance(v, str) else ""
+
+
+@lru_cache(maxsize=65536)
+def _key_str(s: str) -> str:
+    """Normalised label without a bracketed tail: 党政人才（人） -> 党政人才."""
+    n = _norm_str(s)
+    return _PAREN_TAIL.sub("", n) if ("(" in n or "（" in n) else n
+
+
+def _key(v: object) -> str:
+    return _key_str(v) if isinstance(v, str) else ""
+
+
+def _index(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """key -> target, dropping keys that point at two different targets."""
+    out: dict[str, object] = {}
+    clash: set[str] = set()
+    for k, t in pairs:
+        if not k:
+            continue
+        if k in out and out[k] != t:
+            clash.add(k)
+        out.setdefault(k, t)
+    for k in clash:
+        del out[k]
+    return out
+
+
+def _with_bare(keys: tuple[str, ...]) -> list[str]:
+    out = list(keys)
+    out += [_PAREN_TAIL.sub("", k) for k in keys]
+    return out
+
+
+@cache
+def _item_lookup(code: str) -> dict[str, int]:
+    f = forms()[code]
+    exact = _index([(k, it.code) for it in f.items for k in it.spellings()])
+    bare = _index([(k, it.code) for it in f.items for k in _with_bare(it.spellings())])
+    return {**bare, **exact}
+
+
+@cache
+def _column_lookup(code: str) -> dict[str, int]:
+    f = forms()[code]
+    pairs: list[tuple[str, object]] = []
+    for col in f.columns:
+        for sp in _with_bare(col.spellings()):
+            pairs.append((sp, col.code))
+            if col.group:
+                g = normalize_label(col.group)
+                pairs += [(g + sp, col.code), (sp + g, col.code)]
+    return _index(pairs)  # type: ignore[return-value]
+
+
+@cache
+def _field_lookup(code: str) -> dict[str, str]:
+    f = forms()[code]
+    return _index([(k, fl.key) for fl in f.fields for k in _with_bare(fl.spellings())])  # type: ignore[return-value]
+
+
+@cache
+def _title_keys() -> list[tuple[str, str]]:
+    """(normalised title, form code), longest first."""
+    pairs = [(normalize_label(f.title), c) for c, f in forms().items()]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+@cache
+def _footer_keys() -> tuple[str, ...]:
+    keys = {normalize_label(x) for x in (*footer_labels(), *_EXTRA_FOOTERS)}
+    return tuple(sorted(k for k in keys if k))
+
+
+# --------------------------------------------------------------------------- grid helpers
+
+
+def _get(cells: list[list[Cell]], r: int, c: int) -> Cell:
+    if r < len(cells):
+        row = cells[r]
+        if c < len(row):
+            return row[c]
+    return ""
+
+
+def _blank(v: object) -> bool:
+    if v is None or v == "":
+        return True
+    return v.__class__ is str and not v.strip()  # type: ignore[union-attr]
+
+
+def _width(cells: list[list[Cell]]) -> int:
+    return max((len(r) for r in cells), default=0)
+
+
+def _filled(sheet: SheetGrid, upto: int) -> list[list[Cell]]:
+    """The first ``upto`` rows with every merged range filled with its top-left value."""
+    nrows = min(upto, len(sheet.cells))
+    out = [list(r) for r in sheet.cells[:nrows]]
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 >= nrows:
+            continue
+        v = _get(sheet.cells, r0, c0)
+        if _blank(v):
+            continue
+        for r in range(r0, min(r1, nrows - 1) + 1):
+            row = out[r]
+            last = min(c1, max(len(row) - 1, c0))
+            if len(row) <= last:
+                row.extend([""] * (last + 1 - len(row)))
+            for c in range(c0, last + 1):
+                if _blank(row[c]):
+                    row[c] = v
+    return out
+
+
+def _as_code(v: object) -> int | None:
+    """An item code as typed: 100, 100.0, '100', '１００'."""
+    cls = v.__class__
+    if cls is float:
+        return int(v) if v.is_integer() and 0 < v < 1e6 else None  # type: ignore[union-attr]
+    if cls is str:
+        return _str_code(v)  # type: ignore[arg-type]
+    if cls is int:
+        return v  # type: ignore[return-value]
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _str_code(v: str) -> int | None:
+    s = unicodedata.normalize("NFKC", v).strip()
+    if s.endswith(".0"):
+        s = s[:-2]
+    return int(s) if s.isdigit() and len(s) <= 6 else None
+
+
+_ref = lru_cache(maxsize=1 << 16)(cell_ref)
+
+
+def _col_letters_to_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def _text_of(v: object) -> str:
+    """A cell as text for messages and the roster: 2013.0 -> '2013'."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    return str(v).strip()
+
+
+def _footer_row(cells: list[list[Cell]], r: int) -> bool:
+    row = cells[r] if r < len(cells) else []
+    for v in row[:_LABEL_SCAN_COLS]:
+        if v.__class__ is str and v and _is_footer_text(v):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+@lru_cache(maxsize=65536)
+def _is_footer_text(v: str) -> bool:
+    k = _norm_str(v)
+    return bool(k) and k.startswith(_footer_keys())
+
+
+# --------------------------------------------------------------------------- form detection
+
+
+def _table_no_in(v: object) -> str | None:
+    if not isinstance(v, str) or "统" not in v and "統" not in v:
+        return None
+    s = _norm_str(v).replace("統", "统")
+    if len(s) > _TABLE_NO_MAX_LEN:
+        return None
+    found = {_CN_DIGIT.get(m, m) for m in _TABLE_NO.findall(s)}
+    return f"TR{found.pop()}" if len(found) == 1 else None
+
+
+def _detect_by_items(sheet: SheetGrid) -> str | None:
+    best: tuple[int, str] | None = None
+    rows = sheet.cells[:200]
+    for code, f in forms().items():
+        if f.is_roster:
+            continue
+        lookup = _item_lookup(code)
+        seen = {lookup[k] for row in rows for v in row[:_LABEL_SCAN_COLS] if (k := _key(v)) in lookup}
+        need = max(2, math.ceil(len(f.items) / 2))
+        if len(seen) >= need and (best is None or len(seen) > best[0]):
+            best = (len(seen), code)
+    if best:
+        return best[1]
+    if _roster_header(sheet) is not None:
+        return "TR4"
+    return None
+
+
+def detect_form(sheet: SheetGrid) -> tuple[str, str] | None:
+    """Which form a sheet holds, and how it was told: (code, 'table_no' | 'title' | 'items')."""
+    head = sheet.cells[:HEADER_SCAN_ROWS]
+    nos = {
+        t for row in head for v in row
+        if v.__class__ is str and ("统" in v or "統" in v) and (t := _table_no_in(v))
+    }
+    if len(nos) == 1:
+        return nos.pop(), "table_no"
+    titles: set[str] = set()
+    for row in head:
+        for v in row:
+            k = _norm(v)
+            if not k:
+                continue
+            for tk, code in _title_keys():
+                if tk in k and len(k) <= len(tk) + 20:
+                    titles.add(code)
+                    break
+    if len(titles) == 1:
+        return titles.pop(), "title"
+    code = _detect_by_items(sheet)
+    return (code, "items") if code else None
+
+
+# --------------------------------------------------------------------------- header block
+
+
+def _unit_text_after(cells: list[list[Cell]], r: int, c: int, label: str) -> str:
+    """The text after a label such as 填报单位 in the same cell, or the next non-empty cell."""
+    k = _norm(_get(cells, r, c))
+    rest = k[k.find(label) + len(label):]
+    rest = _PAREN_TAIL.sub("", rest) if rest.startswith(("(", "（")) else rest
+    rest = rest.lstrip(":：")
+    if rest:
+        return rest
+    row = cells[r]
+    for v in row[c + 1:]:
+        if not _blank(v):
+            return _text_of(v)
+    return ""
+
+
+def _sheet_unit(cells: list[list[Cell]], upto: int) -> tuple[str | None, str]:
+    """(unit code, cell) from 填报单位 in the first ``upto`` rows; the cell is 'A3'."""
+    for r in range(min(upto, len(cells))):
+        for c, v in enumerate(cells[r]):
+            if v.__class__ is not str or "位" not in v:  # 单位, 單位
+                continue
+            k = _norm_str(v)  # type: ignore[arg-type]
+            if "填报单位" in k or "报送单位" in k:
+                label = "填报单位" if "填报单位" in k else "报送单位"
+                text = _unit_text_after(cells, r, c, label)
+                if text:
+                    return identify_unit(text), _ref(r, c)
+    return None, ""
+
+
+def _year_of(v: object) -> int | None:
+    if v.__class__ is not str or ("年" not in v and "期" not in v):  # type: ignore[operator]
+        return None
+    s = _norm_str(v)
+    if "报出" in s or "填报日期" in s:
+        return None  # the date the form was sent is in the next year
+    m = _YEAR_LABELLED.search(s) or _YEAR_IN_TEXT.search(s) or _YEAR_END.search(s)
+    return int(m.group(1)) if m else None
+
+
+def _sheet_year(cells: list[list[Cell]], upto: int) -> int | None:
+    for r in range(min(upto, len(cells))):
+        row = cells[r]
+        if _footer_row(cells, r):
+            continue
+        for c, v in enumerate(row):
+            y = _year_of(v)
+            if y:
+                return y
+            k = _norm(v)
+            if k in ("年份", "年度", "报告期", "统计年度") and c + 1 < len(row):
+                nxt = row[c + 1]
+                n = _as_code(nxt)
+                if n and 1990 <= n <= 2100:
+                    return n
+    return None
+
+
+def _report_date(cells: list[list[Cell]], start: int) -> date | None:
+    rows = list(range(start, len(cells))) + list(range(0, min(start, len(cells))))
+    for r in rows:
+        for c, v in enumerate(cells[r]):
+            if v.__class__ is str and "日" in v and "报出日期" in _norm_str(v):
+                d = parse_report_date(_norm_str(v).split("报出日期", 1)[1])
+                if d:
+                    return d
+                for nxt in cells[r][c + 1:]:
+                    if not _blank(nxt):
+                        return parse_report_date(nxt)
+    return None
+
+
+def _unit_of_measure(cells: list[list[Cell]], upto: int) -> tuple[str | None, float | None]:
+    for r in range(min(upto, len(cells))):
+        for v in cells[r]:
+            if isinstance(v, str) and "位" in v and "填报" not in v and "填報" not in v and "报送" not in v:
+                unit, factor = parse_unit_of_measure(v)
+                if unit:
+                    return unit, factor
+    return None, None
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _cells(sheet: str, *refs: str) -> str:
+    return ";".join(f"{sheet}!{r}" for r in refs)
+
+
+def _where(f: Form, item: int, col: int, ref: str) -> str:
+    it, c = f.item(item), f.column(col)
+    return f"表{f.number} 第{item}行“{it.name}”{c.short_name}(列{col})单元格{ref}"
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def _formula_refs(formula: str, sheet_name: str) -> list[tuple[int, int]] | None:
+    """The cells a plain same-sheet sum adds up, or None for any other formula."""
+    f = formula.strip().lstrip("=").replace("$", "").replace(" ", "").upper()
+    m = re.fullmatch(r"SUM\((.+)\)", f)
+    if m:
+        parts = m.group(1).split(",")
+    else:
+        parts = f.lstrip("+").split("+")
+    out: list[tuple[int, int]] = []
+    for p in parts:
+        if "!" in p:
+            prefix, p = p.rsplit("!", 1)
+            if prefix.strip("'") != sheet_name.upper():
+                return None
+        ends = p.split(":")
+        if len(ends) > 2:
+            return None
+        coords = []
+        for e in ends:
+            mm = _A1.match(e)
+            if not mm:
+                return None
+            coords.append((int(mm.group(2)) - 1, _col_letters_to_index(mm.group(1))))
+        (r0, c0), (r1, c1) = coords[0], coords[-1]
+        r0, r1 = sorted((r0, r1))
+        c0, c1 = sorted((c0, c1))
+        if (r1 - r0 + 1) * (c1 - c0 + 1) > _MAX_RANGE_CELLS:
+            return None
+        out += [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+    return out
+
+
+def _evaluate(
+    sheet: SheetGrid, r: int, c: int, value_type: str, seen: frozenset, factor: float = 1.0
+) -> float | None:
+    """The value of a formula cell without a cached value, or None when it cannot be had."""
+    refs = _formula_refs(sheet.formulas[(r, c)], sheet.name)
+    if refs is None:
+        return None
+    total = 0.0
+    for rr, cc in refs:
+        if (rr, cc) in seen:
+            return None
+        raw = _get(sheet.cells, rr, cc)
+        if (rr, cc) in sheet.formulas and _blank(raw):
+            v = _evaluate(sheet, rr, cc, value_type, seen | {(r, c)}, factor)
+            if v is None:
+                return None
+            total += v
+            continue
+        cl = clean_value(raw, value_type=value_type, money_factor=factor)
+        if cl.problem:
+            return None
+        total += cl.value or 0.0
+    return total
+
+
+# --------------------------------------------------------------------------- table forms
+
+
+@dataclass
+class _Layout:
+    label_col: int | None
+    code_col: int | None
+    item_rows: dict[int, int]  # item code -> row
+    dup_rows: list[int]
+    columns: dict[int, int]  # sheet column -> form column code
+    first: int
+    last: int
+
+
+def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
+    cells = sheet.cells
+    lookup = _item_lookup(f.code)
+    codes = set(f.item_codes)
+    # one pass: per column, the rows where a known item name or code sits
+    labels_at: dict[int, dict[int, int]] = {}  # column -> row -> item (by name)
+    codes_at: dict[int, dict[int, int]] = {}  # column -> row -> item (by code)
+    for r, row in enumerate(cells):
+        for c, v in enumerate(row[:_LABEL_SCAN_COLS]):
+            cls = v.__class__
+            if cls is str:
+                if not v:
+                    continue
+                it = lookup.get(_key_str(v))  # type: ignore[arg-type]
+                if it is not None:
+                    labels_at.setdefault(c, {})[r] = it
+                n = _str_code(v)  # type: ignore[arg-type]
+            elif cls is float or cls is int:
+                n = v if v in codes else None
+            else:
+                continue
+            if n in codes:
+                codes_at.setdefault(c, {})[r] = int(n)  # type: ignore[arg-type]
+    # a code column holds at least half of the form's codes: a value column whose numbers
+    # happen to equal a few codes (140 persons) is not one
+    need = max(2, math.ceil(len(codes) / 2))
+    distinct = {c: len(set(m.values())) for c, m in codes_at.items()}
+    code_col = max(distinct, key=lambda c: (distinct[c], -c)) if distinct else None
+    if code_col is not None and distinct[code_col] < need:
+        code_col = None
+    label_hits = {c: len(m) for c, m in labels_at.items()}
+    ranked = sorted(
+        (c for c in label_hits if c != code_col and label_hits[c] >= 2),
+        key=lambda c: (-label_hits[c], c),
+    )
+    label_col = ranked[0] if ranked else None
+    # a second label column only beside the first (indentation typed as a column of its own);
+    # a lone 合计 in a column header is not a label column
+    label_cols = ranked[:1] + [c for c in ranked[1:] if abs(c - ranked[0]) == 1]
+    if code_col is None and label_col is None:
+        return None
+
+    by_row: dict[int, int] = {}
+    for c in reversed(label_cols):  # the main label column last, so it wins
+        by_row.update(labels_at[c])
+    if code_col is not None:
+        by_row.update(codes_at[code_col])  # the code wins over the name
+    item_rows: dict[int, int] = {}
+    dup_rows: list[int] = []
+    for r in sorted(by_row):
+        item = by_row[r]
+        if item in item_rows:
+            dup_rows.append(r)
+        else:
+            item_rows[item] = r
+    if not item_rows:
+        return None
+    first, last = min(item_rows.values()), max(item_rows.values())
+    item_cols = {c for c in (label_col, code_col) if c is not None} | set(label_cols)
+    columns = _map_columns(sheet, f, first, item_cols, sorted(item_rows.values()))
+    return _Layout(label_col, code_col, item_rows, dup_rows, columns, first, last)
+
+
+def _is_index_row(row: list[Cell], item_cols: set[int], ncols: int) -> dict[int, int] | None:
+    """sheet column -> number for an index row (甲 乙 1 2 3 ...), else None."""
+    marks = False
+    nums: dict[int, int] = {}
+    for c, v in enumerate(row):
+        if _blank(v):
+            continue
+        if isinstance(v, str) and _norm_str(v) in _INDEX_MARKS:
+            marks = True
+            continue
+        n = _as_code(v)
+        if n is None:
+            if c not in item_cols:
+                return None
+            continue
+        if c not in item_cols:
+            nums[c] = n
+    vals = [nums[c] for c in sorted(nums)]
+    increasing = all(a < b for a, b in zip(vals, vals[1:], strict=False))
+    if nums and (marks or (len(nums) >= 2 and increasing and max(vals) <= ncols + 5)):
+        return nums
+    return None
+
+
+def _map_columns(
+    sheet: SheetGrid, f: Form, first: int, item_cols: set[int], item_rows: list[int]
+) -> dict[int, int]:
+    lookup = _column_lookup(f.code)
+    top = max(0, first - _HEADER_WINDOW)
+    head = _filled(sheet, first)[top:first]
+    width = max(_width(head), _width([sheet.cells[r] for r in item_rows]))
+    index: dict[int, int] = {}
+    header_rows = []
+    for row in head:
+        idx = _is_index_row(row, item_cols, len(f.columns))
+        if idx is not None:
+            index = idx
+        else:
+            header_rows.append(row)
+    by_name: dict[int, int] = {}
+    for c in range(width):
+        if c in item_cols:
+            continue
+        pieces: list[str] = []
+        for row in reversed(header_rows):
+            k = _key(row[c]) if c < len(row) else ""
+            if k and (not pieces or pieces[-1] != k):
+                pieces.append(k)
+        for i, p in enumerate(pieces):
+            code = lookup.get(p)
+            if code is None and i + 1 < len(pieces):
+                code = lookup.get(pieces[i + 1] + p)
+            if code is not None:
+                by_name[c] = code
+                break
+    out: dict[int, int] = {}
+    taken: set[int] = set()
+    for c in sorted(by_name):
+        if by_name[c] not in taken:
+            out[c] = by_name[c]
+            taken.add(by_name[c])
+    known = set(f.column_codes)
+    for c in sorted(index):
+        if c not in out and c not in by_name and index[c] in known and index[c] not in taken:
+            out[c] = index[c]
+            taken.add(index[c])
+    if not out:  # no header names and no index row: the numeric columns, in form order
+        right = max(item_cols) if item_cols else -1
+        numeric = [
+            c for c in range(right + 1, width)
+            if any(isinstance(_get(sheet.cells, r, c), (int, float)) for r in item_rows)
+        ]
+        out = dict(zip(numeric, f.column_codes, strict=False))
+    return out
+
+
+def _row_has_numbers(sheet: SheetGrid, r: int, cols: dict[int, int]) -> bool:
+    for c in cols:
+        v = _get(sheet.cells, r, c)
+        if isinstance(v, bool) or _blank(v):
+            continue
+        if isinstance(v, (int, float)):
+            return True
+        cl = clean_value(v, value_type="money")
+        if cl.value is not None and cl.problem is None and cl.value != 0:
+            return True
+    return False
+
+
+def _row_label(sheet: SheetGrid, r: int, lay: _Layout) -> str:
+    parts = []
+    for c in (lay.code_col, lay.label_col):
+        if c is not None and not _blank(_get(sheet.cells, r, c)):
+            parts.append(_text_of(_get(sheet.cells, r, c)))
+    return " ".join(parts)
+
+
+def _read_table(sheet: SheetGrid, f: Form, lay: _Layout) -> tuple[list, list[Finding], str | None]:
+    name = sheet.name
+    found: list[Finding] = []
+    values: list[tuple[int, int, float, str]] = []
+    unit, factor = _unit_of_measure(sheet.cells, lay.first)
+    is_money = f.value_type == "money"
+    sheet_factor = factor if (is_money and factor) else 1.0
+    cell_units: list[str] = []
+    columns = sorted(lay.columns.items())
+
+    for item in f.item_codes:
+        r = lay.item_rows.get(item)
+        if r is None:
+            it = f.item(item)
+            found.append(Finding(
+                "F08", "格式", "error",
+                f"表{f.number}（工作表“{name}”）缺少第{item}行“{it.name}”。",
+                form=f.code, cells=name,
+            ))
+            continue
+        vtype = f.item_value_type(item)
+        row = sheet.cells[r]
+        for c, col in columns:
+            raw = row[c] if c < len(row) else ""
+            cls = raw.__class__
+            if (cls is float or cls is int) and 0 <= raw < 1e15:  # a plain number (not NaN/inf)
+                if not is_money:
+                    if cls is int or raw.is_integer():  # type: ignore[union-attr]
+                        values.append((item, col, float(raw), _ref(r, c)))
+                        continue
+                elif sheet_factor == 1.0:
+                    values.append((item, col, round(float(raw), 4) + 0.0, _ref(r, c)))
+                    continue
+            elif raw == "" and (r, c) not in sheet.formulas:
+                continue
+            ref = _ref(r, c)
+            if (r, c) in sheet.formulas and _blank(raw):
+                total = _evaluate(sheet, r, c, vtype, frozenset(), sheet_factor)
+                if total is None:
+                    found.append(Finding(
+                        "F06", "格式", "error",
+                        f"{_where(f, item, col, ref)}是公式“{sheet.formulas[(r, c)]}”，没有保存计算结果，"
+                        "且不是本表单元格的简单求和，无法取值；请在Excel中打开并保存后重新报送",
+                        form=f.code, cells=_cells(name, ref),
+                    ))
+                    continue
+                raw = total
+            cl = clean_value(raw, value_type=vtype, money_factor=sheet_factor)
+            if cl.problem:
+                found.append(Finding(
+                    cl.problem, "格式", "error",
+                    f"{_where(f, item, col, ref)}的值“{_text_of(raw)}”{cl.reason}",
+                    form=f.code, cells=_cells(name, ref),
+                ))
+                continue
+            if cl.value is None:
+                continue
+            value = cl.value
+            if is_money:
+                if cl.unit and cl.unit != "万元":
+                    value = value * MONEY_FACTORS.get(cl.unit, 1.0)
+                    cell_units.append(f"{ref}（{cl.unit}）")
+                elif not cl.unit:
+                    value = value * sheet_factor
+                value = round(value, _MONEY_ROUND) + 0.0
+            values.append((item, col, value, ref))
+
+    if is_money and sheet_factor != 1.0:
+        found.append(Finding(
+            "F05", "格式", "warning",
+            f"表{f.number}（工作表“{name}”）的计量单位为“{unit}”，本表应以万元填报，"
+            f"已按1{unit}={sheet_factor:g}万元换算为万元，请核实",
+            form=f.code, cells=name,
+        ))
+    if cell_units:
+        found.append(Finding(
+            "F05", "格式", "warning",
+            f"表{f.number}（工作表“{name}”）单元格{'、'.join(cell_units)}填写了其他金额单位，已换算为万元，请核实",
+            form=f.code, cells=_cells(name, *(u.split("（")[0] for u in cell_units)),
+        ))
+    if f.code == "TR2" and sheet_factor == 1.0:
+        found += _magnitude(f, name, values)
+    found += _unknown_rows(sheet, f, lay)
+    return values, found, unit
+
+
+def _magnitude(f: Form, sheet: str, values: list[tuple[int, int, float, str]]) -> list[Finding]:
+    for item, col, v, ref in values:
+        if item == 300 and col == 1 and not (F09_MIN_REVENUE <= v <= F09_MAX_REVENUE):
+            hint = "元" if v > F09_MAX_REVENUE else "亿元"
+            return [Finding(
+                "F09", "格式", "warning",
+                f"{_where(f, item, col, ref)}为{v:g}万元，数量级异常，可能误按{hint}填报，请核实计量单位",
+                form=f.code, cells=_cells(sheet, ref),
+            )]
+    return []
+
+
+def _first_not_none(*xs: int | None) -> int:
+    return next(x for x in xs if x is not None)
+
+
+def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Layout) -> list[Finding]:
+    out: list[Finding] = []
+    item_row_set = set(lay.item_rows.values())
+    dups = set(lay.dup_rows)
+    for r in range(lay.first, len(sheet.cells)):
+        if r in item_row_set:
+            continue
+        if r > lay.last and _footer_row(sheet.cells, r):
+            break
+        if not _row_has_numbers(sheet, r, lay.columns):
+            continue
+        label = _row_label(sheet, r, lay) or "（无项目名称）"
+        why = "重复的项目行" if r in dups else "不是本表的项目"
+        out.append(Finding(
+            "F04", "格式", "warning",
+            f"表{f.number}（工作表“{sheet.name}”）第{r + 1}行“{label}”{why}，该行数值已忽略",
+            form=f.code, cells=_cells(sheet.name, cell_ref(r, _first_not_none(lay.label_col, lay.code_col, 0))),
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- roster (TR4)
+
+
+def _roster_header(sheet: SheetGrid) -> tuple[int, dict[int, str]] | None:
+    lookup = _field_lookup("TR4")
+    best: tuple[int, dict[int, str]] | None = None
+    head = _filled(sheet, 40)
+    for r, row in enumerate(head):
+        if best is not None and r > best[0] + 3:
+            break  # person rows follow the header
+        cols: dict[int, str] = {}
+        for c, v in enumerate(row):
+            if v.__class__ is not str:
+                continue
+            k = _key_str(v)  # type: ignore[arg-type]
+            if k in lookup and lookup[k] not in cols.values():
+                cols[c] = lookup[k]
+        if len(cols) >= 4 and (best is None or len(cols) > len(best[1])):
+            best = (r, cols)
+    return best
+
+
+def _birth_text(v: object) -> object:
+    """出生年月 as 'YYYY-MM' where it can be read, else the raw text (the rules flag it)."""
+    if isinstance(v, (datetime, date)):
+        return f"{v.year:04d}-{v.month:02d}"
+    if isinstance(v, float) and not v.is_integer() and 1900 < v < 2100:
+        # 1980.05 is May; 1980.1 is how Excel keeps a typed 1980.10, so October
+        y, dec = repr(v).split(".")
+        m = int(dec) * 10 if len(dec) == 1 else int(dec) if len(dec) == 2 else 0
+        return f"{y}-{m:02d}" if 1 <= m <= 12 else _text_of(v)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        n = float(v)
+        if 190001 <= n <= 210012 and n.is_integer():
+            y, m = divmod(int(n), 100)
+            return f"{y:04d}-{m:02d}" if 1 <= m <= 12 else _text_of(v)
+        if 19000101 <= n <= 21001231 and n.is_integer():
+            y, m = int(n) // 10000, int(n) // 100 % 100
+            return f"{y:04d}-{m:02d}" if 1 <= m <= 12 else _text_of(v)
+        d = parse_report_date(n)
+        return f"{d.year:04d}-{d.month:02d}" if d else _text_of(v)
+    s = unicodedata.normalize("NFKC", str(v)).strip().replace(" ", "")
+    m2 = re.fullmatch(r"((?:19|20)\d{2})[年\-./](\d{1,2})(?:月|[\-./]\d{1,2}日?|月\d{1,2}日)?", s)
+    if m2 and 1 <= int(m2.group(2)) <= 12:
+        return f"{m2.group(1)}-{int(m2.group(2)):02d}"
+    m3 = re.fullmatch(r"((?:19|20)\d{2})(\d{2})(\d{2})?", s)
+    if m3 and 1 <= int(m3.group(2)) <= 12:
+        return f"{m3.group(1)}-{m3.group(2)}"
+    return s
+
+
+def _roster_value(key: str, v: object) -> object:
+    if v.__class__ is str and key != "birth":
+        return v.strip() or None  # type: ignore[union-attr]
+    if _blank(v):
+        return None
+    if key == "birth":
+        return _birth_text(v)
+    if key == "id_number":
+        if isinstance(v, str):
+            return v.strip()
+        return _text_of(v)  # a number: 15-digit IDs survive, 18-digit ones come out unreadable
+    return _text_of(v)
+
+
+def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> list[dict[str, object]]:
+    hr, cols = header
+    fields = sorted(cols.items())
+    seq_col = next((c for c, k in fields if k == "seq"), None)
+    out: list[dict[str, object]] = []
+    cells = sheet.cells
+    for r in range(hr + 1, len(cells)):
+        row = cells[r]
+        if not row:
+            continue
+        seq = row[seq_col] if seq_col is not None and seq_col < len(row) else None
+        # a person's row is numbered; only an unnumbered row can be the footer
+        if seq.__class__ is not float and seq.__class__ is not int and _footer_row(cells, r):
+            break
+        if r <= hr + 2 and _is_index_row(row, set(), len(cols) + 2) is not None:
+            continue
+        rec: dict[str, object] = {}
+        content = False
+        n = len(row)
+        for c, key in fields:
+            v = row[c] if c < n else ""
+            if v.__class__ is str and key != "birth":
+                v = v.strip() or None  # type: ignore[union-attr]
+            elif v == "" or v is None:
+                v = None
+            else:
+                v = _roster_value(key, v)
+            rec[key] = v
+            if v is not None and key != "seq":
+                content = True
+        if content:
+            rec["row"] = r + 1
+            out.append(rec)
+    return out
+
+
+# --------------------------------------------------------------------------- one sheet
+
+
+@dataclass
+class _SheetRead:
+    form: FormRead
+    sheet_unit: str | None
+    unit_cell: str  # where 填报单位 was read ('A3'), or ''
+    n_values: int
+
+
+def read_sheet(sheet: SheetGrid, code: str) -> FormRead | None:
+    """Read one sheet as form ``code``; None when it holds no item row or roster header.
+
+    ``unit_code`` is the sheet's own 填报单位 only; ``locate_forms`` completes it.
+    """
+    sr = _read_sheet(sheet, code)
+    return sr.form if sr else None
+
+
+def _read_sheet(sheet: SheetGrid, code: str) -> _SheetRead | None:
+    f = forms()[code]
+    if f.is_roster:
+        header = _roster_header(sheet)
+        if header is None:
+            return None
+        first = header[0]
+        roster = _read_roster(sheet, header)
+        values: list = []
+        found: list[Finding] = []
+        uom = None
+    else:
+        lay = _layout(sheet, f)
+        if lay is None:
+            return None
+        first = lay.first
+        roster = None
+        values, found, uom = _read_table(sheet, f, lay)
+    upto = max(first, 1)
+    unit_code, unit_cell = _sheet_unit(sheet.cells, upto)
+    fr = FormRead(
+        form=code,
+        sheet=sheet.name,
+        unit_code=unit_code,
+        year=_sheet_year(sheet.cells, upto),
+        report_date=_report_date(sheet.cells, first),
+        values=values,
+        roster=roster,
+        findings=found,
+        unit_of_measure=uom,
+    )
+    return _SheetRead(fr, unit_code, unit_cell, len(values) + len(roster or ()))
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def _file_year(name: str) -> int | None:
+    years = {int(y) for y in _YEAR_IN_NAME.findall(unicodedata.normalize("NFKC", name))}
+    return years.pop() if len(years) == 1 else None
+
+
+def _only(values: list) -> object | None:
+    s = {v for v in values if v is not None}
+    return s.pop() if len(s) == 1 else None
+
+
+def locate_forms(grid: WorkbookGrid) -> ParseResult:
+    """Find and read every form in a workbook.
+
+    Parameters
+    ----------
+    grid
+        The workbook as plain values (``readers.read_workbook``).
+
+    Returns
+    -------
+    ParseResult
+        One ``FormRead`` per form (per form code, the visible sheet read first wins; a hidden
+        copy is read only when no visible sheet holds the form), each with its findings and
+        ``unit_code``/``year`` resolved; file-level findings X02 (no form) and X04 (unit in
+        the sheet and in the file name disagree).
+    """
+    base = PurePath(grid.source_file).name
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    reads: dict[str, _SheetRead] = {}
+    ordered = [s for s in grid.sheets if s.visible] + [s for s in grid.sheets if not s.visible]
+    result = ParseResult()
+    for sheet in ordered:
+        try:
+            det = detect_form(sheet)
+            if det is None or det[0] in reads:
+                continue
+            sr = _read_sheet(sheet, det[0])
+        except Exception as exc:  # noqa: BLE001 - a bug on one odd sheet must not cost the batch
+            result.findings.append(Finding(
+                "X01", "格式", "error",
+                f"文件“{base}”的工作表“{sheet.name}”无法解析（{type(exc).__name__}: {exc}），请联系市人才办",
+                cells=sheet.name,
+            ))
+            continue
+        if sr is not None:
+            reads[det[0]] = sr
+    if not reads and not result.findings:
+        looked = "、".join(f"“{s.name}”" for s in grid.sheets) or "（无工作表）"
+        result.findings.append(Finding(
+            "X02", "格式", "error",
+            f"文件“{base}”中没有识别出任何报表（东人统1表至东人统5表），已查看的工作表：{looked}",
+            unit_code=identify_unit(stem) or "",
+        ))
+        return result
+
+    file_unit = identify_unit(stem)
+    file_year = _file_year(stem)
+    wb_unit = _only([sr.sheet_unit for sr in reads.values()])
+    wb_year = _only([sr.form.year for sr in reads.values()])
+    disagreements: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for code in sorted(reads, key=lambda c: forms()[c].number):
+        sr = reads[code]
+        fr = sr.form
+        sheet_unit = sr.sheet_unit or wb_unit
+        if sheet_unit and file_unit and sheet_unit != file_unit and file_unit != CITY:
+            disagreements.setdefault((sheet_unit, file_unit), []).append((fr.sheet, sr.unit_cell))
+        fr.unit_code = sheet_unit or file_unit
+        fr.year = fr.year or wb_year or file_year
+        if fr.unit_code:
+            fr.findings = [replace(x, unit_code=fr.unit_code) for x in fr.findings]
+        result.forms.append(fr)
+    for (sheet_unit, fu), sheets in disagreements.items():
+        result.findings.append(Finding(
+            "X04", "格式", "warning",
+            f"工作表{'、'.join(f'“{s}”' for s, _ in sheets)}的填报单位（{_unit_label(sheet_unit)}）"
+            f"与文件名“{base}”所指单位（{_unit_label(fu)}）不一致，已按工作表中的填报单位处理，请核实",
+            unit_code=sheet_unit,
+            cells=";".join(f"{s}!{ref}" if ref else s for s, ref in sheets),
+        ))
+    return result
+
+
+def _unit_label(code: str) -> str:
+    try:
+        return f"{unit_name(code)} {code}"
+    except KeyError:
+        return code
