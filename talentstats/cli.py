@@ -71,7 +71,7 @@ def sample(
 
     target = out_dir or paths.sample_dir()
     result = generate_sample(target, seed=seed)
-    out.print(f"样例报表已生成：{result.files} 个文件 → {target}（目录清单：{target / 'catalogue.csv'}）")
+    out.print(f"样例报表已生成：{len(result.files)} 个文件 → {target}（目录清单：{target / 'catalogue.csv'}）")
 
 
 @app.command()
@@ -82,22 +82,20 @@ def template(
 ) -> None:
     """Write blank template workbooks for towns to fill in."""
     from talentstats.pipeline import check_year
-    from talentstats.template import write_template
-    from talentstats.units import CITY, reporting_units
+    from talentstats.template import write_template, write_templates
     from talentstats.units import unit as get_unit
 
     try:
         check_year(year)
-        codes = [get_unit(unit).code] if unit else [u.code for u in reporting_units()] + [CITY]
-    except KeyError as exc:
+        if unit:
+            get_unit(unit)
+    except KeyError:
         _fail(ParameterError(f"未知单位代码 / unknown unit code: {unit}"))
-        raise AssertionError from exc
     except TalentstatsError as exc:
         _fail(exc)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for code in codes:
-        name = get_unit(code).name
-        path = write_template(out_dir / f"{name}{year}年人才统计报表.xlsx", year, code)
+    written = [write_template(out_dir, year, unit)] if unit else write_templates(out_dir, year)
+    for path in written:
         out.print(f"模板：{path}")
 
 
