@@ -24,7 +24,7 @@ def test_write_then_read_gives_typed_frames(tmp_path):
 def test_replace_years_keeps_other_years():
     old = pd.concat([_obs(2012, 1.0), _obs(2013, 2.0)])
     merged = catalog.replace_years(old, _obs(2013, 3.0), [2013])
-    assert sorted(zip(merged["year"], merged["value"])) == [(2012, 1.0), (2013, 3.0)]
+    assert sorted(zip(merged["year"], merged["value"], strict=True)) == [(2012, 1.0), (2013, 3.0)]
 
 
 def test_second_write_of_same_data_is_byte_identical(tmp_path):
