@@ -325,11 +325,20 @@ def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int
             cell = ws.cell(row=5 + i, column=c)
             cell.border, cell.alignment = _BORDER, _WRAP
         ws.cell(row=5 + i, column=5).fill = _FILLS.get(rec["severity"], PatternFill())
+        # openpyxl does not size rows: about 30 Chinese characters fit a line of the 说明 column
+        lines = max(1, -(-len(str(rec["message"])) // 30), -(-len(str(rec["cells"])) // 10))
+        ws.row_dimensions[5 + i].height = 15 * lines
     if found.empty:
         _put(ws, 6, 1, "无")
-    for c, width in enumerate([6, 6, 7, 7, 8, 70, 30], start=1):
+    for c, width in enumerate([6, 6, 7, 7, 8, 64, 22], start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = "A6"
+    # printed for the town's records: A4 landscape, all columns on one page width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "5:5"
 
 
 def write_feedback(
