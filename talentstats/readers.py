@@ -297,7 +297,7 @@ _CLOSE_TAG = re.compile(rb"</" + _P + rb"(?:c|row)>")
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 # The fast path of _scan_sheet: no prefixes, every <row> and <c> has r="...".
 _SLOW_CHUNK = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|f|v)\b|<(?:c|row)(?:>|/>|\s(?![^>]*\br=\"))")
-_FAST_CELL = re.compile(rb"<c\s[^>]*?\br=\"([A-Za-z]{1,3})(\d+)\"[^>]*(?<!/)>")
+_FAST_CELL = re.compile(rb"<c r=\"([A-Za-z]{1,3})(\d+)\"[^>]*(?<!/)>")
 _FAST_HIDDEN = re.compile(rb"<row\s([^>]*\bhidden=\"(?:1|true)\"[^>]*)>")
 _FAST_FORMULA = re.compile(rb"<c\s([^>]*)(?<!/)>((?:(?!</c>).)*?<f[\s/>].*?)</c>", re.S)
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
@@ -358,13 +358,31 @@ def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _Sheet
                 part, buf = buf[:cut], buf[cut:]
             else:
                 part, buf = buf, b""
-            if _SLOW_CHUNK.search(part):
+            if _needs_slow_scan(part):
                 _scan_slow(part, state, scan)
             else:
                 _scan_fast(part, state, scan)
             if len(data) < chunk:
                 break
     return scan
+
+
+def _needs_slow_scan(part: bytes) -> bool:
+    """Whether a chunk must be walked cell by cell rather than by the fast regex scans.
+
+    The fast path needs every ``<row>`` and ``<c>`` to carry ``r`` as its first attribute and
+    no namespace prefix: what Excel, WPS, openpyxl and XlsxWriter write. Substring counts
+    decide it at C speed; the full regex test (``_SLOW_CHUNK``) only runs on a chunk that may
+    have a prefixed cell, row, formula or value tag.
+    """
+    if part.count(b"<c ") != part.count(b'<c r="') or part.count(b"<row ") != part.count(
+        b'<row r="'
+    ):
+        return True
+    if b"<c>" in part or b"<c/>" in part or b"<row>" in part or b"<row/>" in part:
+        return True
+    maybe_prefixed = any(t in part for t in (b":c ", b":c>", b":row", b":f>", b":f ", b":v>"))
+    return maybe_prefixed and _SLOW_CHUNK.search(part) is not None
 
 
 def _cached(attrs: bytes, body: bytes) -> bool:
@@ -404,11 +422,12 @@ def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
 def _scan_fast(part: bytes, state: list[int], scan: _SheetScan) -> None:
     refs = _FAST_CELL.findall(part)  # (letters, digits) of cells that have a body
     if refs:
-        scan.rows = max(scan.rows, max(int(d) for d in {d for _, d in refs}))
-        scan.cols = max(scan.cols, max(_col_index(c) for c in {c for c, _ in refs}) + 1)
+        letters, digits = zip(*refs)  # C-level transposition; few distinct values follow
+        scan.rows = max(scan.rows, max(map(int, set(digits))))
+        scan.cols = max(scan.cols, max(map(_col_index, set(letters))) + 1)
     for attrs in _FAST_HIDDEN.findall(part):
         scan.hidden_rows.add(int(_ATTR_R_ROW.search(attrs).group(1)) - 1)
-    if b"<f" in part:
+    if b"<f>" in part or b"<f " in part or b"<f/>" in part:  # not <formula1> of validations
         for cell in _FAST_FORMULA.finditer(part):
             attrs, body = cell.group(1), cell.group(2)
             if not _cached(attrs, body):

@@ -27,7 +27,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from talentstats.errors import ParameterError
@@ -301,7 +301,11 @@ def category_item(category: object) -> int | None:
     >>> category_item("（四）高技能人才")
     140
     """
-    key = normalize_label(category)
+    return _category_of_key(normalize_label(category))
+
+
+@lru_cache(maxsize=1024)
+def _category_of_key(key: str) -> int | None:
     if not key:
         return None
     index = _category_index()
@@ -320,13 +324,22 @@ def industry_section(value: object) -> str | None:
     >>> industry_section("软件和信息技术服务业")
     'I'
     """
-    s = normalize_label(value).upper()
+    return _industry_of_key(normalize_label(value).upper())
+
+
+@cache
+def _section_names() -> dict[str, str]:
+    return {normalize_label(v): k for k, v in INDUSTRY_SECTIONS.items()}
+
+
+@lru_cache(maxsize=4096)
+def _industry_of_key(s: str) -> str | None:
+    """industry_section on a normalised key; cached, as rosters repeat the same few industries."""
     if not s:
         return None
     if s[0] in INDUSTRY_SECTIONS and (len(s) == 1 or not s[1].isalnum() or not s[1].isascii()):
         return s[0]
-    names = {normalize_label(v): k for k, v in INDUSTRY_SECTIONS.items()}
-    within = {letter for name, letter in names.items() if s in name and len(s) >= 2}
+    within = {letter for name, letter in _section_names().items() if s in name and len(s) >= 2}
     if len(within) == 1:
         return within.pop()
     hits = [(len(word), letter) for word, letter in _INDUSTRY_SHORT.items() if word in s]
