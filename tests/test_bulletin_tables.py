@@ -83,3 +83,14 @@ def test_html_has_no_network_loads(tmp_path):
     assert "mathjax" not in html.lower() and "require.js" not in html.lower()
     assert 'class="jp-InputArea' not in html and "jp-InputPrompt" not in html.split("</style>")[-1]  # no code
     assert "@page { size: A4" in html
+
+
+def test_fund_table_never_rounds_a_shortfall_up_to_the_line():
+    d = bf.bulletin_data()
+    ind = d.indicators.copy()
+    # unit B budgets 2.96% of its revenue: printed with 1 decimal it would read "3.0" next to 否
+    at_b = (ind["unit_code"] == bf.B) & (ind["year"] == 2015) & (ind["indicator"] == "I08")
+    ind.loc[at_b, "value"] = 2.96
+    table = T.fund_table(T.BulletinData(**{**d.__dict__, "indicators": ind})).set_index("镇街（园区）")
+    assert table.loc["南城街道", "占财政总收入比例（%）"] == "2.96"
+    assert table.loc["南城街道", "是否达到3%"] == "否"

@@ -325,7 +325,7 @@ def section_investment(data: T.BulletinData) -> str:
             if is_missing(gap):
                 gap = below["gap"].sum()
             listing = join_list(
-                f"{r.name}（{format_percent(r.ratio)}，缺口{format_wan_yuan(r.gap)}）"
+                f"{r.name}（{format_percent(r.ratio, T.FUND_RATIO_DECIMALS)}，缺口{format_wan_yuan(r.gap)}）"
                 for r in below.itertuples()
             )
             text += (

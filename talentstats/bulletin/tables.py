@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from talentstats import forms
+from talentstats.assessment import load_assessment_config
 from talentstats.bulletin.numbers import MISSING, format_number, is_missing
 from talentstats.bulletin.suppress import SUPPRESSED, format_suppressed
-from talentstats.indicators import mechanism_minima
+from talentstats.indicators import mechanism_minima, target_value
 from talentstats.text import normalize_label
 from talentstats.units import CITY, reporting_units, unit_name
 
@@ -28,6 +29,7 @@ __all__ = [
     "SUPPRESSED",
     "CATEGORY_ITEMS",
     "FIVE_YEAR_TARGET",
+    "FUND_RATIO_DECIMALS",
     "FUND_RATIO_MIN",
     "TARGET_START",
     "BulletinData",
@@ -58,11 +60,23 @@ __all__ = [
 ]
 
 CATEGORY_ITEMS = (110, 120, 130, 140, 150, 160)
-# Policy targets of the 2013 implementation plan (§22): 万元.
-ANNUAL_TARGET = 100_000.0
-FIVE_YEAR_TARGET = 500_000.0
-TARGET_START = 2012
-FUND_RATIO_MIN = 3.0  # %
+
+
+def _policy_targets() -> tuple[float, float, int, float]:
+    """The 2013 plan's targets (§22), from their one declaration in ``data/assessment.yaml``."""
+    targets = load_assessment_config()["targets"]
+    return (
+        target_value(targets, "I12.amount", None),
+        target_value(targets, "I12.cum_amount", None),
+        int(targets["I12.amount"].get("from", 2012)),
+        target_value(targets, "I08", None),
+    )
+
+
+# 万元, 万元, first year, %
+ANNUAL_TARGET, FIVE_YEAR_TARGET, TARGET_START, FUND_RATIO_MIN = _policy_targets()
+# Fund ratios are printed with 2 decimals: a town at 2.96% must not read as 3.0% and 否.
+FUND_RATIO_DECIMALS = 2
 
 @dataclass(frozen=True)
 class BulletinData:
@@ -344,7 +358,7 @@ def fund_table(data: BulletinData) -> pd.DataFrame:
             "镇街（园区）": fund["name"].to_list(),
             "财政总收入（万元）": _fmt(fund["revenue"], 2).to_list(),
             "人才专项资金预算安排额（万元）": _fmt(fund["budget"], 2).to_list(),
-            "占财政总收入比例（%）": _fmt(fund["ratio"], 1).to_list(),
+            "占财政总收入比例（%）": _fmt(fund["ratio"], FUND_RATIO_DECIMALS).to_list(),
             "是否达到3%": ["是" if v == 1 else "否" if v == 0 else MISSING for v in fund["compliant"]],
             "距3%缺口（万元）": _fmt(fund["gap"], 2).to_list(),
             "执行率（%）": _fmt(fund["execution"], 1).to_list(),
