@@ -32,6 +32,8 @@ console = Console(stderr=True)
 out = Console()
 
 USAGE_ERRORS = (ParameterError, DataNotFound)
+STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "superseded": "被替代",
+                 "unreadable": "无法读取"}
 
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="Report year (reference date 31 Dec).")]
 ProcessedOpt = Annotated[
@@ -103,10 +105,12 @@ def print_collection(submissions, findings, year: int) -> None:
     """The units x forms table the statistician works from during collection week."""
     from talentstats.feedback import collection_table
 
-    table = collection_table(submissions, findings, year)
+    headers = {"unit_name": "单位", "TR1": "表1", "TR2": "表2", "TR3": "表3", "TR4": "表4",
+               "TR5": "表5", "errors": "错误", "warnings": "提示"}
+    table = collection_table(submissions, findings, year)[list(headers)]
     t = Table(title=f"{year}年报表收集情况", show_lines=False)
     for col in table.columns:
-        t.add_column(str(col))
+        t.add_column(headers[col], no_wrap=True)
     colours = {"已接收": "green", "已退回": "red", "无法读取": "red", "未报送": "yellow",
                "被替代": "dim"}
     for row in table.itertuples(index=False):
@@ -117,6 +121,26 @@ def print_collection(submissions, findings, year: int) -> None:
             cells.append(f"[{colour}]{s}[/{colour}]" if colour else s)
         t.add_row(*cells)
     out.print(t)
+
+
+def print_findings(findings, limit: int = 60) -> None:
+    """Errors first, then warnings: unit, form, rule and the message a clerk can act on."""
+    from talentstats.units import unit_name
+
+    if findings.empty:
+        return
+    order = findings.assign(_s=findings["severity"].map({"error": 0, "warning": 1}))
+    order = order.sort_values(["_s", "unit_code", "form", "rule"], kind="stable")
+    t = Table(title="审核发现", show_lines=False)
+    for col in ("性质", "单位", "规则", "说明"):
+        t.add_column(col, overflow="fold")
+    for f in order.head(limit).itertuples():
+        unit = unit_name(f.unit_code) if f.unit_code else "—"
+        sev = "[red]强制性[/red]" if f.severity == "error" else "[yellow]核实性[/yellow]"
+        t.add_row(sev, unit, f.rule, f.message)
+    out.print(t)
+    if len(findings) > limit:
+        out.print(f"（共 {len(findings)} 条，仅显示前 {limit} 条；全部见 findings 数据集和收集情况汇总）")
 
 
 @app.command("ingest")
@@ -141,6 +165,7 @@ def ingest_cmd(
     except TalentstatsError as exc:
         _fail(exc)
     print_collection(result.submissions, result.findings, year)
+    print_findings(result.findings)
     n_err = int((result.findings["severity"] == "error").sum())
     n_warn = int((result.findings["severity"] == "warning").sum())
     out.print(f"{year}年：{len(result.submissions)} 份报表，错误 {n_err} 条，提示 {n_warn} 条。"
@@ -317,8 +342,13 @@ def build(
             with progress_bar(len(discover(folder)), f"{year}年 读取报表") as advance:
                 result = ingest_year(folder, year, processed, reports_dir=reports,
                                      processes=jobs, progress=advance)
-            s = result.submissions["status"].value_counts().to_dict()
-            out.print(f"{year}年：" + "，".join(f"{k} {v}" for k, v in sorted(s.items())))
+            counts = result.submissions["status"].value_counts()
+            out.print(f"{year}年：" + "，".join(
+                f"{STATUS_LABELS[s]} {counts[s]} 份" for s in STATUS_LABELS if s in counts))
+        from talentstats.codebook import write_codebook
+
+        for p in write_codebook(processed or paths.processed_dir()):
+            out.print(f"代码手册：{p}")
         for kind in ("bulletin", "assessment"):
             for p in _render(kind, years[-1], processed, reports):
                 out.print(f"输出：{p}")
