@@ -193,9 +193,10 @@ def check(
         raise typer.Exit(0)
     t = Table(title=f"{file.name} 审核结果")
     for col in ("性质", "规则", "表", "说明", "单元格"):
-        t.add_column(col)
+        t.add_column(col, overflow="fold")
     for f in findings.itertuples():
-        t.add_row("强制性" if f.severity == "error" else "核实性", f.rule, f.form, f.message, f.cells)
+        table = f"表{f.form.removeprefix('TR')}" if f.form else ""
+        t.add_row("强制性" if f.severity == "error" else "核实性", f.rule, table, f.message, f.cells)
     out.print(t)
     raise typer.Exit(1 if (findings["severity"] == "error").any() else 0)
 

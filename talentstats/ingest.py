@@ -100,6 +100,11 @@ class Batch:
 
 
 _FINDING_COLS = list(catalog.DATASETS["findings"].columns)
+# A batch without any roster row still has the columns the rules read.
+_EMPTY_ROSTER = pd.DataFrame(
+    columns=[*catalog.DATASETS["roster"].columns, "seq", "row", "sheet", "source_file",
+             "id_valid", "birth_ok", "sex_ok"]
+)
 
 
 def _finding_rows(
@@ -228,7 +233,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     return Batch(
         submissions=submissions.astype({"year": "int64"}),
         candidates=candidates,
-        roster=pd.DataFrame(roster_rows),
+        roster=pd.DataFrame(roster_rows) if roster_rows else _EMPTY_ROSTER.copy(),
         findings=findings.astype({"year": "int64"}),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -184,6 +185,10 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     if not file.is_file():
         raise ParameterError(f"文件不存在：{file} / no such file")
     outcomes = _read_all([(file, file.name)], os.urandom(32), 1, None)
+    if not outcomes[0].forms:
+        # unreadable, or none of our forms: the file's own findings say so, whatever the year
+        batch = ingest.assemble(outcomes, year or date.today().year - 1)
+        return ingest.settle(batch, batch.findings.iloc[0:0])[3]
     if year is None:
         years = {fr.year for fr in outcomes[0].forms if fr.year is not None}
         if len(years) != 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -143,3 +145,33 @@ def test_check_file_reports_a_broken_sum_without_writing(dirs, tmp_path):
     assert len(n01) == 1
     assert "1,009" in n01["message"].item() and "1,000" in n01["message"].item()
     assert not processed.exists()
+
+
+FOREIGN = Path(__file__).resolve().parents[2] / "shared" / "spec" / "foreign-workbooks"
+
+
+@pytest.mark.skipif(not FOREIGN.is_dir(), reason="needs shared/spec/foreign-workbooks")
+def test_foreign_workbooks_each_get_one_clear_finding(dirs, tmp_path):
+    raw, processed, reports = dirs
+    for f in FOREIGN.glob("*.xls*"):
+        (raw / f.name).write_bytes(f.read_bytes())
+    result = ingest_year(raw, 2013, processed, reports_dir=reports, processes=2)
+
+    assert result.exit_status == 1
+    names = sorted(p.name for p in FOREIGN.glob("*.xls*"))
+    subs = result.submissions
+    assert sorted(subs["source_file"]) == names
+    assert set(subs["status"]) == {"unreadable"}
+    per_file = result.findings.groupby("source_file")["rule"].apply(list).to_dict()
+    # one X02 per file; the year-level H00 (no 2012 in the processed folder) names no file
+    assert per_file == {"": ["H00"], **{n: ["X02"] for n in names}}
+    x02 = result.findings[result.findings["rule"] == "X02"]
+    for msg, f in zip(x02["message"], x02["source_file"], strict=True):
+        assert f in msg and "没有识别出任何报表" in msg
+
+
+@pytest.mark.skipif(not FOREIGN.is_dir(), reason="needs shared/spec/foreign-workbooks")
+def test_check_file_on_a_foreign_workbook_says_no_form_was_found():
+    findings = check_file(FOREIGN / "TCheck_check.xls")
+    assert findings["rule"].tolist() == ["X02"]
+    assert "TCheck_check.xls" in findings["message"].item()
