@@ -56,7 +56,7 @@ def file_failure(source_file: str, sha256: str, modified: float, reason: str) ->
                 "X01",
                 "格式",
                 "error",
-                f"文件“{source_file}”无法读取：{reason}。请检查文件后重新报送。",
+                f"文件“{source_file}”无法读取：{reason.rstrip('。')}。",
                 unit_code=identify_unit(Path(source_file).name) or "",
             )
         ],
