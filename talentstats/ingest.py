@@ -56,7 +56,8 @@ def file_failure(source_file: str, sha256: str, modified: float, reason: str) ->
                 "X01",
                 "格式",
                 "error",
-                f"文件“{source_file}”无法读取：{reason.rstrip('。')}。",
+                f"文件“{source_file}”无法读取：{reason.rstrip('。')}。"
+                + ("" if "报送" in reason else "请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送。"),
                 unit_code=identify_unit(Path(source_file).name) or "",
             )
         ],
