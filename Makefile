@@ -38,7 +38,8 @@ demo: sample ## The main job on the sample: ingest 2012-2016, indicators, bullet
 	$(BIN)/talentstats build data/raw/sample
 	@echo "done: see reports/ (bulletin HTML and PDF, annex, assessment, feedback workbooks)"
 
-test: setup ## Run the whole test suite (as CI does)
+test: setup ## Lint, then run the whole test suite (as CI does)
+	$(BIN)/ruff check talentstats tests bench
 	$(BIN)/pytest -n 2 -q
 
 test-fast: setup ## Run the tests that need no notebook kernel

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from talentstats import paths
-from talentstats.errors import DataNotFound, ParameterError, TalentstatsError
+from talentstats.errors import DataNotFound, ParameterError, TalentstatsError, UnsafeQuery
 
 app = typer.Typer(
     help="talentstats: Dongguan talent statistics, from towns' workbooks to the annual bulletin.",
@@ -31,7 +31,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-USAGE_ERRORS = (ParameterError, DataNotFound)
+USAGE_ERRORS = (ParameterError, DataNotFound, UnsafeQuery)
 STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "superseded": "被替代",
                  "unreadable": "无法读取"}
 
