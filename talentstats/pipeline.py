@@ -124,6 +124,11 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     out_dir = Path(out_dir or paths.processed_dir())
     reports_dir = Path(reports_dir or paths.reports_dir())
     files = discover(raw_dir)
+    if not files:
+        # An empty or mistyped folder must not replace a year with nothing.
+        raise ParameterError(
+            f"{raw_dir} 中没有任何文件，未做任何更改 / no files under {raw_dir}; nothing was changed"
+        )
     log.info("ingest %s: %d files under %s", year, len(files), raw_dir)
     key = roster.load_or_create_key(Path(key_path or paths.key_file()))
 

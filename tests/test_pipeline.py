@@ -175,3 +175,18 @@ def test_check_file_on_a_foreign_workbook_says_no_form_was_found():
     findings = check_file(FOREIGN / "TCheck_check.xls")
     assert findings["rule"].tolist() == ["X02"]
     assert "TCheck_check.xls" in findings["message"].item()
+
+
+def test_an_empty_folder_changes_nothing(dirs):
+    from talentstats.errors import ParameterError
+
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
+                   roster=_ROSTER)
+    ingest_year(raw, 2013, processed, reports_dir=reports, processes=1, feedback=False)
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    empty = raw.parent / "empty"
+    empty.mkdir()
+    with pytest.raises(ParameterError, match="没有任何文件"):
+        ingest_year(empty, 2013, processed, reports_dir=reports, processes=1)
+    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
