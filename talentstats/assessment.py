@@ -45,6 +45,15 @@ def _default_text() -> str:
     return resources.files("talentstats").joinpath("data/assessment.yaml").read_text("utf-8")
 
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+@cache
+def _default_config() -> Any:
+    """The packaged configuration, parsed once (callers get checked deep copies)."""
+    return yaml.load(_default_text(), Loader=_SafeLoader)
+
+
 def load_assessment_config(path: str | Path | None = None) -> dict[str, Any]:
     """Read and check the assessment configuration.
 
@@ -66,14 +75,14 @@ def load_assessment_config(path: str | Path | None = None) -> dict[str, Any]:
         unknown method, a ``target`` method without a target, ...).
     """
     if path is None:
-        text = _default_text()
+        return check_config(_default_config())  # a checked deep copy, as for a file
     else:
         try:
             text = Path(path).read_text("utf-8")
         except OSError as exc:
             raise ParameterError(f"cannot read assessment config {path}: {exc}") from exc
     try:
-        cfg = yaml.safe_load(text)
+        cfg = yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         raise ParameterError(
             f"assessment config {path or '(default)'} is not valid YAML: {exc}"

@@ -73,7 +73,7 @@ DICTIONARY_COLUMNS = [
 @cache
 def _declaration() -> dict:
     text = resources.files("talentstats").joinpath("data/indicators.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def general_note() -> str:

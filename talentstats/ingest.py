@@ -72,10 +72,16 @@ def process_file(path: str, source_file: str, key: bytes) -> FileOutcome:
     from talentstats import parse, readers  # imported here: the worker's own import cost
 
     p = Path(path)
-    digest = sha256_of(p)
-    modified = p.stat().st_mtime
+    st = p.stat()
+    modified = st.st_mtime
+    data = None
+    if st.st_size <= readers.MAX_FILE_BYTES:  # read once: digest, pre-flight and parser
+        data = p.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+    else:  # refused by the pre-flight; hashed without holding it in memory
+        digest = sha256_of(p)
     try:
-        grid = readers.read_workbook(p, source_file)
+        grid = readers.read_workbook(p, source_file, data=data)
     except readers.UnreadableFile as exc:
         return file_failure(source_file, digest, modified, str(exc))
     grid.modified = modified

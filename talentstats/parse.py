@@ -814,6 +814,17 @@ def _roster_header(sheet: SheetGrid) -> tuple[int, dict[int, str]] | None:
 
 def _birth_text(v: object) -> object:
     """出生年月 as 'YYYY-MM' where it can be read, else the raw text (the rules flag it)."""
+    if (  # already 'YYYY-MM' (what the regex below would give back unchanged)
+        v.__class__ is str
+        and len(v) == 7  # type: ignore[arg-type]
+        and v[4] == "-"  # type: ignore[index]
+        and v[:2] in ("19", "20")  # type: ignore[index]
+        and v.isascii()  # type: ignore[union-attr]
+        and v[:4].isdigit()  # type: ignore[index]
+        and "01" <= v[5:] <= "12"  # type: ignore[index, operator]
+        and v[5:].isdigit()  # type: ignore[index]
+    ):
+        return v
     if isinstance(v, (datetime, date)):
         return f"{v.year:04d}-{v.month:02d}"
     if isinstance(v, float) and not v.is_integer() and 1900 < v < 2100:

@@ -233,7 +233,7 @@ def _sniff_zip(f: io.BufferedIOBase) -> str:
 def _zip_kind(z: zipfile.ZipFile) -> str:
     """The kind of an opened zip package (see ``sniff``)."""
     try:
-        names = set(z.namelist())
+        names = z.NameToInfo
         if "xl/workbook.xml" in names:
             if "xl/vbaProject.bin" in names:
                 return "xlsm"
@@ -263,8 +263,93 @@ def _zip_kind(z: zipfile.ZipFile) -> str:
 
 
 def _read_head(z: zipfile.ZipFile, member: str, n: int) -> bytes:
+    fast = _fast_member(z, member, n)
+    if fast is not None:
+        return fast
     with z.open(member) as m:
         return m.read(n)
+
+
+def _read_member(z: zipfile.ZipFile, member: str) -> bytes:
+    """A whole member, as ``z.read`` gives it (same checks: size and CRC-32)."""
+    fast = _fast_member(z, member, None)
+    return fast if fast is not None else z.read(member)
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    """A package held in memory; its members are then read without zipfile's per-member cost."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    z._ts_data = data  # type: ignore[attr-defined]
+    z._ts_full = {}  # type: ignore[attr-defined]  # worksheet parts inflated once, by name
+    return z
+
+
+#: Worksheet parts up to this size are inflated whole once and kept for the sheet scan.
+_FULL_READ_BYTES = 1 << 20
+
+
+def _fast_member(z: zipfile.ZipFile, member: str, n: int | None) -> bytes | None:
+    """The first ``n`` bytes of a member (all of it when None), inflated straight from the
+    package bytes of ``_open_zip``; None to let zipfile read it (and raise as it does).
+
+    Only the plain case is taken: stored or deflated, not encrypted, the local header where the
+    central directory says, with the same name; the output must have the declared size (and,
+    for a whole member, the declared CRC-32). Anything else goes through zipfile unchanged.
+    """
+    data = getattr(z, "_ts_data", None)
+    if data is None:
+        return None
+    info = z.NameToInfo.get(member)
+    if info is None:
+        return None
+    full = z._ts_full  # type: ignore[attr-defined]
+    if member in full:
+        return full[member] if n is None else full[member][:n]
+    if (
+        n is not None
+        and n < info.file_size <= _FULL_READ_BYTES
+        and member.startswith("xl/worksheets/")
+    ):
+        whole = _fast_member(z, member, None)  # the prolog check, then the scan, read it
+        if whole is not None:
+            return whole[:n]
+    if info.flag_bits & 0x61 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    off = info.header_offset
+    header = data[off : off + 30]
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack_from("<HH", header, 26)
+    try:
+        name = data[off + 30 : off + 30 + name_len].decode(
+            "utf-8" if info.flag_bits & 0x800 else "cp437"
+        )
+    except UnicodeDecodeError:
+        return None
+    if name != info.orig_filename:
+        return None
+    start = off + 30 + name_len + extra_len
+    comp = data[start : start + info.compress_size]
+    if len(comp) != info.compress_size:
+        return None
+    want = info.file_size if n is None else min(n, info.file_size)
+    if want == 0:
+        out = b""
+    elif info.compress_type == zipfile.ZIP_STORED:
+        out = comp[:want]
+    else:
+        try:
+            out = zlib.decompressobj(-15).decompress(comp, want)
+        except zlib.error:
+            return None
+    if len(out) != want:
+        return None
+    if want == info.file_size:
+        if zlib.crc32(out) != info.CRC:
+            return None
+        if n is None and info.file_size <= _FULL_READ_BYTES and member.startswith("xl/worksheets/"):
+            full[member] = out
+    return out
 
 
 # --- Pre-flight -------------------------------------------------------------------------------
@@ -297,7 +382,26 @@ _CLOSE_TAG = re.compile(rb"</" + _P + rb"(?:c|row)>")
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 # The fast path of _scan_sheet: no prefixes, every <row> and <c> has r="...".
 _SLOW_CHUNK = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|f|v)\b|<(?:c|row)(?:>|/>|\s(?![^>]*\br=\"))")
-_FAST_CELL = re.compile(rb"<c r=\"([A-Za-z]{1,3})(\d+)\"[^>]*(?<!/)>")
+# Which path a chunk takes, by a few scans that each start on a literal (C-level skipping):
+# ``_TAGS`` finds a <c>/<row> tag that does not start with ``r="`` (no attributes, whitespace
+# other than one space, another attribute first), where positions follow the previous element,
+# and, for the fast path, formula tags and hidden rows; ``_ODD_R``, an ``r`` attribute spelled
+# otherwise than ``r="A1"`` within ZZ999 or Z9999 (or a row number of up to 7 digits): a second
+# ``r`` (calamine takes the last), quotes or spaces, a large or malformed reference;
+# ``_MAYBE_PREFIXED`` then ``_SLOW_CHUNK``: a prefixed cell, row, formula or value tag. Any of
+# them sends the chunk cell by cell (``_scan_slow``). Otherwise every cell lies within ZZ999
+# or Z9999, an area below ``_SMALL_REF_AREA``.
+_TAGS = re.compile(
+    rb"<(?:c(?:[\t\r\n/>]| (?!r=\"))|row(?:[\t\r\n/>]| (?!r=\")|[^>]*\bhidden=)|f[ />])"
+)
+_ODD_R = re.compile(rb"r(?<=\sr)\s*=(?!\"(?:[A-Za-z]\d{1,4}|[A-Za-z]{2}\d{1,3}|\d{1,7})\")")
+_MAYBE_PREFIXED = re.compile(rb":(?:c|row|f|v)\b")
+#: Largest area from A1 that cell references of at most ZZ999 or Z9999 can span.
+_SMALL_REF_AREA = max(702 * 999, 26 * 9999)
+# The slow path's ``r`` attribute: any spacing and quoting; calamine takes the last one.
+_ATTR_R_ANY = re.compile(rb"(?<![\w:.-])r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_CELL_REF = re.compile(rb"([A-Za-z]+)(\d+)")
+_ROW_NUM = re.compile(rb"\d+")
 _FAST_HIDDEN = re.compile(rb"<row\s([^>]*\bhidden=\"(?:1|true)\"[^>]*)>")
 _FAST_FORMULA = re.compile(rb"<c\s([^>]*)(?<!/)>((?:(?!</c>).)*?<f[\s/>].*?)</c>", re.S)
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
@@ -334,12 +438,21 @@ def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _Sheet
 
     Cells and rows without an ``r`` attribute follow the previous one, as in calamine. Only
     cells with a body (a value, inline string or formula) count for the extent: style-only
-    cells are skipped by calamine too. Chunks where every row and cell carries ``r`` and no
-    namespace prefix is used (what Excel, WPS and the usual libraries write) take a fast path
-    of C-level regex scans; the others are walked cell by cell.
+    cells are skipped by calamine too. Chunks where every row and cell starts with a plain
+    ``r`` attribute and no namespace prefix is used (what Excel, WPS and the usual libraries
+    write) take a fast path of C-level regex scans; the others are walked cell by cell.
     """
     scan = _SheetScan()
     state = [-1, -1]  # row, col of the last element seen
+    info = z.NameToInfo.get(member)
+    if info is not None and info.file_size <= _FULL_READ_BYTES and info.file_size < chunk:
+        data = _fast_member(z, member, None)
+        if data is not None:  # the whole part in one piece, as the loop below would read it
+            scan.declared = _declared_area(data[:PROLOG_BYTES])
+            if scan.declared and scan.declared[1] > MAX_CELLS:
+                return scan
+            _scan_part(data, state, scan)
+            return scan
     buf = b""
     first = True
     with z.open(member) as m:
@@ -358,31 +471,33 @@ def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _Sheet
                 part, buf = buf[:cut], buf[cut:]
             else:
                 part, buf = buf, b""
-            if _needs_slow_scan(part):
-                _scan_slow(part, state, scan)
-            else:
-                _scan_fast(part, state, scan)
+            _scan_part(part, state, scan)
             if len(data) < chunk:
                 break
     return scan
 
 
-def _needs_slow_scan(part: bytes) -> bool:
-    """Whether a chunk must be walked cell by cell rather than by the fast regex scans.
-
-    The fast path needs every ``<row>`` and ``<c>`` to carry ``r`` as its first attribute and
-    no namespace prefix: what Excel, WPS, openpyxl and XlsxWriter write. Substring counts
-    decide it at C speed; the full regex test (``_SLOW_CHUNK``) only runs on a chunk that may
-    have a prefixed cell, row, formula or value tag.
-    """
-    if part.count(b"<c ") != part.count(b'<c r="') or part.count(b"<row ") != part.count(
-        b'<row r="'
+def _scan_part(part: bytes, state: list[int], scan: _SheetScan) -> None:
+    """Scan one chunk: cell by cell when it holds anything odd (see ``_TAGS``), else fast."""
+    odd = formula = hidden = False
+    for m in _TAGS.finditer(part):
+        tag = m.group()
+        if tag.startswith(b"<f"):
+            formula = True
+        elif tag.endswith(b"hidden="):
+            hidden = True
+        else:
+            odd = True
+            break
+    if (
+        odd
+        or _ODD_R.search(part)
+        or (_MAYBE_PREFIXED.search(part) and _SLOW_CHUNK.search(part))
+        or _SMALL_REF_AREA > MAX_CELLS
     ):
-        return True
-    if b"<c>" in part or b"<c/>" in part or b"<row>" in part or b"<row/>" in part:
-        return True
-    maybe_prefixed = any(t in part for t in (b":c ", b":c>", b":row", b":f>", b":f ", b":v>"))
-    return maybe_prefixed and _SLOW_CHUNK.search(part) is not None
+        _scan_slow(part, state, scan)
+    else:
+        _scan_fast(part, state, scan, formula=formula, hidden=hidden)
 
 
 def _cached(attrs: bytes, body: bytes) -> bool:
@@ -393,19 +508,30 @@ def _cached(attrs: bytes, body: bytes) -> bool:
     return bool(t and t.group(1) == b"str" and _HAS_V.search(body))
 
 
+def _last_r(attrs: bytes) -> bytes | None:
+    """The value of the last ``r`` attribute of a tag (any spacing and quoting), or None."""
+    found = _ATTR_R_ANY.findall(attrs)
+    if not found:
+        return None
+    dq, sq = found[-1]
+    return dq or sq
+
+
 def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
     row, col = state
     for tok in _SHEET_TOKEN.finditer(part):
         if tok.group(1):  # <row ...>
             attrs = tok.group(2)
-            r = _ATTR_R_ROW.search(attrs)
-            row = int(r.group(1)) - 1 if r else row + 1
+            v = _last_r(attrs)
+            r = _ROW_NUM.fullmatch(v) if v is not None else None
+            row = int(r.group(0)) - 1 if r else row + 1
             col = -1
             if _HIDDEN.search(attrs):
                 scan.hidden_rows.add(row)
             continue
         attrs, body = tok.group(3), tok.group(4)
-        r = _ATTR_R_CELL.search(attrs)
+        v = _last_r(attrs)
+        r = _CELL_REF.fullmatch(v) if v is not None else None
         if r:
             col, row = _col_index(r.group(1)), int(r.group(2)) - 1
         else:
@@ -419,15 +545,15 @@ def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
     state[:] = [row, col]
 
 
-def _scan_fast(part: bytes, state: list[int], scan: _SheetScan) -> None:
-    refs = _FAST_CELL.findall(part)  # (letters, digits) of cells that have a body
-    if refs:
-        letters, digits = zip(*refs)  # C-level transposition; few distinct values follow
-        scan.rows = max(scan.rows, max(map(int, set(digits))))
-        scan.cols = max(scan.cols, max(map(_col_index, set(letters))) + 1)
-    for attrs in _FAST_HIDDEN.findall(part):
-        scan.hidden_rows.add(int(_ATTR_R_ROW.search(attrs).group(1)) - 1)
-    if b"<f>" in part or b"<f " in part or b"<f/>" in part:  # not <formula1> of validations
+def _scan_fast(
+    part: bytes, state: list[int], scan: _SheetScan, *, formula: bool = True, hidden: bool = True
+) -> None:
+    """A chunk where every <c> and <row> starts with a plain ``r`` within ZZ999 or Z9999
+    (``_scan_part``): the extent is bounded, so only hidden rows and uncached formulas remain."""
+    if hidden:
+        for attrs in _FAST_HIDDEN.findall(part):
+            scan.hidden_rows.add(int(_ATTR_R_ROW.search(attrs).group(1)) - 1)
+    if formula:  # <f>, <f .../>: not <formula1> of validations
         for cell in _FAST_FORMULA.finditer(part):
             attrs, body = cell.group(1), cell.group(2)
             if not _cached(attrs, body):
@@ -476,11 +602,11 @@ def _workbook_sheets(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part, from xl/workbook.xml and its relationships."""
     from defusedxml import ElementTree as SafeET  # DTDs are refused before this runs
 
-    wb = SafeET.fromstring(z.read("xl/workbook.xml"))
+    wb = SafeET.fromstring(_read_member(z, "xl/workbook.xml"))
     rels_name = "xl/_rels/workbook.xml.rels"
     targets: dict[str, str] = {}
-    if rels_name in z.namelist():
-        for rel in SafeET.fromstring(z.read(rels_name)):
+    if rels_name in z.NameToInfo:
+        for rel in SafeET.fromstring(_read_member(z, rels_name)):
             target = rel.get("Target", "")
             if rel.get("TargetMode") == "External" or not target:
                 continue
@@ -501,8 +627,9 @@ def _workbook_sheets(z: zipfile.ZipFile) -> dict[str, str]:
     return sheets
 
 
-def _inspect(path: Path) -> _Inspection:
-    size = path.stat().st_size
+def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
+    """Sniff and check a file; ``data`` is its content when the caller has read it already."""
+    size = path.stat().st_size if data is None else len(data)
     if size == 0:
         return _Inspection("empty", _KIND_REASONS["empty"])
     if size > MAX_FILE_BYTES:
@@ -510,8 +637,12 @@ def _inspect(path: Path) -> _Inspection:
             "unknown",
             f"文件过大（{size / 2**20:.1f} MB，上限 {MAX_FILE_BYTES // 2**20} MB），不像一份报表",
         )
+    head = _head(path) if data is None else data[:8]
     try:
-        zf = zipfile.ZipFile(path) if _head(path).startswith(_ZIP_MAGICS) else None
+        if head.startswith(_ZIP_MAGICS):
+            zf = _open_zip(path.read_bytes() if data is None else data)
+        else:
+            zf = None
     except Exception:  # noqa: BLE001 - a broken container is reported by its kind below
         zf = None
     kind = _zip_kind(zf) if zf is not None else sniff(path)
@@ -658,7 +789,9 @@ def _is_plain_row(row: list[Any]) -> bool:
     return set(map(type, row)) <= _PLAIN_TYPES
 
 
-def read_workbook(path: str | os.PathLike[str], source_file: str) -> WorkbookGrid:
+def read_workbook(
+    path: str | os.PathLike[str], source_file: str, *, data: bytes | None = None
+) -> WorkbookGrid:
     """Read every worksheet of a submission into plain values.
 
     Call it inside ``read_isolated``: the checks make a crash unlikely, not impossible.
@@ -669,6 +802,8 @@ def read_workbook(path: str | os.PathLike[str], source_file: str) -> WorkbookGri
         The file on disk.
     source_file
         Its name relative to the raw folder, kept on the grid.
+    data
+        The file's content, when the caller has read it already (it is then read only once).
 
     Returns
     -------
@@ -686,10 +821,11 @@ def read_workbook(path: str | os.PathLike[str], source_file: str) -> WorkbookGri
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     path = Path(path)
-    insp = _inspect(path)
+    insp = _inspect(path, data)
     if insp.reason:
         raise UnreadableFile(insp.reason)
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as e:  # calamine raises its own error types and ValueError/OSError
@@ -829,11 +965,16 @@ def _death_reason(exitcode: int | None) -> str:
     return f"解析进程异常退出（退出码 {exitcode}），文件无法读取"
 
 
+#: Modules the fork server imports once, so that a new child starts with them (the worker's
+#: own module is added: its imports, e.g. pandas, are then not paid per child).
+_PRELOAD = ("talentstats.readers", "python_calamine", "talentstats.parse")
+
+
 @dataclass
 class _Slot:
     proc: Any
     conn: Any
-    job: int | None = None
+    jobs: deque[int] = field(default_factory=deque)  # sent, not yet answered; the first runs
     deadline: float = 0.0
 
 
@@ -846,11 +987,14 @@ def read_isolated(
     memory_mb: int = 1536,
     progress: Callable[[int, Any], None] | None = None,
     ordered: bool = True,
+    prefetch: int = 4,
 ) -> Iterator[tuple[int, Any]]:
     """Run ``worker(*job)`` for every job in long-lived child processes, crash- and hang-proof.
 
-    Each child sets ``RLIMIT_AS`` to ``memory_mb`` and then takes one job at a time, so the
-    parent always knows which file a child is on. A child that dies (SIGABRT from calamine,
+    Each child sets ``RLIMIT_AS`` to ``memory_mb`` and then runs its jobs one at a time, in
+    the order sent, answering each before it starts the next, so the parent always knows which
+    file a child is on (the first one it sent and has no answer for). Up to ``prefetch`` jobs
+    wait in a child's pipe, so a child does not sit idle while the parent is busy. A child that dies (SIGABRT from calamine,
     SIGKILL, a segfault) is replaced and its file retried once in a fresh child; a second death
     makes that file the culprit. A file that runs past ``timeout`` seconds gets its child killed
     (no retry). Either way only that file fails; the others go on.
@@ -868,6 +1012,9 @@ def read_isolated(
         Called as ``progress(index, outcome)`` once per finished file, in finishing order.
     ordered
         Yield in the order of ``jobs`` (a small reorder buffer) rather than as files finish.
+    prefetch
+        Jobs sent ahead to a child. The jobs behind a file that kills its child or times out
+        go back to the queue as they were (they have not run).
 
     Yields
     ------
@@ -879,12 +1026,14 @@ def read_isolated(
     if not job_list:
         return
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["talentstats.readers", "python_calamine"])
+    module = getattr(worker, "__module__", None)
+    ctx.set_forkserver_preload(list(_PRELOAD) + ([module] if module and module != "__main__" else []))
     pending: deque[int] = deque(range(len(job_list)))
     attempts = [0] * len(job_list)
     done: dict[int, Any] = {}
     next_out = 0
     slots: list[_Slot] = []
+    depth = max(1, prefetch)
 
     def start() -> _Slot:
         parent_conn, child_conn = ctx.Pipe()
@@ -907,40 +1056,61 @@ def read_isolated(
         if progress is not None:
             progress(index, outcome)
 
+    def requeue(slot: _Slot) -> None:
+        """The jobs sent to a dead child after its current one go back, in order, unrun."""
+        while len(slot.jobs) > 1:
+            pending.appendleft(slot.jobs.pop())
+
     try:
         slots = [start() for _ in range(max(1, min(processes, len(job_list))))]
-        while pending or any(s.job is not None for s in slots):
+        while pending or any(s.jobs for s in slots):
             for i, slot in enumerate(slots):
-                if slot.job is None and pending:
+                while len(slot.jobs) < depth and pending:
                     index = pending.popleft()
                     try:
                         slot.conn.send((index, job_list[index]))
                     except (BrokenPipeError, OSError):  # died while idle: not this file's fault
                         pending.appendleft(index)
+                        while slot.jobs:
+                            pending.appendleft(slot.jobs.pop())
                         stop(slot, kill=True)
-                        slots[i] = start()
-                        continue
-                    slot.job, slot.deadline = index, time.monotonic() + timeout
-            busy = [s for s in slots if s.job is not None]
+                        slots[i] = slot = start()
+                        break
+                    if not slot.jobs:
+                        slot.deadline = time.monotonic() + timeout
+                    slot.jobs.append(index)
+            busy = [s for s in slots if s.jobs]
             if not busy:
                 continue
             wait_for = max(0.0, min(s.deadline for s in busy) - time.monotonic())
             ready = set(mp_wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], wait_for))
             now = time.monotonic()
             for i, slot in enumerate(slots):
-                if slot.job is None:
+                if not slot.jobs:
                     continue
-                index = slot.job
+                died = False
                 if slot.conn in ready:
-                    try:
-                        got, outcome = slot.conn.recv()
-                    except (EOFError, OSError):
-                        got = None
-                    if got == index:
-                        slot.job = None
-                        finish(index, outcome)
+                    while slot.jobs:  # every answer already in the pipe
+                        try:
+                            got, outcome = slot.conn.recv()
+                        except (EOFError, OSError):
+                            died = True
+                            break
+                        if got != slot.jobs[0]:
+                            died = True
+                            break
+                        slot.jobs.popleft()
+                        finish(got, outcome)
+                        now = time.monotonic()
+                        slot.deadline = now + timeout
+                        if not slot.jobs or not slot.conn.poll():
+                            break
+                    if not slot.jobs and not died:
                         continue
-                if slot.conn in ready or slot.proc.sentinel in ready:
+                if died or (slot.proc.sentinel in ready and not slot.conn.poll()):
+                    index = slot.jobs[0]
+                    requeue(slot)
+                    slot.jobs.clear()
                     stop(slot, kill=False)
                     attempts[index] += 1
                     if attempts[index] < 2:
@@ -948,7 +1118,10 @@ def read_isolated(
                     else:
                         finish(index, WorkerFailure(_death_reason(slot.proc.exitcode)))
                     slots[i] = start()
-                elif now >= slot.deadline:
+                elif now >= slot.deadline and slot.jobs:
+                    index = slot.jobs[0]
+                    requeue(slot)
+                    slot.jobs.clear()
                     stop(slot, kill=True)
                     finish(
                         index,
@@ -964,9 +1137,9 @@ def read_isolated(
                     yield index, done.pop(index)
     finally:
         for slot in slots:
-            if slot.proc.is_alive() and slot.job is None:
+            if slot.proc.is_alive() and not slot.jobs:
                 try:
                     slot.conn.send(None)
                 except (BrokenPipeError, OSError):
                     pass
-            stop(slot, kill=slot.job is not None)
+            stop(slot, kill=bool(slot.jobs))

@@ -19,8 +19,8 @@ Assumptions written down here:
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import operator
 import os
 import re
 import secrets
@@ -161,6 +161,10 @@ def load_or_create_key(path: str | os.PathLike) -> bytes:
 # ID numbers
 
 
+_WS = re.compile(r"\s+")
+_YEAR4 = re.compile(r"(?:19|20)\d{2}")
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -169,8 +173,10 @@ def _text(value: object) -> str:
             return ""
         if value.is_integer():
             return str(int(value))
-    s = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", "", s)
+    s = value if value.__class__ is str else str(value)
+    if not s.isascii():  # NFKC leaves ASCII as it is
+        s = unicodedata.normalize("NFKC", s)
+    return s if s.isalnum() else _WS.sub("", s)  # an alphanumeric string has no whitespace
 
 
 def normalize_id_number(value: object) -> str:
@@ -183,7 +189,9 @@ def normalize_id_number(value: object) -> str:
 
 
 def _check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError("an ID number's check character is computed from 17 digits")
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 
@@ -301,6 +309,14 @@ def category_item(category: object) -> int | None:
     >>> category_item("（四）高技能人才")
     140
     """
+    if category.__class__ is str:
+        return _category_of_text(category)  # type: ignore[arg-type]
+    return _category_of_key(normalize_label(category))
+
+
+@lru_cache(maxsize=4096)
+def _category_of_text(category: str) -> int | None:
+    """category_item of a typed text; cached, as rosters repeat the same few categories."""
     return _category_of_key(normalize_label(category))
 
 
@@ -324,6 +340,14 @@ def industry_section(value: object) -> str | None:
     >>> industry_section("软件和信息技术服务业")
     'I'
     """
+    if value.__class__ is str:
+        return _industry_of_text(value)  # type: ignore[arg-type]
+    return _industry_of_key(normalize_label(value).upper())
+
+
+@lru_cache(maxsize=4096)
+def _industry_of_text(value: str) -> str | None:
+    """industry_section of a typed text; cached, as rosters repeat the same few industries."""
     return _industry_of_key(normalize_label(value).upper())
 
 
@@ -352,11 +376,13 @@ def _int_or_none(value: object) -> int | None:
         return None
     if isinstance(value, int | float):
         return int(value) if value == value and float(value).is_integer() else None
-    m = re.search(r"(?:19|20)\d{2}", _text(value))
+    m = _YEAR4.search(_text(value))
     return int(m.group(0)) if m else None
 
 
 def _str_or_none(value: object) -> str | None:
+    if value.__class__ is str:
+        return value.strip() or None  # type: ignore[union-attr]
     if value is None or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -366,7 +392,7 @@ def _str_or_none(value: object) -> str | None:
 
 
 def _hmac(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:PERSON_CHARS]
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()[:PERSON_CHARS]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,8 +403,9 @@ def _pseudonymise_row(raw: Mapping[str, object], key: bytes, year: int, unit_cod
     n = normalize_id_number(raw.get("id_number"))
     birth_year, months = birth_year_month(raw.get("birth"))
     sex = _sex(raw.get("sex"))
+    is18 = _ID18.match(n) is not None
 
-    shaped = _pseudonym_id(n)
+    shaped = n if is18 else _pseudonym_id(n)
     if shaped is not None:
         person = _hmac(key, shaped)
     else:
@@ -386,13 +413,14 @@ def _pseudonymise_row(raw: Mapping[str, object], key: bytes, year: int, unit_cod
         ym = f"{birth_year}-{'/'.join(map(str, months))}" if birth_year else ""
         person = _hmac(key, f"{name}|{ym}") if name else None
 
-    id_valid = check_id_number(n)
-    id_birth = _id_birth(n) if _ID18.match(n) else None
+    # check_id_number(n); for an 18-character n, normalising it again changes nothing
+    id_valid = _check_char(n[:17]) == n[17] if is18 else check_id_number(n)
+    id_birth = _id_birth(n) if is18 else None
     if id_birth is None or birth_year is None or not months:
         birth_ok = None
     else:
         birth_ok = id_birth[0] == birth_year and id_birth[1] in months
-    if _ID18.match(n) and sex in {"男", "女"}:
+    if is18 and sex in {"男", "女"}:
         sex_ok = (int(n[16]) % 2 == 1) == (sex == "男")
     else:
         sex_ok = None

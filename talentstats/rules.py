@@ -145,7 +145,7 @@ def _build(spec: dict) -> Rule:
 def rules() -> dict[str, Rule]:
     """Every rule, keyed by id, in declaration order."""
     text = resources.files("talentstats").joinpath("data/rules.yaml").read_text("utf-8")
-    built = [_build(spec) for spec in yaml.safe_load(text)["rules"]]
+    built = [_build(spec) for spec in yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["rules"]]
     ids = [r.id for r in built]
     if len(set(ids)) != len(ids):
         raise ValueError("rules.yaml: duplicate rule ids")
