@@ -25,7 +25,7 @@ from talentstats.parse import F09_MAX_REVENUE, detect_form, locate_forms
 TR1 = form("TR1")
 V1 = {(it.code, c.code): float(it.code * 100 + c.code) for it in TR1.items for c in TR1.columns}
 SHILONG, DONGCHENG = "441900102", "441900003"
-FOREIGN = sorted(glob.glob("/work/shared/spec/foreign-workbooks/*.xls*"))
+FOREIGN = sorted(str(p) for p in (Path(__file__).parent / "fixtures" / "foreign-workbooks").glob("*.xls*"))
 
 
 def wb(*sheets: SheetGrid, name: str = "石龙镇2013年人才统计.xlsx") -> WorkbookGrid:

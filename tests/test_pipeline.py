@@ -147,7 +147,7 @@ def test_check_file_reports_a_broken_sum_without_writing(dirs, tmp_path):
     assert not processed.exists()
 
 
-FOREIGN = Path(__file__).resolve().parents[2] / "shared" / "spec" / "foreign-workbooks"
+FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"  # copied from shared/spec
 
 
 @pytest.mark.skipif(not FOREIGN.is_dir(), reason="needs shared/spec/foreign-workbooks")

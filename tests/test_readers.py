@@ -19,7 +19,7 @@ from talentstats.readers import (
     sniff,
 )
 
-FOREIGN = Path("/work/shared/spec/foreign-workbooks")
+FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"  # copied from shared/spec
 
 
 @pytest.fixture
@@ -356,3 +356,23 @@ def test_isolation_many_files_reuses_processes(tmp_path: Path) -> None:
     assert sorted(i for i, _ in out) == list(range(300))
     assert all(r == (str(i), "x", str(i)) for i, r in out)
     assert list(read_isolated([], hostile.echo_worker)) == []
+
+
+_HEAD = '<row r="1"><c r="A1"><v>1</v></c></row>'
+
+
+@pytest.mark.parametrize(
+    ("case", "body"),
+    [
+        ("tab before r", _HEAD + '<row r="1048576"><c\tr="XFD1048576"><v>1</v></c></row>'),
+        ("newline before r", _HEAD + '<row r="1048576"><c\nr="XFD1048576"><v>1</v></c></row>'),
+        ("single quotes", _HEAD + "<row r=\"1048576\"><c r='XFD1048576'><v>1</v></c></row>"),
+        ("spaces around =", _HEAD + '<row r="1048576"><c r = "XFD1048576"><v>1</v></c></row>'),
+        ("duplicate r, far one last (calamine keeps the last)", _HEAD + '<row r="2"><c r="A2" r="XFD1048576"><v>1</v></c></row>'),
+    ],
+)
+def test_preflight_refuses_crafted_far_cells(tmp_path, case, body):
+    """Spellings of a far cell that a naive regex misses; each one aborts calamine's process."""
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
+    reason = preflight(path)
+    assert reason is not None and "上限" in reason, case
