@@ -1,10 +1,13 @@
 """Sentences and sections of the bulletin, on hand-made inputs (tests/bulletin_fixture.py)."""
 
 import bulletin_fixture as bf
+import pandas as pd
 import pytest
 
 from talentstats.bulletin import narrative as N
+from talentstats.bulletin import tables as T
 from talentstats.bulletin.numbers import chinese_numeral, format_number, format_persons
+from talentstats.units import CITY
 
 
 def test_total_sentence_growth():
@@ -113,3 +116,22 @@ def test_missing_year_has_no_comparison():
     sections = N.build_bulletin(type(data)(**{**data.__dict__, "indicators": only_2015}))
     assert "年末全市人才资源总量10.00万人。" in sections["total"]
     assert "比上年" not in sections["structure"]
+
+
+def _with_2014_tr1(units, matched):
+    d = bf.bulletin_data()
+    subs = pd.concat([d.submissions, pd.DataFrame(
+        [(2014, u, "TR1", f"{u}-2014.xlsx", "3" * 64, "accepted") for u in units],
+        columns=d.submissions.columns)], ignore_index=True)
+    ind = pd.concat([d.indicators, pd.DataFrame(
+        [(2015, CITY, "I02.matched", matched), (2014, CITY, "coverage.TR1", float(len(units)))],
+        columns=d.indicators.columns)], ignore_index=True)
+    return T.BulletinData(**{**d.__dict__, "submissions": subs, "indicators": ind})
+
+
+def test_comparable_growth_is_given_when_the_units_differ_even_if_their_number_does_not():
+    # 2014: 东城, 南城, 莞城 (3 units); 2015: 东城, 南城, 万江 (3 units): a different basis
+    text = N.section_total(_with_2014_tr1([bf.A, bf.B, bf.D], 8.04))
+    assert "因两年报送单位不同，按可比口径计算增长8.0%" in text
+    same = N.section_total(_with_2014_tr1([bf.A, bf.B, bf.C], 8.04))
+    assert "可比口径" not in same

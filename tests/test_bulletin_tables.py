@@ -2,6 +2,7 @@
 
 import bulletin_fixture as bf
 import openpyxl
+import pandas as pd
 import pytest
 
 from talentstats.bulletin import assessment_view as A
@@ -54,6 +55,11 @@ def test_annex_workbook(tmp_path):
     assert rows["441900006"][2] == "—"  # rejected: no value, not 0
     fund = {r[0]: r for r in wb["附表2 人才专项资金"].iter_rows(min_row=4, values_only=True)}
     assert fund[bf.B][4] == 2.5 and fund[bf.B][5] == "否" and fund[bf.B][6] == 500
+    # the ratio shows 2 decimals (2.96 must not display as 3.0 beside 否); execution 1 decimal
+    ws2 = wb["附表2 人才专项资金"]
+    header = [c.value for c in ws2[3]]
+    ratio_col = header.index("占财政总收入比例（%）") + 1
+    assert ws2.cell(row=4, column=ratio_col).number_format == "0.00"
 
 
 def test_parameters_checked_before_any_kernel(tmp_path):
@@ -94,3 +100,17 @@ def test_fund_table_never_rounds_a_shortfall_up_to_the_line():
     table = T.fund_table(T.BulletinData(**{**d.__dict__, "indicators": ind})).set_index("镇街（园区）")
     assert table.loc["南城街道", "占财政总收入比例（%）"] == "2.96"
     assert table.loc["南城街道", "是否达到3%"] == "否"
+
+
+def test_roster_table_counts_a_person_reported_by_two_units_once():
+    roster = bf.roster()
+    twice = roster.iloc[[0]].assign(unit_code=bf.B, source="b.xlsx!表4!A9")  # P05: same pseudonym
+    t = T.roster_table(pd.concat([roster, twice], ignore_index=True), 2015).set_index("人才类别")
+    assert t.loc["合计", "合计"] == "6"  # 6 persons, 7 roster rows
+    assert t.loc["专业技术人才", "博士研究生"] == "3"
+
+
+def test_annex_leaves_the_internal_assessment_out():
+    ind = T.annex_indicators(bf.indicators(), 2015, bf.dictionary())
+    assert not [c for c in ind.columns if str(c).startswith("I14")]
+    assert any(str(c).startswith("I08") for c in ind.columns)

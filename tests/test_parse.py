@@ -9,7 +9,6 @@ at 20-23); columns A 项目, B 代码, C-M columns 1-11.
 
 from __future__ import annotations
 
-import glob
 from datetime import date, datetime
 from pathlib import Path
 

@@ -54,7 +54,7 @@ def annex_sheets(data: T.BulletinData) -> list[AnnexSheet]:
             f"附表2  {y}年各镇街（园区）人才专项资金情况",
             "万元（比例、执行率为%）",
             fund,
-            _formats_for(fund, "#,##0.00", {"（%）": "0.0"}),
+            _formats_for(fund, "#,##0.00", {"占财政总收入比例": "0.00", "（%）": "0.0"}),
         ),
         AnnexSheet(
             "附表3 工作机制",

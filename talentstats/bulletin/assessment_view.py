@@ -116,8 +116,9 @@ def fund_noncompliance_table(data: T.BulletinData) -> pd.DataFrame:
             "镇街（园区）": below["name"].to_list(),
             "财政总收入（万元）": [format_number(v, 2) for v in below["revenue"]],
             "预算安排额（万元）": [format_number(v, 2) for v in below["budget"]],
-            "比例（%）": [format_number(v, 1) for v in below["ratio"]],
-            "上年比例（%）": [format_number(prev.get(c), 1) for c in below["unit_code"]],
+            "比例（%）": [format_number(v, T.FUND_RATIO_DECIMALS) for v in below["ratio"]],
+            "上年比例（%）": [format_number(prev.get(c), T.FUND_RATIO_DECIMALS)
+                          for c in below["unit_code"]],
             "距3%缺口（万元）": [format_number(v, 2) for v in below["gap"]],
         }
     )

@@ -122,8 +122,9 @@ def section_total(data: T.BulletinData) -> str:
     previous = T.indicator(data.indicators, y - 1, CITY, "I01")
     parts = [total_sentence(total, previous)]
     matched = T.indicator(data.indicators, y, CITY, "I02.matched")
-    cov, cov_prev = (T.indicator(data.indicators, yy, CITY, "coverage.TR1") for yy in (y, y - 1))
-    if not is_missing(matched) and not is_missing(previous) and cov != cov_prev:
+    # which units, not how many: one town dropping out while another returns changes the basis
+    units, units_prev = (T.coverage(data.submissions, yy, "TR1").accepted for yy in (y, y - 1))
+    if not is_missing(matched) and not is_missing(previous) and units != units_prev:
         parts.append(f"因两年报送单位不同，按可比口径计算{growth_clause(100 + matched, 100, subject='').lstrip('，') or '与上年持平'}。")
     density = T.indicator(data.indicators, y, CITY, "I03")
     if not is_missing(density):

@@ -382,7 +382,10 @@ def roster_table(roster: pd.DataFrame, year: int, threshold: int = 3) -> pd.Data
     Returns strings, with 合计 row and column; cells under ``threshold`` persons and their
     complements show :data:`~talentstats.bulletin.suppress.SUPPRESSED`.
     """
-    sel = roster[roster["year"] == year]
+    # a person reported by two units (P05) is one person: count each pseudonym once, keeping
+    # the row of the first unit in code order so the choice is deterministic
+    sel = (roster[roster["year"] == year].sort_values(["unit_code", "person"], kind="stable")
+           .drop_duplicates(["person"]))
     f = forms.form("TR1")
     order_cols = [f.column(c).short_name for c in (3, 4, 5, 6, 7)]
     categories = [f.item(c).name for c in CATEGORY_ITEMS]
@@ -479,9 +482,15 @@ def annex_mechanisms(obs: pd.DataFrame, year: int) -> pd.DataFrame:
     return out
 
 
+# The towns' assessment (I14: score, dimensions, rank) is for the leadership, not the public
+# bulletin: it stays out of the annex and appears only in the internal assessment report.
+INTERNAL_INDICATORS = ("I14",)
+
+
 def annex_indicators(ind: pd.DataFrame, year: int, dictionary: pd.DataFrame | None = None) -> pd.DataFrame:
-    """附表: every indicator by unit (columns named from the dictionary), city row last."""
-    sel = ind[ind["year"] == year]
+    """附表: every published indicator by unit (columns named from the dictionary), city row last."""
+    internal = ind["indicator"].str.split(".").str[0].isin(INTERNAL_INDICATORS)
+    sel = ind[(ind["year"] == year) & ~internal]
     wide = sel.pivot_table(index="unit_code", columns="indicator", values="value", aggfunc="first")
     codes = [*reporting_unit_codes(), CITY]
     wide = wide.reindex(codes)
