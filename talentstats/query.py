@@ -108,6 +108,9 @@ def connect(
         for name, path in present.items():
             con.execute(_view_sql(name, path))
         allowed = str(folder).rstrip("/") + "/"
+        # DuckDB adds its spill folder (.tmp under the working folder) to the allowed
+        # directories; no spilling, so a query can read nothing but the processed folder.
+        con.execute("SET temp_directory=''")
         con.execute(f"SET allowed_directories=[{_sql_literal(allowed)}]")
         con.execute("SET enable_external_access=false")
         con.execute(f"SET memory_limit={_sql_literal(memory_limit)}")

@@ -226,3 +226,19 @@ def test_write_result(tmp_path: Path, processed: Path) -> None:
     pd.testing.assert_frame_equal(pd.read_parquet(pq), df)
     with pytest.raises(ParameterError):
         query.write_result(df, tmp_path / "r.txt")
+
+
+def test_only_the_processed_folder_is_reachable(processed: Path, tmp_path: Path, monkeypatch) -> None:
+    # DuckDB allows its spill folder (.tmp under the working folder) unless told otherwise
+    monkeypatch.chdir(tmp_path)
+    secret = tmp_path / ".tmp" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("secret-from-cwd", encoding="utf-8")
+    con = query.connect(processed)
+    try:
+        allowed = con.execute("SELECT current_setting('allowed_directories')").fetchone()[0]
+    finally:
+        con.close()
+    assert allowed == [str(processed.resolve()).rstrip("/") + "/"]
+    with pytest.raises(UnsafeQuery):
+        query.run_query(f"SELECT content FROM read_text('{secret}')", processed)
