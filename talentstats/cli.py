@@ -80,7 +80,7 @@ def sample(
 def template(
     year: YearOpt,
     unit: Annotated[str | None, typer.Option("--unit", help="Unit code (441900xxx); all units if omitted.")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Target folder.")] = Path("reports/templates"),
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Target folder [reports/templates].")] = None,
 ) -> None:
     """Write blank template workbooks for towns to fill in."""
     from talentstats.pipeline import check_year
@@ -95,6 +95,7 @@ def template(
         _fail(ParameterError(f"未知单位代码 / unknown unit code: {unit}"))
     except TalentstatsError as exc:
         _fail(exc)
+    out_dir = out_dir or paths.templates_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [write_template(out_dir, year, unit)] if unit else write_templates(out_dir, year)
     for path in written:
@@ -288,7 +289,7 @@ def query(
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv | parquet | dta | xlsx")] = "csv",
     processed: ProcessedOpt = None,
-    out_dir: Annotated[Path, typer.Option("--to", help="Target folder.")] = Path("reports/export"),
+    out_dir: Annotated[Path | None, typer.Option("--to", help="Target folder [reports/export].")] = None,
 ) -> None:
     """Export the datasets for R, Stata or Excel users, with Chinese variable labels."""
     from talentstats.export import export as do_export
@@ -296,7 +297,7 @@ def export(
     if fmt not in ("csv", "parquet", "dta", "xlsx"):
         _fail(ParameterError(f"不支持的格式 / unsupported format: {fmt}"))
     try:
-        written = do_export(processed or paths.processed_dir(), out_dir, fmt)
+        written = do_export(processed or paths.processed_dir(), out_dir or paths.export_dir(), fmt)
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
@@ -321,7 +322,7 @@ _YEAR_DIR = re.compile(r"^(\d{4})$")
 
 @app.command()
 def build(
-    raw_root: Annotated[Path, typer.Argument(help="Folder with one sub-folder per year (2012/, 2013/...).")] = Path("data/raw/sample"),
+    raw_root: Annotated[Path | None, typer.Argument(help="Folder with one sub-folder per year (2012/, 2013/...) [data/raw/sample].")] = None,
     processed: ProcessedOpt = None,
     reports: ReportsOpt = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1)] = 2,
@@ -333,6 +334,7 @@ def build(
     """
     from talentstats.pipeline import discover, ingest_year
 
+    raw_root = raw_root or paths.sample_dir()
     years = sorted(int(m.group(1)) for p in Path(raw_root).iterdir()
                    if p.is_dir() and (m := _YEAR_DIR.match(p.name))) if Path(raw_root).is_dir() else []
     if not years:
@@ -364,6 +366,10 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("已中断 / interrupted: previous outputs are left as they were")
         sys.exit(130)
+    except OSError as exc:  # a folder or file the user named cannot be read or written
+        where = f"：{exc.filename}" if exc.filename else ""
+        console.print(f"[red]错误 / error:[/red] {exc.strerror or exc}{where}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from talentstats import catalog, forms
+from talentstats.errors import DataNotFound
 from talentstats.query import duckdb_type
 from talentstats.units import CITY, reporting_units, unit_name
 
@@ -447,7 +448,11 @@ def write_codebook(
     The two paths written.
     """
     folder = Path(processed_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.is_dir():
+        raise DataNotFound(
+            f"处理后数据目录不存在：{folder} / processed folder {folder} does not exist; "
+            "run `talentstats ingest` first"
+        )
     markdown, sheets = build_codebook(
         folder, indicator_dictionary=indicator_dictionary, rules_table=rules_table
     )

@@ -9,7 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["key_file", "processed_dir", "raw_dir", "reports_dir", "sample_dir"]
+__all__ = [
+    "export_dir",
+    "key_file",
+    "processed_dir",
+    "raw_dir",
+    "reports_dir",
+    "sample_dir",
+    "templates_dir",
+]
 
 
 def _env_path(var: str, default: str | Path) -> Path:
@@ -34,6 +42,16 @@ def processed_dir() -> Path:
 def reports_dir() -> Path:
     """Bulletins, assessment reports, feedback workbooks: ``reports``."""
     return _env_path("TALENTSTATS_REPORTS", "reports")
+
+
+def templates_dir() -> Path:
+    """Where ``talentstats template`` writes blank workbooks: ``reports/templates``."""
+    return reports_dir() / "templates"
+
+
+def export_dir() -> Path:
+    """Where ``talentstats export`` writes: ``reports/export``."""
+    return reports_dir() / "export"
 
 
 def key_file() -> Path:

@@ -1,0 +1,43 @@
+"""The command line on bad input: one clear line, the right exit status, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "talentstats", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ingest", "{tmp}/no-such-folder", "--year", "2013"),
+        ("ingest", "{tmp}", "--year", "1850"),
+        ("codebook", "--processed", "{tmp}/no-such-folder"),
+        ("bulletin", "--year", "2013", "--processed", "{tmp}/no-such-folder"),
+        ("template", "--year", "2017", "--unit", "999"),
+        ("template", "--year", "2017", "--unit", "441900102", "--out", "{tmp}/a-file"),
+        ("query", "SELECT * FROM read_csv('/etc/passwd')", "--processed", "{tmp}/p"),
+        ("export", "--format", "sav"),
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_bad_input_is_a_usage_error_without_traceback(tmp_path, args):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    result = run(*(a.format(tmp=tmp_path) for a in args), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "错误" in result.stderr or "Error" in result.stderr
+    assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_help_lists_every_command():
+    out = run("--help").stdout
+    for cmd in ("sample", "template", "ingest", "check", "indicators", "bulletin", "assessment",
+                "query", "export", "codebook", "build"):
+        assert cmd in out
