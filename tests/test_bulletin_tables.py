@@ -114,3 +114,26 @@ def test_annex_leaves_the_internal_assessment_out():
     ind = T.annex_indicators(bf.indicators(), 2015, bf.dictionary())
     assert not [c for c in ind.columns if str(c).startswith("I14")]
     assert any(str(c).startswith("I08") for c in ind.columns)
+
+
+def test_annex_is_byte_identical_for_the_same_data(tmp_path):
+    a = write_annex(bf.bulletin_data(), tmp_path / "a" / "附表.xlsx").read_bytes()
+    b = write_annex(bf.bulletin_data(), tmp_path / "b" / "附表.xlsx").read_bytes()
+    assert a == b
+
+
+def test_html_does_not_depend_on_papermill_cell_ids(tmp_path):
+    import nbformat
+
+    def executed(cell_id: str):
+        nb = nbformat.v4.new_notebook()
+        injected = nbformat.v4.new_code_cell("year = 2015", id=cell_id)
+        injected.metadata["tags"] = ["injected-parameters"]
+        nb.cells = [injected, nbformat.v4.new_markdown_cell("## 一、人才资源总量", id="md")]
+        path = tmp_path / f"{cell_id}.ipynb"
+        nbformat.write(nb, str(path))
+        return path
+
+    first = to_html(executed("ede3ae75"), tmp_path / "1.html", "公报").read_text("utf-8")
+    second = to_html(executed("086eb20b"), tmp_path / "2.html", "公报").read_text("utf-8")
+    assert first == second

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -86,7 +87,10 @@ def write_annex(data: T.BulletinData, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"title": f"东莞市{data.year}年人才资源统计公报 附表", "author": "东莞市人才工作领导小组办公室"})
+    # fixed timestamps (the report year's end) so the same data give the same file
+    stamp = datetime(data.year, 12, 31)
+    wb.set_properties({"title": f"东莞市{data.year}年人才资源统计公报 附表",
+                       "author": "东莞市人才工作领导小组办公室", "created": stamp})
     base = {"font_name": "宋体", "font_size": 10, "border": 1}
     title_fmt = wb.add_format({"font_name": "黑体", "font_size": 14, "bold": True})
     unit_fmt = wb.add_format({"font_name": "宋体", "font_size": 10})

@@ -158,6 +158,10 @@ def to_html(ipynb: Path, html_path: Path, title: str) -> Path:
     # Cells tagged "remove" (the template's own note) and stderr (warnings, logs) do not belong
     # in a publication.
     nb.cells = [c for c in nb.cells if "remove" not in c.get("metadata", {}).get("tags", [])]
+    # papermill gives its injected-parameters cell a random id; number the cells instead, so
+    # the same inputs give the same HTML
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
