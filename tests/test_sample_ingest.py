@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from talentstats import catalog
@@ -105,10 +106,15 @@ def test_city_totals_equal_the_sums_of_the_observations(sample_run):
         assert city.loc[year, "I12"] == pytest.approx(tr5["value"].item() / 100_000 * 100)
 
 
-def test_no_dataset_holds_a_name_or_an_id_number(sample_run, tmp_path):
+# an ID number standing alone (not inside a sha256 or a pseudonym)
+ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+@pytest.fixture(scope="module")
+def roster_names(sample_run) -> set[str]:
+    """The names typed in the sample rosters, read from the raw files themselves."""
     from python_calamine import CalamineWorkbook
 
-    # the names typed in the sample rosters, read from the raw files themselves
     names: set[str] = set()
     for path in sorted(sample_run.sample.glob("*/*.xls*")):
         try:
@@ -124,12 +130,34 @@ def test_no_dataset_holds_a_name_or_an_id_number(sample_run, tmp_path):
             names |= {str(r[col]).strip() for r in rows[rows.index(header) + 1:]
                       if len(r) > col and str(r[col]).strip()}
     assert len(names) > 500
-    # an ID number standing alone (not inside a sha256 or a pseudonym)
-    id_pattern = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+    return names
+
+
+def _assert_no_personal_data(frame: pd.DataFrame, names: set[str], where: str) -> None:
+    cells = set(frame.astype("string").fillna("").to_numpy().ravel().tolist())
+    joined = "\n".join(cells)
+    assert not ID_PATTERN.search(joined), where
+    assert [n for n in names if n in joined] == [], where
+
+
+def test_no_dataset_holds_a_name_or_an_id_number(sample_run, roster_names):
     for name in catalog.DATASETS:
-        frame = catalog.read_dataset(sample_run.processed, name)
-        text = frame.astype("string").fillna("")
-        cells = set(text.to_numpy().ravel().tolist())
-        joined = "\n".join(cells)
-        assert not id_pattern.search(joined), name
-        assert [n for n in names if n in joined] == [], name
+        _assert_no_personal_data(catalog.read_dataset(sample_run.processed, name), roster_names,
+                                 name)
+
+
+def test_queries_and_exports_hold_no_name_or_id_number(sample_run, roster_names, tmp_path):
+    from talentstats.export import export
+    from talentstats.query import run_query
+
+    for name in catalog.DATASETS:
+        _assert_no_personal_data(run_query(f"SELECT * FROM {name}", sample_run.processed),
+                                 roster_names, f"query {name}")
+    for fmt, read in (("csv", lambda p: pd.read_csv(p, dtype=str, encoding="utf-8-sig")),
+                      ("dta", pd.read_stata),
+                      ("xlsx", lambda p: pd.read_excel(p, sheet_name=None, dtype=str, engine="calamine"))):
+        for path in export(sample_run.processed, tmp_path / fmt, fmt, datasets=["roster", "findings"]):
+            back = read(path)
+            frames = back.values() if isinstance(back, dict) else [back]
+            for frame in frames:
+                _assert_no_personal_data(frame, roster_names, f"{fmt} {path.name}")
