@@ -79,6 +79,8 @@ def submissions() -> pd.DataFrame:
         for form in ("TR1", "TR2", "TR3", "TR4"):
             rows.append((2015, unit, form, f"{unit}.xlsx", "0" * 64, "accepted"))
     rows.append((2015, D, "TR1", f"{D}.xlsx", "1" * 64, "rejected"))
+    # 2014: the same three units reported TR1 (its totals are TR1_2014_TOTAL)
+    rows += [(2014, unit, "TR1", f"{unit}-2014.xlsx", "3" * 64, "accepted") for unit in (A, B, C)]
     rows.append((2015, CITY, "TR5", "city.xlsx", "2" * 64, "accepted"))
     return pd.DataFrame(rows, columns=["year", "unit_code", "form", "source_file", "sha256", "status"])
 

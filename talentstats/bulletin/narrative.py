@@ -129,10 +129,13 @@ def section_total(data: T.BulletinData) -> str:
     density = T.indicator(data.indicators, y, CITY, "I03")
     if not is_missing(density):
         prev_density = T.indicator(data.indicators, y - 1, CITY, "I03")
-        parts.append(
-            f"全市人才密度为每万人口{format_number(density, 1)}人"
-            f"{_with(_density_change(density, prev_density))}。"
-        )
+        # the numerator covers the reporting units only, the denominator the whole city
+        n_units = len(T.reporting_unit_codes())
+        partial = len(units) < n_units
+        basis = f"（按{len(units)}个报送单位的人才总量计算）" if partial else ""
+        # a change on last year only when both years cover the same units
+        change = _density_change(density, prev_density) if units == units_prev else ""
+        parts.append(f"全市人才密度为每万人口{format_number(density, 1)}人{basis}{_with(change)}。")
     tr1 = T.city_tr1(data.observations, y)
     if not tr1.empty:
         high = T.cell(tr1, 240, 1)
