@@ -84,6 +84,8 @@ _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PAREN_TAIL = re.compile(r"[（(][^（()）]*[)）]")
 _A1 = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _INDEX_MARKS = frozenset({"甲", "乙", "丙", "丁"})
+_BIRTH_YM = re.compile(r"((?:19|20)\d{2})[年\-./](\d{1,2})(?:月|[\-./]\d{1,2}日?|月\d{1,2}日)?")
+_BIRTH_DIGITS = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})?")
 _EXTRA_FOOTERS = ("审核人", "制表人", "填报人", "负责人", "单位负责人", "报出日期", "填报日期")
 
 
@@ -145,6 +147,12 @@ def _item_lookup(code: str) -> dict[str, int]:
     exact = _index([(k, it.code) for it in f.items for k in it.spellings()])
     bare = _index([(k, it.code) for it in f.items for k in _with_bare(it.spellings())])
     return {**bare, **exact}
+
+
+@cache
+def _label_hits(code: str) -> dict[str, tuple[int | None, int | None]]:
+    """Per form: cell text -> (item by name, number as a code), filled as texts are met."""
+    return {}
 
 
 @cache
@@ -510,6 +518,7 @@ class _Layout:
 def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
     cells = sheet.cells
     lookup = _item_lookup(f.code)
+    hits = _label_hits(f.code)
     codes = set(f.item_codes)
     # one pass: per column, the rows where a known item name or code sits
     labels_at: dict[int, dict[int, int]] = {}  # column -> row -> item (by name)
@@ -520,10 +529,14 @@ def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
             if cls is str:
                 if not v:
                     continue
-                it = lookup.get(_key_str(v))  # type: ignore[arg-type]
+                hit = hits.get(v)
+                if hit is None:
+                    if len(hits) > 65536:
+                        hits.clear()
+                    hit = hits[v] = (lookup.get(_key_str(v)), _str_code(v))  # type: ignore[arg-type]
+                it, n = hit
                 if it is not None:
                     labels_at.setdefault(c, {})[r] = it
-                n = _str_code(v)  # type: ignore[arg-type]
             elif cls is float or cls is int:
                 n = v if v in codes else None
             else:
@@ -843,10 +856,10 @@ def _birth_text(v: object) -> object:
         d = parse_report_date(n)
         return f"{d.year:04d}-{d.month:02d}" if d else _text_of(v)
     s = unicodedata.normalize("NFKC", str(v)).strip().replace(" ", "")
-    m2 = re.fullmatch(r"((?:19|20)\d{2})[年\-./](\d{1,2})(?:月|[\-./]\d{1,2}日?|月\d{1,2}日)?", s)
+    m2 = _BIRTH_YM.fullmatch(s)
     if m2 and 1 <= int(m2.group(2)) <= 12:
         return f"{m2.group(1)}-{int(m2.group(2)):02d}"
-    m3 = re.fullmatch(r"((?:19|20)\d{2})(\d{2})(\d{2})?", s)
+    m3 = _BIRTH_DIGITS.fullmatch(s)
     if m3 and 1 <= int(m3.group(2)) <= 12:
         return f"{m3.group(1)}-{m3.group(2)}"
     return s

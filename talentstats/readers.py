@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from functools import lru_cache
 from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 from typing import Any
@@ -600,13 +601,21 @@ def _declared_area(head: bytes) -> tuple[str, int] | None:
 
 def _workbook_sheets(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part, from xl/workbook.xml and its relationships."""
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = _read_member(z, rels_name) if rels_name in z.NameToInfo else None
+    # Towns fill in the same template: these two parts repeat byte for byte across files.
+    return dict(_sheets_of(_read_member(z, "xl/workbook.xml"), rels))
+
+
+@lru_cache(maxsize=256)
+def _sheets_of(workbook_xml: bytes, rels_xml: bytes | None) -> tuple[tuple[str, str], ...]:
+    """``_workbook_sheets`` on the two parts' bytes (a pure function of them, so cached)."""
     from defusedxml import ElementTree as SafeET  # DTDs are refused before this runs
 
-    wb = SafeET.fromstring(_read_member(z, "xl/workbook.xml"))
-    rels_name = "xl/_rels/workbook.xml.rels"
+    wb = SafeET.fromstring(workbook_xml)
     targets: dict[str, str] = {}
-    if rels_name in z.NameToInfo:
-        for rel in SafeET.fromstring(_read_member(z, rels_name)):
+    if rels_xml is not None:
+        for rel in SafeET.fromstring(rels_xml):
             target = rel.get("Target", "")
             if rel.get("TargetMode") == "External" or not target:
                 continue
@@ -624,7 +633,7 @@ def _workbook_sheets(z: zipfile.ZipFile) -> dict[str, str]:
         part = targets.get(rid or "")
         if part and part.startswith("xl/worksheets/"):
             sheets[el.get("name", "")] = part
-    return sheets
+    return tuple(sheets.items())
 
 
 def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
