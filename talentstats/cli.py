@@ -235,26 +235,26 @@ def _render(kind: str, year: int, processed: Path | None, reports: Path | None) 
     return list(written.values())
 
 
-@app.command()
-def bulletin(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
-    """Render 《东莞市YYYY年人才资源统计公报》: notebook, HTML, PDF and the Excel annex."""
+def _report_command(kind: str, label: str, year: int, processed: Path | None,
+                    reports: Path | None) -> None:
     try:
-        written = _render("bulletin", year, processed, reports)
+        written = _render(kind, year, processed, reports)
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
-        out.print(f"公报：{p}")
+        out.print(f"{label}：{p}")
+
+
+@app.command()
+def bulletin(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
+    """Render 《东莞市YYYY年人才资源统计公报》: notebook, HTML, PDF and the Excel annex."""
+    _report_command("bulletin", "公报", year, processed, reports)
 
 
 @app.command()
 def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
     """Render the towns' assessment report (internal): ranking, dimensions, non-compliance."""
-    try:
-        written = _render("assessment", year, processed, reports)
-    except TalentstatsError as exc:
-        _fail(exc)
-    for p in written:
-        out.print(f"考核报告：{p}")
+    _report_command("assessment", "考核报告", year, processed, reports)
 
 
 @app.command()

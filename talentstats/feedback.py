@@ -341,6 +341,18 @@ def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int
     ws.print_title_rows = "5:5"
 
 
+def _save(wb: Workbook, out_path: str | os.PathLike, year: int) -> Path:
+    """Save a workbook atomically, with the office as author and a fixed creation date."""
+    wb.properties.creator = AUTHOR
+    wb.properties.created = datetime(year + 1, 1, 1)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    wb.save(tmp)
+    os.replace(tmp, out)
+    return out
+
+
 def write_feedback(
     source_path: str | os.PathLike | Mapping[str | os.PathLike, pd.DataFrame] | None,
     findings: pd.DataFrame | None,
@@ -379,14 +391,7 @@ def write_feedback(
     _mark(wb, sources, maps)
     every = pd.concat([f for _, f in sources] + [extra], ignore_index=True)
     _write_results_sheet(wb, _finding_frame(every), unit_name, year)
-    wb.properties.creator = AUTHOR
-    wb.properties.created = datetime(year + 1, 1, 1)
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, out)
-    return out
+    return _save(wb, out_path, year)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,11 +525,4 @@ def write_collection_summary(
         for c, width in enumerate([40, 8, 8, 70], start=1):
             ws2.column_dimensions[get_column_letter(c)].width = width
         ws2.freeze_panes = "A2"
-    wb.properties.creator = AUTHOR
-    wb.properties.created = datetime(year + 1, 1, 1)
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, out)
-    return out
+    return _save(wb, out_path, year)

@@ -215,19 +215,23 @@ def _head(path: Path, n: int = 8) -> bytes:
         return f.read(n)
 
 
+# What a damaged zip package raises, from zipfile and zlib.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+)
+
+
 def _sniff_zip(f: io.BufferedIOBase) -> str:
     try:
         with zipfile.ZipFile(f) as z:
             return _zip_kind(z)
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        EOFError,
-        ValueError,
-        RuntimeError,
-        NotImplementedError,
-        zlib.error,
-    ):
+    except _ZIP_ERRORS:
         return "corrupt"
 
 
@@ -251,15 +255,7 @@ def _zip_kind(z: zipfile.ZipFile) -> str:
         ):
             return "ods"
         return "unknown"
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        EOFError,
-        ValueError,
-        RuntimeError,
-        NotImplementedError,
-        zlib.error,
-    ):
+    except _ZIP_ERRORS:
         return "corrupt"
 
 

@@ -328,11 +328,7 @@ def build_form_layout(
         rows.append(row)
         roles.append("item")
 
-    rows.append([None] * ncols)
-    roles.append("extra")
-    for r in _footer_rows(ncols, report_date, footer):
-        rows.append(r)
-        roles.append("footer")
+    _append_footer(rows, roles, ncols, report_date, footer)
 
     widths = [34.0 if f.code != "TR3" else 44.0] + [7.0] * (len(desc) - 1)
     widths += [11.0 if money else 9.0] * len(order) + ([12.0] if options.remark_column else [])
@@ -349,6 +345,16 @@ def build_form_layout(
         header_rows=header_rows,
         unit_cell=unit_cell,
     )
+
+
+def _append_footer(rows: list, roles: list, ncols: int, report_date: date | None,
+                   footer: Mapping[str, str] | None) -> None:
+    """A blank line, then the footer lines (单位负责人 ... 报出日期), under a form's table."""
+    rows.append([None] * ncols)
+    roles.append("extra")
+    for r in _footer_rows(ncols, report_date, footer):
+        rows.append(r)
+        roles.append("footer")
 
 
 def _footer_rows(ncols: int, report_date: date | None, footer: Mapping[str, str] | None):
@@ -397,11 +403,7 @@ def _roster_layout(f: Form, year, unit_code, roster, report_date, footer, option
             input_cells[(r, c)] = _FIELD_TYPES.get(fl.key, "text")
         rows.append(row)
         roles.append("entry")
-    rows.append([None] * ncols)
-    roles.append("extra")
-    for r in _footer_rows(ncols, report_date, footer):
-        rows.append(r)
-        roles.append("footer")
+    _append_footer(rows, roles, ncols, report_date, footer)
     return SheetLayout(
         name=options.sheet_name or f"表{f.number}",
         form=f.code,

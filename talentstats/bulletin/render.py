@@ -231,6 +231,21 @@ def _out_dir(reports_dir: str | Path, year: int) -> Path:
     return out
 
 
+def _render_notebook(notebook: str, out: Path, stem: str, title: str, params: dict,
+                     progress: Progress, pdf: bool) -> dict[str, Path]:
+    """Execute a report notebook into ``out``, then convert it to HTML and (unless not) PDF."""
+    paths = {"ipynb": out / f"{stem}.ipynb", "html": out / f"{stem}.html"}
+    _execute(notebook_path(notebook), paths["ipynb"], params, out, progress)
+    if progress:
+        progress("生成HTML …")
+    to_html(paths["ipynb"], paths["html"], title)
+    if pdf:
+        if progress:
+            progress("生成PDF …")
+        paths["pdf"] = to_pdf(paths["html"], out / f"{stem}.pdf")
+    return paths
+
+
 def render_bulletin(
     year: int,
     processed_dir: str | Path,
@@ -263,7 +278,6 @@ def render_bulletin(
     processed = Path(processed_dir).resolve()
     out = _out_dir(reports_dir, year).resolve()
     stem = bulletin_name(year)
-    paths = {"ipynb": out / f"{stem}.ipynb", "html": out / f"{stem}.html"}
     params = {
         "year": int(year),
         "processed_dir": str(processed),
@@ -272,14 +286,7 @@ def render_bulletin(
         "suppression_threshold": int(suppression_threshold),
         "issue_date": str(issue_date),
     }
-    _execute(notebook_path("bulletin.ipynb"), paths["ipynb"], params, out, progress)
-    if progress:
-        progress("生成HTML …")
-    to_html(paths["ipynb"], paths["html"], stem)
-    if pdf:
-        if progress:
-            progress("生成PDF …")
-        paths["pdf"] = to_pdf(paths["html"], out / f"{stem}.pdf")
+    paths = _render_notebook("bulletin.ipynb", out, stem, stem, params, progress, pdf)
     if progress:
         progress("生成附表 …")
     from talentstats.bulletin.annex import write_annex
@@ -303,12 +310,6 @@ def render_assessment(
     validate_parameters(year, processed_dir)
     processed = Path(processed_dir).resolve()
     out = _out_dir(reports_dir, year).resolve()
-    paths = {"ipynb": out / f"{ASSESSMENT_NAME}.ipynb", "html": out / f"{ASSESSMENT_NAME}.html"}
     params = {"year": int(year), "processed_dir": str(processed), "output_dir": str(out)}
-    _execute(notebook_path("assessment.ipynb"), paths["ipynb"], params, out, progress)
-    to_html(paths["ipynb"], paths["html"], f"{year}年{ASSESSMENT_NAME}")
-    if pdf:
-        if progress:
-            progress("生成PDF …")
-        paths["pdf"] = to_pdf(paths["html"], out / f"{ASSESSMENT_NAME}.pdf")
-    return paths
+    return _render_notebook("assessment.ipynb", out, ASSESSMENT_NAME,
+                            f"{year}年{ASSESSMENT_NAME}", params, progress, pdf)
