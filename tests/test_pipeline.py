@@ -190,3 +190,45 @@ def test_an_empty_folder_changes_nothing(dirs):
     with pytest.raises(ParameterError, match="没有任何文件"):
         ingest_year(empty, 2013, processed, reports_dir=reports, processes=1)
     assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+
+
+def _retitle(path: Path, unit_text: str) -> Path:
+    """Replace every 填报单位 line of a written template with ``unit_text``."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("填报单位"):
+                    cell.value = f"填报单位：{unit_text}"
+    wb.save(path)
+    return path
+
+
+def test_attribution_findings_x03_x05_x06(dirs):
+    raw, processed, reports = dirs
+    # X03: neither the 填报单位 line nor the file name names a unit
+    _retitle(write_template(raw / "2013年报表.xlsx", 2013, "441900102", values=_values(),
+                            roster=_ROSTER), "")
+    # X05: a 2014 workbook in the 2013 collection
+    write_template(raw / "茶山镇2014年人才统计报表.xlsx", 2014, "441900103", values=_values(),
+                   roster=_ROSTER)
+    # X06: a town sends the city's own form (TR5)
+    _retitle(write_template(raw / "石排镇2013年东人统5表.xlsx", 2013, "441900",
+                            values={"TR5": {(500, 1): 1000.0, (510, 1): 400.0}}), "石排镇")
+    result = ingest_year(raw, 2013, processed, reports_dir=reports, processes=1, feedback=False)
+
+    f = result.findings
+    by_rule = {r: sorted(set(f.loc[f["rule"] == r, "source_file"])) for r in ("X03", "X05", "X06")}
+    assert by_rule == {"X03": ["2013年报表.xlsx"], "X05": ["茶山镇2014年人才统计报表.xlsx"],
+                       "X06": ["石排镇2013年东人统5表.xlsx"]}
+    x05 = f[f["rule"] == "X05"]
+    assert set(x05["unit_code"]) == {"441900103"} and len(x05) == 4  # one per form
+    assert "2014年" in x05["message"].iloc[0] and "2013年" in x05["message"].iloc[0]
+    s = result.submissions.set_index("source_file")["status"]
+    assert set(s["2013年报表.xlsx"]) == {"unreadable"}
+    assert set(s["茶山镇2014年人才统计报表.xlsx"]) == {"rejected"}
+    assert s["石排镇2013年东人统5表.xlsx"] == "rejected"
+    assert catalog.read_dataset(processed, "observations").empty
+    assert result.exit_status == 1
