@@ -260,8 +260,8 @@ def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOp
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SELECT over the datasets (observations, indicators, ...).")],
-    processed: ProcessedOpt = None,
-    out_file: Annotated[Path | None, typer.Option("--to", "-o", help="Write the result to .csv or .parquet.")] = None,
+    processed: Annotated[Path | None, typer.Option("--processed", help="Processed data folder [data/processed].")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the result to .csv or .parquet.")] = None,
 ) -> None:
     """Run read-only SQL (DuckDB) over the processed datasets."""
     from talentstats.query import run_query, write_result
@@ -282,7 +282,7 @@ def query(
         t.add_row(*["" if v is None else str(v) for v in row])
     out.print(t)
     if len(df) > 200:
-        out.print(f"（共 {len(df)} 行，仅显示前 200 行；用 --to 导出全部）")
+        out.print(f"（共 {len(df)} 行，仅显示前 200 行；用 --out 导出全部）")
 
 
 @app.command()

@@ -41,3 +41,19 @@ def test_help_lists_every_command():
     for cmd in ("sample", "template", "ingest", "check", "indicators", "bulletin", "assessment",
                 "query", "export", "codebook", "build"):
         assert cmd in out
+
+
+def test_query_writes_csv_with_out(tmp_path):
+    import pandas as pd
+
+    from talentstats import catalog
+
+    obs = pd.DataFrame({"year": [2013, 2013], "unit_code": ["441900102", "441900103"],
+                        "form": ["TR1", "TR1"], "item": [100, 100], "column": [1, 1],
+                        "value": [52310.0, 1.0], "source": ["a.xlsx!表1!C8", "b.xlsx!表1!C8"]})
+    catalog.write_datasets(tmp_path / "p", {"observations": obs})
+    result = run("query", "SELECT unit_code, value FROM observations WHERE value > 100",
+                 "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "r.csv"))
+    assert result.returncode == 0, result.stderr
+    back = pd.read_csv(tmp_path / "r.csv", dtype={"unit_code": str}, encoding="utf-8-sig")
+    assert back.to_dict("list") == {"unit_code": ["441900102"], "value": [52310.0]}
