@@ -505,21 +505,40 @@ def compute_indicators(
 
 
 def _long_units(values: Mapping[str, pd.Series]) -> pd.DataFrame:
-    frames = [
-        s.rename("value").rename_axis(KEY).reset_index().assign(indicator=ind)
-        for ind, s in values.items()
-        if len(s)
-    ]
-    return _clean(pd.concat(frames, ignore_index=True) if frames else None)
+    # one frame from flat arrays: the same rows, in the same order, as concatenating a
+    # reset_index() per indicator, without the per-series pandas overhead
+    kept = [(ind, s) for ind, s in values.items() if len(s)]
+    if not kept:
+        return _clean(None)
+    return _clean(
+        pd.DataFrame(
+            {
+                "year": np.concatenate([s.index.get_level_values(0).to_numpy() for _, s in kept]),
+                "unit_code": np.concatenate(
+                    [s.index.get_level_values(1).to_numpy(dtype=object) for _, s in kept]
+                ),
+                "indicator": np.repeat([ind for ind, _ in kept], [len(s) for _, s in kept]).astype(object),
+                "value": np.concatenate([s.to_numpy(dtype="float64") for _, s in kept]),
+            }
+        )
+    )
 
 
 def _long_city(values: Mapping[str, pd.Series]) -> pd.DataFrame:
-    frames = [
-        s.rename("value").rename_axis("year").reset_index().assign(unit_code=CITY, indicator=ind)
-        for ind, s in values.items()
-        if len(s)
-    ]
-    return _clean(pd.concat(frames, ignore_index=True) if frames else None)
+    kept = [(ind, s) for ind, s in values.items() if len(s)]
+    if not kept:
+        return _clean(None)
+    n = sum(len(s) for _, s in kept)
+    return _clean(
+        pd.DataFrame(
+            {
+                "year": np.concatenate([s.index.to_numpy() for _, s in kept]),
+                "unit_code": np.full(n, CITY, dtype=object),
+                "indicator": np.repeat([ind for ind, _ in kept], [len(s) for _, s in kept]).astype(object),
+                "value": np.concatenate([s.to_numpy(dtype="float64") for _, s in kept]),
+            }
+        )
+    )
 
 
 def _clean(frame: pd.DataFrame | None) -> pd.DataFrame:

@@ -225,6 +225,13 @@ class _Context:
         self.year = year
         self.roster_units = roster_units
         self._grids: dict[str, pd.DataFrame] = {}
+        self._shared: dict[tuple, object] = {}  # wide pivots, cell selections, roster rows
+
+    def shared(self, key: tuple, make: Callable[[], object]):
+        """A value built once per validation and shared by the rules that read it."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     def grid(self, code: str) -> pd.DataFrame:
         """unit_code, item, column, value, ref for every declared item and column of a form.
@@ -282,13 +289,18 @@ _EMPTY = ["unit_code", "message", "cells"]
 
 def _check_compare(r: Rule, ctx: _Context) -> pd.DataFrame:
     """sum: sum(lhs) = sum(rhs); le: sum(lhs) <= sum(rhs); ``each``: every lhs code alone."""
-    g = ctx.grid(r.form)
     term, key = ("item", "column") if r.over == "item" else ("column", "item")
     keys = r.columns if r.over == "item" else r.items
-    g = g.loc[g[key].isin(keys)]
-    if g.empty:
+
+    def make():
+        g = ctx.grid(r.form)
+        g = g.loc[g[key].isin(keys)]
+        wide = None if g.empty else g.pivot(index=["unit_code", key], columns=term, values="value")
+        return g, wide
+
+    g, wide = ctx.shared(("compare", r.form, r.over, keys), make)
+    if wide is None:
         return pd.DataFrame(columns=_EMPTY)
-    wide = g.pivot(index=["unit_code", key], columns=term, values="value")
     rhs = wide[list(r.rhs)].sum(axis=1, skipna=False)
     groups = [(c,) for c in r.lhs] if r.each else [r.lhs]
     parts = []
@@ -325,6 +337,8 @@ def _check_compare(r: Rule, ctx: _Context) -> pd.DataFrame:
 
 def _finish(r: Rule, v: pd.DataFrame, numbers: Iterable[str]) -> pd.DataFrame:
     """Add the names and the message to a frame of violations with item and column codes."""
+    if v.empty:  # validate skips an empty result
+        return pd.DataFrame(columns=_EMPTY)
     items, columns = _item_names(r.form), _column_names(r.form)
     v = v.assign(
         table=_table(r.form),
@@ -336,8 +350,11 @@ def _finish(r: Rule, v: pd.DataFrame, numbers: Iterable[str]) -> pd.DataFrame:
 
 
 def _cells_of(r: Rule, ctx: _Context) -> pd.DataFrame:
-    g = ctx.grid(r.form)
-    return g.loc[g["item"].isin(r.items) & g["column"].isin(r.columns) & g["value"].notna()]
+    def make():
+        g = ctx.grid(r.form)
+        return g.loc[g["item"].isin(r.items) & g["column"].isin(r.columns) & g["value"].notna()]
+
+    return ctx.shared(("cells", r.form, r.items, r.columns), make)
 
 
 def _check_positive(r: Rule, ctx: _Context) -> pd.DataFrame:
@@ -430,6 +447,10 @@ def _check_history_absent(r: Rule, ctx: _Context) -> pd.DataFrame:
 
 
 def _roster_rows(ctx: _Context) -> pd.DataFrame:
+    return ctx.shared(("roster",), lambda: _make_roster_rows(ctx))
+
+
+def _make_roster_rows(ctx: _Context) -> pd.DataFrame:
     ro = ctx.roster
     if ro is None or ro.empty:
         return pd.DataFrame(columns=["unit_code", "person", "row", "seq", "ref", "source_file"])
@@ -450,6 +471,8 @@ def _check_roster_flag(r: Rule, ctx: _Context) -> pd.DataFrame:
         return pd.DataFrame(columns=_EMPTY)
     flag = ro[r.params["flag"]].astype("boolean")
     v = ro.loc[flag.eq(False).fillna(False)]
+    if v.empty:
+        return pd.DataFrame(columns=_EMPTY)
     v = v.assign(table=_table(r.form), row=v["row_text"], seq=v["seq_text"], cells=v["ref"])
     return v.assign(message=_messages(r.message, v))
 
