@@ -614,6 +614,31 @@ def _add_validations(ws, layout: SheetLayout, DataValidation) -> None:
         ws.add_data_validation(dv)
 
 
+def _placed_cells(layout: SheetLayout):
+    """The cells a renderer writes: (row, col, value, style, merge end or None).
+
+    Cells covered by a merge, other than its top-left origin, are skipped. The style is title,
+    header (header and index rows), body (inside the table's box) or plain.
+    """
+    top, bottom = _table_box(layout)
+    origins = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in layout.merges}
+    covered = {(r, c) for r0, c0, r1, c1 in layout.merges
+               for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    for r, row in enumerate(layout.rows):
+        role = layout.roles[r]
+        if role == "title":
+            style = "title"
+        elif role in {"header", "index"}:
+            style = "header"
+        else:
+            style = "body" if top <= r <= bottom else "plain"
+        for c, v in enumerate(row):
+            end = origins.get((r, c))
+            if end is None and (r, c) in covered:
+                continue
+            yield r, c, v, style, end
+
+
 def _render_xlsxwriter(wb, layout: SheetLayout) -> None:
     ws = wb.add_worksheet(layout.name)
     base = {"font_name": FONT, "font_size": 10}
@@ -623,32 +648,18 @@ def _render_xlsxwriter(wb, layout: SheetLayout) -> None:
         "body": wb.add_format({**base, "border": 1}),
         "plain": wb.add_format(base),
     }
-    top, bottom = _table_box(layout)
-    merged_origin = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in layout.merges}
-    covered = {(r, c) for r0, c0, r1, c1 in layout.merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
-    for r, row in enumerate(layout.rows):
-        role = layout.roles[r]
-        for c, v in enumerate(row):
-            if role == "title":
-                f = fmt["title"]
-            elif role in {"header", "index"}:
-                f = fmt["header"]
-            else:
-                f = fmt["body"] if top <= r <= bottom else fmt["plain"]
-            if (r, c) in merged_origin:
-                r1, c1 = merged_origin[(r, c)]
-                ws.merge_range(r, c, r1, c1, v if not isinstance(v, Formula) else v.cached, f)
-                continue
-            if (r, c) in covered:
-                continue
-            if isinstance(v, Formula):
-                ws.write_formula(r, c, v.text, f, v.cached if v.cached is not None else 0)
-            elif isinstance(v, str):
-                ws.write_string(r, c, v, f)
-            elif v is None:
-                ws.write_blank(r, c, None, f)
-            else:
-                ws.write_number(r, c, v, f)
+    for r, c, v, style, end in _placed_cells(layout):
+        f = fmt[style]
+        if end is not None:
+            ws.merge_range(r, c, *end, v if not isinstance(v, Formula) else v.cached, f)
+        elif isinstance(v, Formula):
+            ws.write_formula(r, c, v.text, f, v.cached if v.cached is not None else 0)
+        elif isinstance(v, str):
+            ws.write_string(r, c, v, f)
+        elif v is None:
+            ws.write_blank(r, c, None, f)
+        else:
+            ws.write_number(r, c, v, f)
     for c, w in enumerate(layout.widths):
         ws.set_column(c, c, w)
     for r in sorted(layout.hidden_rows):
@@ -670,25 +681,13 @@ def _render_xlwt(wb, layout: SheetLayout) -> None:
         "body": xlwt.easyxf(f"{font}; borders: left thin, right thin, top thin, bottom thin"),
         "plain": xlwt.easyxf(font),
     }
-    top, bottom = _table_box(layout)
-    merged_origin = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in layout.merges}
-    covered = {(r, c) for r0, c0, r1, c1 in layout.merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
-    for r, row in enumerate(layout.rows):
-        role = layout.roles[r]
-        for c, v in enumerate(row):
-            if isinstance(v, Formula):
-                v = v.cached  # a legacy file keeps its values; no formulas in .xls
-            if role == "title":
-                st = styles["title"]
-            elif role in {"header", "index"}:
-                st = styles["header"]
-            else:
-                st = styles["body"] if top <= r <= bottom else styles["plain"]
-            if (r, c) in merged_origin:
-                r1, c1 = merged_origin[(r, c)]
-                ws.write_merge(r, r1, c, c1, v if v is not None else "", st)
-            elif (r, c) not in covered:
-                ws.write(r, c, v, st)
+    for r, c, v, style, end in _placed_cells(layout):
+        if isinstance(v, Formula):
+            v = v.cached  # a legacy file keeps its values; no formulas in .xls
+        if end is not None:
+            ws.write_merge(r, end[0], c, end[1], v if v is not None else "", styles[style])
+        else:
+            ws.write(r, c, v, styles[style])
     for c, w in enumerate(layout.widths):
         ws.col(c).width = int(w * 256)
     for r in layout.hidden_rows:

@@ -80,13 +80,21 @@ def growth_clause(value: float, previous: float | None, *, subject: str = "比�
 
 def points_clause(share: float, previous: float | None, *, subject: str = "比上年") -> str:
     """Change of a share in 百分点: '比上年提高0.8个百分点', '…降低…', '与上年持平' or ''."""
-    if is_missing(share) or is_missing(previous):
+    if is_missing(share):
         return ""
-    diff = float(share) - float(previous)  # type: ignore[arg-type]
+    return _difference_clause(share, previous, ("提高", "降低"), "个百分点", subject)
+
+
+def _difference_clause(value: float, previous: float | None, words: tuple[str, str],
+                       unit: str, subject: str = "比上年") -> str:
+    """An absolute change, 1 decimal: '比上年提高0.8个百分点', '与上年持平', or '' without a base."""
+    if is_missing(previous):
+        return ""
+    diff = float(value) - float(previous)  # type: ignore[arg-type]
     shown = format_number(abs(diff), 1)
     if shown == "0.0":
         return "与上年持平"
-    return f"{subject}{'提高' if diff > 0 else '降低'}{shown}个百分点"
+    return f"{subject}{words[0] if diff > 0 else words[1]}{shown}{unit}"
 
 
 def _with(clause: str) -> str:
@@ -145,13 +153,7 @@ def section_total(data: T.BulletinData) -> str:
 
 
 def _density_change(value: float, previous: float | None) -> str:
-    if is_missing(previous):
-        return ""
-    diff = float(value) - float(previous)  # type: ignore[arg-type]
-    shown = format_number(abs(diff), 1)
-    if shown == "0.0":
-        return "与上年持平"
-    return f"比上年{'增加' if diff > 0 else '减少'}{shown}人"
+    return _difference_clause(value, previous, ("增加", "减少"), "人")
 
 
 def section_structure(data: T.BulletinData) -> str:
