@@ -2,13 +2,16 @@
 
 The score is configuration, not code: ``data/assessment.yaml`` names the four dimensions of §19,
 their weights, the indicators behind each, how each is normalised to 0-100 and how a missing
-indicator is treated. The same file holds the plan targets (``targets:``) that
-``talentstats.indicators`` turns into completion rates (完成率).
+indicator is treated. The plan targets (``targets:``), which ``talentstats.indicators`` turns
+into completion rates (完成率), are the city's: they come from the deployment profile's
+``city.yaml`` (``talentstats.config``) and are added to the loaded configuration. A deployment
+profile may hold its own ``assessment.yaml``; the packaged one applies otherwise.
 
 Scoring, in short (the YAML's comments are the full statement):
 
 * each indicator is normalised per year over the units that have a value: ``minmax`` (worst 0,
-  best 100) or ``target`` (attainment of a target, capped at 100);
+  best 100) or ``target`` (attainment of a target, capped at 100; without a ``target:`` of its
+  own, the indicator's plan target of that year);
 * a dimension score is the weighted mean of its indicators' normalised scores; a missing
   indicator is left out and its weight shared among the others (``missing_indicator:
   reweight``), or scores 0 (``zero``);
@@ -29,8 +32,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from talentstats.errors import ParameterError
-from talentstats.units import CITY
+from talentstats.config import (
+    Profile,
+    check_targets,
+    city,
+    city_code,
+    load_profile,
+    load_yaml,
+    number_text,
+    profile_file,
+    target_value,
+)
+from talentstats.errors import ConfigError, ParameterError
 
 __all__ = ["assess", "check_config", "dimension_table", "load_assessment_config"]
 
@@ -40,18 +53,27 @@ _MISSING = ("reweight", "zero")
 _RANK_DECIMALS = 6  # scores equal to 6 decimals share a rank (floating-point noise is not merit)
 
 
-@cache
-def _default_text() -> str:
-    return resources.files("talentstats").joinpath("data/assessment.yaml").read_text("utf-8")
 
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
-
-
-@cache
 def _default_config() -> Any:
-    """The packaged configuration, parsed once (callers get checked deep copies)."""
-    return yaml.load(_default_text(), Loader=_SafeLoader)
+    """The profile's configuration (or the packaged one), parsed once per profile."""
+    return _profile_config(load_profile())
+
+
+@cache
+def _profile_config(profile: Profile) -> Any:
+    file = profile_file("assessment.yaml", fallback=True)
+    if file is None:  # an installation without its package data
+        file = resources.files("talentstats").joinpath("data/assessment.yaml")
+    try:
+        cfg = load_yaml(file.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"配置文件 {file} 不是有效的 YAML：{exc} / {file} is not valid YAML") from exc
+    if isinstance(cfg, Mapping) and "targets" in cfg:
+        raise ConfigError(
+            f"配置文件 {file} 不应含 targets：目标值写在 city.yaml 的 targets 中 / "
+            f"{file}: `targets:` belong in city.yaml, not in assessment.yaml"
+        )
+    return cfg
 
 
 def load_assessment_config(path: str | Path | None = None) -> dict[str, Any]:
@@ -60,13 +82,13 @@ def load_assessment_config(path: str | Path | None = None) -> dict[str, Any]:
     Parameters
     ----------
     path
-        A YAML file shaped like ``talentstats/data/assessment.yaml``; the packaged default when
-        None.
+        A YAML file shaped like ``talentstats/data/assessment.yaml``; the profile's (or the
+        packaged) default when None. Its ``targets:``, if any, replace the profile's.
 
     Returns
     -------
     A plain dict (``targets``, ``missing_indicator``, ``dimensions``); a fresh copy each call, so
-    a caller may edit it.
+    a caller may edit it. ``targets`` are the profile's (city.yaml) unless the file has its own.
 
     Raises
     ------
@@ -82,7 +104,7 @@ def load_assessment_config(path: str | Path | None = None) -> dict[str, Any]:
         except OSError as exc:
             raise ParameterError(f"cannot read assessment config {path}: {exc}") from exc
     try:
-        cfg = yaml.load(text, Loader=_SafeLoader)
+        cfg = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ParameterError(
             f"assessment config {path or '(default)'} is not valid YAML: {exc}"
@@ -91,12 +113,17 @@ def load_assessment_config(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def check_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """A checked deep copy of an assessment config (see ``load_assessment_config``)."""
+    """A checked deep copy of an assessment config (see ``load_assessment_config``).
+
+    A config without ``targets`` gets the deployment profile's (city.yaml).
+    """
     if not isinstance(config, Mapping):
         raise ParameterError("assessment config must be a mapping")
     cfg = copy.deepcopy(dict(config))
-    cfg.setdefault("targets", {})
-    cfg["targets"] = dict(cfg["targets"] or {})
+    if "targets" in cfg:
+        cfg["targets"] = check_targets(cfg["targets"], "assessment config")
+    else:
+        cfg["targets"] = copy.deepcopy(dict(_profile_targets()))
     cfg.setdefault("missing_indicator", "reweight")
     if cfg["missing_indicator"] not in _MISSING:
         raise ParameterError(
@@ -123,10 +150,32 @@ def check_config(config: Mapping[str, Any]) -> dict[str, Any]:
                     f"{where}.method must be one of {_METHODS}, not {ent['method']!r}"
                 )
             if ent["method"] == "target":
-                _check_weight(ent.get("target"), f"{where}.target")
+                _check_weight(_entry_target(ent, cfg["targets"]), f"{where}.target")
             if ent["direction"] not in ("higher", "lower"):
                 raise ParameterError(f"{where}.direction must be higher or lower")
     return cfg
+
+
+def _profile_targets() -> Mapping[str, Any]:
+    return city().targets
+
+
+def _entry_target(ent: Mapping[str, Any], targets: Mapping[str, Any]) -> float | None:
+    """A ``target`` entry's full mark: its own ``target``, else the indicator's plan target."""
+    if ent.get("target") is not None:
+        return ent["target"]
+    return target_value(targets, ent["id"], None)
+
+
+def _float_or_nan(value: object) -> float:
+    return float(value) if value is not None else np.nan  # type: ignore[arg-type]
+
+
+def _label(ent: Mapping[str, Any], targets: Mapping[str, Any]) -> str:
+    """The entry's label, ``{target}`` replaced by its full mark (3 in 达{target}%满分)."""
+    label = str(ent.get("label", ent["id"]))
+    target = _entry_target(ent, targets) if ent["method"] == "target" else None
+    return label.replace("{target}", number_text(target)) if target is not None else label
 
 
 def _check_weight(value: object, where: str) -> None:
@@ -153,9 +202,9 @@ def dimension_table(config: Mapping[str, Any] | None = None) -> pd.DataFrame:
             "scale": float(ent.get("scale", 1)),
             "weight": float(ent["weight"]),
             "method": ent["method"],
-            "target": float(ent["target"]) if ent.get("target") is not None else np.nan,
+            "target": _float_or_nan(_entry_target(ent, cfg["targets"])) if ent["method"] == "target" else np.nan,
             "direction": ent["direction"],
-            "label": ent.get("label", ent["id"]),
+            "label": _label(ent, cfg["targets"]),
         }
         for d, spec in cfg["dimensions"].items()
         for ent in spec["indicators"]
@@ -183,7 +232,7 @@ def assess(indicators: pd.DataFrame, config: Mapping[str, Any] | None = None) ->
     ----------
     indicators
         Long frame (year, unit_code, indicator, value), as ``compute_indicators`` returns;
-        city rows (441900) are ignored.
+        city rows (the profile's city code) are ignored.
     config
         An assessment config (``load_assessment_config``); the packaged default when None.
 
@@ -193,14 +242,14 @@ def assess(indicators: pd.DataFrame, config: Mapping[str, Any] | None = None) ->
     has at least one of its indicators; I14 and I14.rank only where every dimension has one.
     """
     cfg = load_assessment_config() if config is None else check_config(config)
-    units = indicators[indicators["unit_code"] != CITY]
+    units = indicators[indicators["unit_code"] != city_code()]
     wide = units.pivot_table(index=KEY, columns="indicator", values="value", aggfunc="first")
     if wide.empty:
         return _empty()
     wide.columns = wide.columns.astype(str)
 
     dims: dict[str, pd.Series] = {
-        f"I14.{d}": _dimension_score(wide, spec, cfg["missing_indicator"])
+        f"I14.{d}": _dimension_score(wide, spec, cfg["missing_indicator"], cfg["targets"])
         for d, spec in cfg["dimensions"].items()
     }
     scores = pd.DataFrame(dims)
@@ -237,10 +286,11 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _dimension_score(wide: pd.DataFrame, spec: Mapping[str, Any], missing: str) -> pd.Series:
+def _dimension_score(wide: pd.DataFrame, spec: Mapping[str, Any], missing: str,
+                     targets: Mapping[str, Any]) -> pd.Series:
     """Weighted mean of the dimension's normalised indicators, per (year, unit)."""
     normalised = pd.DataFrame(
-        {i: _normalise(_raw_values(wide, ent), ent) for i, ent in enumerate(spec["indicators"])}
+        {i: _normalise(_raw_values(wide, ent), ent, targets) for i, ent in enumerate(spec["indicators"])}
     )
     weights = pd.Series({i: float(ent["weight"]) for i, ent in enumerate(spec["indicators"])})
     present = normalised.notna()
@@ -266,10 +316,16 @@ def _raw_values(wide: pd.DataFrame, ent: Mapping[str, Any]) -> pd.Series:
     return x.astype("float64")
 
 
-def _normalise(x: pd.Series, ent: Mapping[str, Any]) -> pd.Series:
+def _normalise(x: pd.Series, ent: Mapping[str, Any], targets: Mapping[str, Any]) -> pd.Series:
     """Map raw values to 0-100 per year, by the entry's method."""
     if ent["method"] == "target":
-        return (x / float(ent["target"])).clip(lower=0.0, upper=1.0) * 100.0
+        if ent.get("target") is not None:
+            target: float | pd.Series = float(ent["target"])
+        else:  # the plan target of each row's year (a year without one: no score)
+            years = x.index.get_level_values("year")
+            target = pd.Series([target_value(targets, ent["id"], int(y)) for y in years],
+                               index=x.index, dtype="float64")
+        return (x / target).clip(lower=0.0, upper=1.0) * 100.0
     by_year = x.groupby(level="year")
     lo, hi = by_year.transform("min"), by_year.transform("max")
     span = hi - lo

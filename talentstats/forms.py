@@ -2,6 +2,10 @@
 
 Everything that needs to know what a form holds (the ingest, the rules, the templates, the
 codebook, the bulletin) asks this module. Nothing else spells out item or column codes.
+
+The forms are shared by every deployment profile; ``{short_name}`` in an item's name, label or
+variants is filled in with the city's short name (city.yaml, ``talentstats.config``): TR5 item
+510 is 人才东莞战略专项 in Dongguan.
 """
 
 from __future__ import annotations
@@ -10,8 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from talentstats.config import load_yaml
 from talentstats.text import normalize_label
 
 __all__ = [
@@ -132,10 +135,14 @@ def _spellings(*names: str) -> tuple[str, ...]:
 @cache
 def _declaration() -> dict:
     text = resources.files("talentstats").joinpath("data/forms.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
-def _build(code: str, spec: dict) -> Form:
+def _city_text(text: str, short_name: str) -> str:
+    return text.replace("{short_name}", short_name)
+
+
+def _build(code: str, spec: dict, short_name: str) -> Form:
     return Form(
         code=code,
         table_no=spec["table_no"],
@@ -151,11 +158,11 @@ def _build(code: str, spec: dict) -> Form:
         items=tuple(
             Item(
                 i["code"],
-                i["name"],
-                i.get("label", i["name"]),
+                _city_text(i["name"], short_name),
+                _city_text(i.get("label", i["name"]), short_name),
                 i.get("unit"),
                 i.get("value_type"),
-                tuple(i.get("variants", ())),
+                tuple(_city_text(v, short_name) for v in i.get("variants", ())),
             )
             for i in spec.get("items", ())
         ),
@@ -166,10 +173,16 @@ def _build(code: str, spec: dict) -> Form:
     )
 
 
-@cache
 def forms() -> dict[str, Form]:
     """All forms, keyed by code (TR1..TR5), in declaration order."""
-    return {code: _build(code, spec) for code, spec in _declaration()["forms"].items()}
+    from talentstats.config import city
+
+    return _forms(city().short_name)
+
+
+@cache
+def _forms(short_name: str) -> dict[str, Form]:
+    return {code: _build(code, spec, short_name) for code, spec in _declaration()["forms"].items()}
 
 
 def form(code: str) -> Form:
@@ -186,5 +199,7 @@ def footer_labels() -> tuple[str, ...]:
 
 
 def issuer() -> str:
-    """The office that issues the forms and the bulletin."""
-    return _declaration()["issuer"]
+    """The office that issues the forms and the bulletin: the profile's city.yaml ``issuer``."""
+    from talentstats.config import city
+
+    return city().issuer

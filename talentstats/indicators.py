@@ -2,15 +2,17 @@
 
 The meaning of every indicator is declared once, in ``data/indicators.yaml``, and read through
 ``indicator_dictionary()``; the bulletin's 附注 and the codebook print that table. The numbers
-that are policy (the 3% line, the city's yearly and five-year investment) are targets in
-``data/assessment.yaml`` and arrive here as ``targets``.
+that are policy (the 3% line, the city's yearly and five-year investment) are the plan targets
+of the deployment profile (``city.yaml`` ``targets:``, read through ``talentstats.config``) and
+arrive here as ``targets``; the dictionary's texts quote them through placeholders such as
+``{line}``.
 
 Rules that hold throughout (the dictionary states them in Chinese):
 
 * only forms whose submission is ``accepted`` count; a unit without an accepted form has no
   value for the indicators of that form (missing, never 0), and a ratio whose denominator is 0
   is missing;
-* city values (441900) come from summed numerators and denominators over the units that have
+* city values (unit code: the profile's city, 441900 for Dongguan) come from summed numerators and denominators over the units that have
   both, never from the mean of the units' ratios; city rows carry ``coverage.TR1..TR5``;
 * city I02 compares the city total with last year's city total as published; ``I02.matched``
   gives the growth over the units present in both years, for when coverage differs;
@@ -26,12 +28,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from talentstats.assessment import assess, check_config, load_assessment_config
 from talentstats.catalog import conform
+from talentstats.config import city_code, load_yaml, number_text, target_value
+from talentstats.config import target_spec as _target_spec
 from talentstats.forms import form, forms
-from talentstats.units import CITY
 
 __all__ = [
     "accepted_forms",
@@ -73,12 +75,61 @@ DICTIONARY_COLUMNS = [
 @cache
 def _declaration() -> dict:
     text = resources.files("talentstats").joinpath("data/indicators.yaml").read_text("utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return load_yaml(text)
 
 
 def general_note() -> str:
     """The rules that apply to every indicator, in Chinese, for the bulletin's 附注."""
     return " ".join(_declaration()["general_note"].split())
+
+
+# Texts that may quote a target ({line}, {annual}, ...); without it, the entry is left out when
+# the first three need it (the indicator is not computed) and the field is left empty otherwise.
+_QUOTING = ("name", "definition", "formula", "city_rule", "threshold", "note")
+_ESSENTIAL = ("name", "definition", "formula")
+
+
+def _quoted_values(targets: Mapping[str, Any]) -> dict[str, str]:
+    """The values the dictionary's placeholders stand for (see indicators.yaml)."""
+    from talentstats.bulletin.numbers import chinese_numeral  # at call time: no import cycle
+    from talentstats.reference import population_notes
+
+    out: dict[str, str] = {}
+    line = target_value(targets, "I08", None)
+    if line is not None:
+        out["line"] = number_text(line)
+    for key, ind in (("annual", "I12.amount"), ("cum", "I12.cum_amount")):
+        spec = _target_spec(targets, ind)
+        if spec is None:
+            continue
+        value = target_value(targets, ind, None)
+        out[key] = number_text(value)
+        out[f"{key}_yi"] = number_text(value / 10_000)
+        for end in ("from", "to"):
+            if end in spec:
+                out[f"{key}_{end}"] = str(int(spec[end]))
+        if "from" in spec and "to" in spec and 0 < int(spec["to"]) - int(spec["from"]) + 1 < 100:
+            out[f"{key}_years"] = chinese_numeral(int(spec["to"]) - int(spec["from"]) + 1)
+    note = population_notes()[0]
+    if note:
+        out["population_note"] = note
+    return out
+
+
+def _quote(spec: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any] | None:
+    """``spec`` with its placeholders filled in; None when an essential text cannot be."""
+    out = dict(spec)
+    for key in _QUOTING:
+        text = spec.get(key)
+        if not isinstance(text, str) or "{" not in text:
+            continue
+        try:
+            out[key] = text.format_map(values)
+        except KeyError:
+            if key in _ESSENTIAL:
+                return None
+            out[key] = None
+    return out
 
 
 def _entry(ind: str, spec: Mapping[str, Any], parent: str | None = None) -> dict[str, Any]:
@@ -108,7 +159,7 @@ def indicator_dictionary(targets: Mapping[str, Any] | None = None) -> pd.DataFra
     Parameters
     ----------
     targets
-        The ``targets`` section of an assessment config; the packaged default when None.
+        Plan targets (city.yaml ``targets:``), quoted by the texts; the profile's when None.
 
     Returns
     -------
@@ -121,7 +172,11 @@ def indicator_dictionary(targets: Mapping[str, Any] | None = None) -> pd.DataFra
     tr1 = form("TR1")
     rows: list[dict[str, Any]] = []
     declared = _declaration()["indicators"]
-    for ind, spec in declared.items():
+    values = _quoted_values(targets)
+    for ind, raw in declared.items():
+        spec = _quote(raw, values)
+        if spec is None:
+            continue
         if "per_item" not in spec:
             rows.append(_entry(ind, spec))
             continue
@@ -202,35 +257,6 @@ def mechanism_minima() -> pd.DataFrame:
 
 def _attainment_id(ind: str) -> str:
     return _ATTAINMENT_IDS.get(ind, f"{ind}.attainment")
-
-
-def _target_spec(targets: Mapping[str, Any], ind: str) -> dict[str, Any] | None:
-    spec = targets.get(ind)
-    if spec is None:
-        return None
-    if not isinstance(spec, Mapping):
-        spec = {"value": spec}
-    return None if spec.get("value") is None else dict(spec)
-
-
-def target_value(targets: Mapping[str, Any], ind: str, year: int | None) -> float | None:
-    """The target of an indicator in a year (None: no target that year).
-
-    A target is a number, or ``{value: number | {year: number}, from: year, to: year}``. With
-    ``year=None`` the answer is whether a target is configured at all (its first value).
-    """
-    spec = _target_spec(targets, ind)
-    if spec is None:
-        return None
-    value = spec["value"]
-    if year is None:
-        return float(next(iter(value.values()))) if isinstance(value, Mapping) else float(value)
-    if ("from" in spec and year < int(spec["from"])) or ("to" in spec and year > int(spec["to"])):
-        return None
-    if isinstance(value, Mapping):
-        v = value.get(year, value.get(str(year)))
-        return None if v is None else float(v)
-    return float(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,7 +424,7 @@ def compute_indicators(
     targets: Mapping[str, Any] | None = None,
     assessment: Mapping[str, Any] | bool | None = None,
 ) -> pd.DataFrame:
-    """Compute I01-I14 per unit and for the city (441900), for every year present.
+    """Compute I01-I14 per unit and for the city (its profile's code), for every year present.
 
     Parameters
     ----------
@@ -407,7 +433,7 @@ def compute_indicators(
     population
         Resident population: year, unit_code, population (``reference.resident_population()``).
     targets
-        The plan targets (assessment.yaml ``targets:``); the packaged default when None.
+        The plan targets (city.yaml ``targets:``); the deployment profile's when None.
     assessment
         Assessment config for I14 (``assessment.load_assessment_config``); None = the packaged
         default, False = leave I14 out.
@@ -443,6 +469,7 @@ def compute_indicators(
     _, growth = _ratio(t100, _previous(t100), 100.0)
     city["I02.matched"] = growth - 100.0
 
+    city_unit = city_code()
     pop = (
         population.astype({"year": "int64", "unit_code": "string"})
         .set_index(KEY)["population"]
@@ -450,8 +477,8 @@ def compute_indicators(
     )
     unit["I03"] = t100 / pop.reindex(t100.index).where(lambda p: p > 0) * 10_000.0
     city_pop = (
-        pop.xs(CITY, level="unit_code")
-        if CITY in pop.index.get_level_values("unit_code")
+        pop.xs(city_unit, level="unit_code")
+        if city_unit in pop.index.get_level_values("unit_code")
         else pd.Series(dtype="float64")
     )
     city["I03"] = (
@@ -484,7 +511,7 @@ def compute_indicators(
 
     # TR5: the city's own investment.
     amount = cells("TR5", 500)
-    amount = amount[amount.index.get_level_values("unit_code") == CITY].droplevel("unit_code")
+    amount = amount[amount.index.get_level_values("unit_code") == city_unit].droplevel("unit_code")
     city["I12.amount"] = amount
     if _target_spec(targets, _CUMULATIVE) is not None:
         city["I12.cum_amount"] = _cumulative(amount, targets)
@@ -497,7 +524,7 @@ def compute_indicators(
     city["I13.share"] = city["I13"] / coverage["coverage.TR3"].where(lambda c: c > 0) * 100.0
     city.update(coverage)
 
-    out = pd.concat([_long_units(unit), _long_city(city)], ignore_index=True)
+    out = pd.concat([_long_units(unit), _long_city(city, city_unit)], ignore_index=True)
     out = pd.concat([out, _attainments(out, targets)], ignore_index=True)
     if assessment:
         out = pd.concat([out, assess(out, assessment)], ignore_index=True)
@@ -524,7 +551,7 @@ def _long_units(values: Mapping[str, pd.Series]) -> pd.DataFrame:
     )
 
 
-def _long_city(values: Mapping[str, pd.Series]) -> pd.DataFrame:
+def _long_city(values: Mapping[str, pd.Series], city_unit: str) -> pd.DataFrame:
     kept = [(ind, s) for ind, s in values.items() if len(s)]
     if not kept:
         return _clean(None)
@@ -533,7 +560,7 @@ def _long_city(values: Mapping[str, pd.Series]) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "year": np.concatenate([s.index.to_numpy() for _, s in kept]),
-                "unit_code": np.full(n, CITY, dtype=object),
+                "unit_code": np.full(n, city_unit, dtype=object),
                 "indicator": np.repeat([ind for ind, _ in kept], [len(s) for _, s in kept]).astype(object),
                 "value": np.concatenate([s.to_numpy(dtype="float64") for _, s in kept]),
             }

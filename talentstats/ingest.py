@@ -11,13 +11,19 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from talentstats import catalog, roster
+from talentstats import roster
 from talentstats.forms import form as get_form
 from talentstats.model import Finding, FormRead
-from talentstats.units import CITY, identify_unit
+from talentstats.units import city_code, identify_unit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and the catalog are imported inside the batch steps, never at module level: the worker
+# processes import this module for ``process_file``, and a worker that does not import pandas
+# starts in a fraction of the time (the ingest benchmark's startup was mostly pandas' import).
 
 __all__ = ["FileOutcome", "Batch", "assemble", "process_file", "file_failure"]
 
@@ -64,12 +70,19 @@ def file_failure(source_file: str, sha256: str, modified: float, reason: str) ->
     )
 
 
-def process_file(path: str, source_file: str, key: bytes) -> FileOutcome:
+def process_file(path: str, source_file: str, key: bytes, profile: str | None = None) -> FileOutcome:
     """Read, parse and pseudonymise one file. Runs in a worker process.
+
+    ``profile`` is the deployment profile the batch runs under (``config.selection()``): a
+    worker, local or on a Dask cluster, does not share the parent's environment, so the job
+    carries it. None leaves the worker's own selection.
 
     Raises nothing for bad input: a file that cannot be read gives an X01 outcome.
     """
-    from talentstats import parse, readers  # imported here: the worker's own import cost
+    from talentstats import config, parse, readers  # imported here: the worker's own import cost
+
+    if profile is not None:
+        config.select(profile)
 
     p = Path(path)
     st = p.stat()
@@ -106,12 +119,8 @@ class Batch:
     findings: pd.DataFrame  # file and parse findings
 
 
-_FINDING_COLS = list(catalog.DATASETS["findings"].columns)
-# A batch without any roster row still has the columns the rules read.
-_EMPTY_ROSTER = pd.DataFrame(
-    columns=[*catalog.DATASETS["roster"].columns, "seq", "row", "sheet", "source_file",
-             "id_valid", "birth_ok", "sex_ok"]
-)
+# Columns a roster frame has beyond the catalog's: the rules read them, even with no row.
+_ROSTER_EXTRA = ["seq", "row", "sheet", "source_file", "id_valid", "birth_ok", "sex_ok"]
 
 
 def _finding_rows(
@@ -155,7 +164,7 @@ def _attribution_findings(fr: FormRead, year: int, unit_code: str | None) -> lis
             )
         )
     reporter = get_form(fr.form).reporter
-    if (reporter == "city") != (unit_code == CITY):
+    if (reporter == "city") != (unit_code == city_code()):
         who = "市本级" if reporter == "city" else "各镇街（园区）"
         out.append(
             Finding(
@@ -179,6 +188,10 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     attributed (X03), belong to another year (X05) or to another kind of unit (X06) are recorded
     and left out.
     """
+    import pandas as pd
+
+    from talentstats import catalog
+
     sub_rows: list[dict] = []
     finding_rows: list[dict] = []
     contenders: dict[tuple[str, str], list[tuple[tuple, FileOutcome, FormRead]]] = {}
@@ -236,11 +249,12 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
               "column": "int64", "value": "float64", "source": "string", "sheet": "string",
               "cell": "string", "source_file": "string"})
     submissions = pd.DataFrame(sub_rows, columns=list(catalog.DATASETS["submissions"].columns))
-    findings = pd.DataFrame(finding_rows, columns=_FINDING_COLS)
+    findings = pd.DataFrame(finding_rows, columns=list(catalog.DATASETS["findings"].columns))
+    roster_columns = [*catalog.DATASETS["roster"].columns, *_ROSTER_EXTRA]
     return Batch(
         submissions=submissions.astype({"year": "int64"}),
         candidates=candidates,
-        roster=pd.DataFrame(roster_rows) if roster_rows else _EMPTY_ROSTER.copy(),
+        roster=pd.DataFrame(roster_rows) if roster_rows else pd.DataFrame(columns=roster_columns),
         findings=findings.astype({"year": "int64"}),
     )
 
@@ -252,6 +266,10 @@ def settle(batch: Batch, rule_findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     -------
     (observations, roster, submissions, findings) for the year, in catalog order.
     """
+    import pandas as pd
+
+    from talentstats import catalog
+
     findings = pd.concat([f for f in (batch.findings, rule_findings) if len(f)] or [batch.findings],
                          ignore_index=True)
     errors = findings[(findings["severity"] == "error") & (findings["form"] != "")]

@@ -50,10 +50,11 @@ from functools import cache, lru_cache
 from pathlib import PurePath
 
 from talentstats.clean import MONEY_FACTORS, clean_value, parse_report_date, parse_unit_of_measure
+from talentstats.config import city
 from talentstats.forms import Form, footer_labels, forms
 from talentstats.model import Cell, Finding, FormRead, SheetGrid, WorkbookGrid, cell_ref
 from talentstats.text import normalize_label
-from talentstats.units import CITY, identify_unit, unit_name
+from talentstats.units import city_code, identify_unit, unit_name
 
 __all__ = [
     "F09_MAX_REVENUE",
@@ -75,8 +76,7 @@ F09_MIN_REVENUE = 100.0
 _MONEY_ROUND = 6  # decimals kept after converting to 万元 (1 分)
 _MAX_RANGE_CELLS = 10_000  # a SUM over more cells than this is not a form's subtotal
 
-_TABLE_NO = re.compile(r"东人统([1-5一二三四五])号?表")
-_CN_DIGIT = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
+_CN_DIGIT = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _YEAR_LABELLED = re.compile(r"(?:年份|年度|报告期|统计年度)[:：]?((?:19|20)\d{2})")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})年(?!\d{1,2}月)")
 _YEAR_END = re.compile(r"(?<!\d)((?:19|20)\d{2})年12月(?:31日)?$")  # 统计时点：2013年12月31日
@@ -292,13 +292,34 @@ def _is_footer_text(v: str) -> bool:
 
 
 def _table_no_in(v: object) -> str | None:
+    # A quick test first: a statistical 表号 (X人统N表) has 统, in simplified or traditional.
     if not isinstance(v, str) or "统" not in v and "統" not in v:
         return None
     s = _norm_str(v).replace("統", "统")
     if len(s) > _TABLE_NO_MAX_LEN:
         return None
-    found = {_CN_DIGIT.get(m, m) for m in _TABLE_NO.findall(s)}
+    found = {_CN_DIGIT.get(m, m) for m in _table_no_pattern().findall(s)}
     return f"TR{found.pop()}" if len(found) == 1 else None
+
+
+@cache
+def _table_no_pattern() -> re.Pattern[str]:
+    """表号 as forms.yaml declares them (东人统1表 ... 东人统5表): the shared prefix, then the
+    number in Arabic or Chinese digits, 号 tolerated (东人统1号表)."""
+    prefix = _table_no_prefix()
+    return re.compile(re.escape(prefix) + "([1-9一二三四五六七八九])号?表")
+
+
+def _table_no_range() -> str:
+    nos = [f.table_no for f in sorted(forms().values(), key=lambda f: f.number)]
+    return f"{nos[0]}至{nos[-1]}"
+
+
+@cache
+def _table_no_prefix() -> str:
+    import os.path
+
+    return os.path.commonprefix([f.table_no for f in forms().values()]).rstrip("0123456789")
 
 
 def _detect_by_items(sheet: SheetGrid) -> str | None:
@@ -1012,7 +1033,7 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
         except Exception as exc:  # noqa: BLE001 - a bug on one odd sheet must not cost the batch
             result.findings.append(Finding(
                 "X01", "格式", "error",
-                f"文件“{base}”的工作表“{sheet.name}”无法解析（{type(exc).__name__}: {exc}），请联系市人才办",
+                f"文件“{base}”的工作表“{sheet.name}”无法解析（{type(exc).__name__}: {exc}），请联系{city().office}",
                 cells=sheet.name,
             ))
             continue
@@ -1022,7 +1043,7 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
         looked = "、".join(f"“{s.name}”" for s in grid.sheets) or "（无工作表）"
         result.findings.append(Finding(
             "X02", "格式", "error",
-            f"文件“{base}”中没有识别出任何报表（东人统1表至东人统5表），已查看的工作表：{looked}",
+            f"文件“{base}”中没有识别出任何报表（{_table_no_range()}），已查看的工作表：{looked}",
             unit_code=identify_unit(stem) or "",
         ))
         return result
@@ -1036,7 +1057,7 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
         sr = reads[code]
         fr = sr.form
         sheet_unit = sr.sheet_unit or wb_unit
-        if sheet_unit and file_unit and sheet_unit != file_unit and file_unit != CITY:
+        if sheet_unit and file_unit and sheet_unit != file_unit and file_unit != city_code():
             disagreements.setdefault((sheet_unit, file_unit), []).append((fr.sheet, sr.unit_cell))
         fr.unit_code = sheet_unit or file_unit
         fr.year = fr.year or wb_year or file_year

@@ -10,8 +10,10 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "config_dir",
     "export_dir",
     "key_file",
+    "logs_dir",
     "processed_dir",
     "raw_dir",
     "reports_dir",
@@ -44,6 +46,11 @@ def reports_dir() -> Path:
     return _env_path("TALENTSTATS_REPORTS", "reports")
 
 
+def logs_dir(reports: str | Path | None = None) -> Path:
+    """Run logs (one JSON-lines file per command run): ``reports/logs``."""
+    return Path(reports if reports is not None else reports_dir()) / "logs"
+
+
 def templates_dir() -> Path:
     """Where ``talentstats template`` writes blank workbooks: ``reports/templates``."""
     return reports_dir() / "templates"
@@ -62,3 +69,10 @@ def key_file() -> Path:
     """
     default = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     return _env_path("TALENTSTATS_KEY_FILE", default / "talentstats" / "pseudonym.key")
+
+
+def config_dir() -> Path | None:
+    """The deployment profile folder, ``$TALENTSTATS_CONFIG``; None: the packaged Dongguan
+    profile (``talentstats/data``). Read and checked by ``talentstats.config``."""
+    value = os.environ.get("TALENTSTATS_CONFIG", "").strip()
+    return Path(value).expanduser() if value else None

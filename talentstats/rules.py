@@ -27,9 +27,9 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from talentstats import catalog
+from talentstats.config import load_yaml
 from talentstats.forms import form
 from talentstats.model import FINDING_COLUMNS
 
@@ -145,7 +145,7 @@ def _build(spec: dict) -> Rule:
 def rules() -> dict[str, Rule]:
     """Every rule, keyed by id, in declaration order."""
     text = resources.files("talentstats").joinpath("data/rules.yaml").read_text("utf-8")
-    built = [_build(spec) for spec in yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["rules"]]
+    built = [_build(spec) for spec in load_yaml(text)["rules"]]
     ids = [r.id for r in built]
     if len(set(ids)) != len(ids):
         raise ValueError("rules.yaml: duplicate rule ids")

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from talentstats.config import load_yaml
 from talentstats.forms import form
 from talentstats.reference import resident_population
 from talentstats.template import (
@@ -97,7 +97,7 @@ def load_plan() -> tuple[PlanEntry, ...]:
     """The entries of ``data/sample_plan.yaml``; raises ValueError on an unknown deviation."""
     text = resources.files("talentstats").joinpath("data/sample_plan.yaml").read_text("utf-8")
     entries = []
-    for e in yaml.safe_load(text)["entries"]:
+    for e in load_yaml(text)["entries"]:
         if e["deviation"] not in DEVIATIONS:
             raise ValueError(f"sample_plan.yaml: unknown deviation {e['deviation']!r}")
         unit_name(str(e["unit"]))

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from talentstats.config import city, city_code
 from talentstats.forms import Form, footer_labels, form, forms, issuer
-from talentstats.units import CITY, unit_name
+from talentstats.units import unit_name
 
 __all__ = [
     "Formula",
@@ -139,14 +140,14 @@ def a1(r: int, c: int) -> str:
 
 
 def forms_for_unit(unit_code: str) -> list[str]:
-    """The forms a unit reports: TR1-TR4 for the 35 units, TR5 for the city."""
-    who = "city" if unit_code == CITY else "towns"
+    """The forms a unit reports: TR1-TR4 for the reporting units, TR5 for the city."""
+    who = "city" if unit_code == city_code() else "towns"
     return [code for code, f in forms().items() if f.reporter == who]
 
 
 def template_filename(year: int, unit_code: str, forms_in_file: Sequence[str] | None = None) -> str:
     """The usual file name, e.g. ``石龙镇2013年人才统计报表.xlsx`` (one form: ``…东人统1表.xlsx``)."""
-    name = "市人才办" if unit_code == CITY else unit_name(unit_code)
+    name = city().office if unit_code == city_code() else unit_name(unit_code)
     if forms_in_file and len(forms_in_file) == 1:
         return f"{name}{year}年{form(forms_in_file[0]).table_no}.xlsx"
     return f"{name}{year}年人才统计报表.xlsx"
@@ -176,7 +177,7 @@ def _spread(texts: Sequence[str], ncols: int, per_row: int | None = None) -> lis
 def _unit_text(unit_code: str, options: LayoutOptions) -> str:
     if options.unit_label is not None:
         return options.unit_label
-    return issuer() if unit_code == CITY else unit_name(unit_code)
+    return issuer() if unit_code == city_code() else unit_name(unit_code)
 
 
 def _item_label(f: Form, options: LayoutOptions) -> dict[int, str]:
@@ -421,16 +422,17 @@ def _roster_layout(f: Form, year, unit_code, roster, report_date, footer, option
 def build_instructions_layout(year: int, unit_code: str) -> SheetLayout:
     """The 填报说明 sheet: what to fill in, units of measure, rules, the deadline."""
     codes = forms_for_unit(unit_code)
+    the_city = city()
     lines = [
-        f"东莞市人才资源统计报表填报说明（{year}年）",
-        f"一、本报表由{issuer()}制定，填报单位为各镇（街道）、园区；市本级人才投入（东人统5表）由市人才办填报。",
+        f"{the_city.name}人才资源统计报表填报说明（{year}年）",
+        f"一、本报表由{the_city.issuer}制定，填报单位为各镇（街道）、园区；市本级人才投入（{form('TR5').table_no}）由{the_city.office}填报。",
         f"二、统计时点为{year}年12月31日；人才专项资金和党管人才工作机制为{year}年全年情况。",
         f"三、请于{year + 1}年1月31日前报送。本工作簿包含："
         + "、".join(f"{form(c).table_no}《{form(c).title}》" for c in codes) + "。",
         "四、人员以“人”为单位填写整数；金额以“万元”为单位，保留两位小数；“是否”类项目填1（是）或0（否）。",
         "五、表内关系：人才资源总量=六支人才队伍之和；合计=各学历之和=各年龄段之和；其中项不大于合计。",
-        "六、高层次人才数（东人统1表240行）须与东人统4表名册人数一致；公民身份号码请填写18位。",
-        "七、东人统2表“上年”栏请按上年报送的本年数填写。",
+        f"六、高层次人才数（{form('TR1').table_no}240行）须与{form('TR4').table_no}名册人数一致；公民身份号码请填写18位。",
+        f"七、{form('TR2').table_no}“上年”栏请按上年报送的本年数填写。",
         "八、仅浅色底纹单元格可以填写，请勿增删行列、修改表头或工作表名称。",
     ]
     return SheetLayout(
@@ -752,7 +754,7 @@ def render_workbook(
         wb.properties.lastModifiedBy = issuer()
         wb.properties.created = when
         wb.properties.modified = when
-        wb.properties.title = "东莞市人才资源统计报表"
+        wb.properties.title = f"{city().name}人才资源统计报表"
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
             ExcelWriter(wb, archive).write_data()
         return normalize_zip(buf.getvalue(), when, macro_enabled=macro_enabled)
@@ -761,7 +763,7 @@ def render_workbook(
 
         wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                        "strings_to_numbers": False, "strings_to_urls": False})
-        wb.set_properties({"title": "东莞市人才资源统计报表", "author": issuer(), "created": when})
+        wb.set_properties({"title": f"{city().name}人才资源统计报表", "author": issuer(), "created": when})
         for lay in layouts:
             _render_xlsxwriter(wb, lay)
         wb.close()
@@ -793,7 +795,7 @@ def write_template(
     path : file to write, or an existing folder (the file is then named by
         ``template_filename``).
     year : report year Y.
-    unit_code : one of the 35 units (TR1-TR4) or 441900 (TR5).
+    unit_code : a reporting unit (TR1-TR4) or the city (TR5; 441900 in Dongguan).
     values : form code -> {(item, column): number}, money in 万元.
     roster : TR4 persons, dicts keyed by the field keys of forms.yaml.
     report_date : printed after 报出日期： (blank when None).
@@ -815,7 +817,7 @@ def write_template(
 
 
 def write_templates(out_dir: str | Path, year: int, unit_codes: Sequence[str] | None = None) -> list[Path]:
-    """Blank templates for several units (default: the 35 units and the city) into ``out_dir``."""
+    """Blank templates for several units (default: every unit of units.csv and the city) into ``out_dir``."""
     from talentstats.units import units as _units_table
 
     codes = list(unit_codes) if unit_codes else [str(c) for c in _units_table()["code"]]

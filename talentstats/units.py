@@ -1,24 +1,43 @@
 """Reporting units: the 35 towns, streets and parks, the city, and how towns name themselves.
 
-The reference table is ``data/units.csv`` (built from the spec's units.csv, plus the city office
-itself under 441900). ``identify_unit`` turns whatever a town typed, in a cell or a file name,
+The reference table is the deployment profile's ``units.csv`` (``talentstats.config``; the
+packaged Dongguan one is built from the spec's units.csv, plus the city office itself under
+441900). The city is the row whose code is ``city_code()`` (city.yaml ``code``); every other row
+is a reporting unit. ``identify_unit`` turns whatever a town typed, in a cell or a file name,
 into a unit code.
+
+``CITY`` is kept for older callers: it is the city code of the profile selected when it is read
+(``from talentstats.units import CITY`` binds it once, at import); new code calls ``city_code()``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from io import StringIO
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from talentstats.config import UNIT_COLUMNS, Profile, city_code, load_profile
 from talentstats.text import normalize_label
 
-__all__ = ["CITY", "Unit", "identify_unit", "reporting_units", "unit", "unit_name", "units"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-CITY = "441900"
+__all__ = [
+    "CITY",  # noqa: F822 (module __getattr__: the selected profile's city code)
+    "Unit",
+    "city_code",
+    "identify_unit",
+    "reporting_units",
+    "unit",
+    "unit_name",
+    "units",
+]
+
+
+def __getattr__(name: str) -> str:
+    if name == "CITY":
+        return city_code()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Suffixes a unit's name may carry, longest first (街道办事处 before 街道).
 _SUFFIXES = ("街道办事处", "人民政府", "办事处", "管委会", "管理委员会", "街道", "镇", "区")
@@ -33,21 +52,30 @@ class Unit:
 
     @property
     def is_city(self) -> bool:
-        return self.code == CITY
+        return self.code == city_code()
 
 
-@cache
 def units() -> pd.DataFrame:
-    """The units table: code (string), name, type, aliases ('|'-separated)."""
-    text = resources.files("talentstats").joinpath("data/units.csv").read_text("utf-8")
-    return pd.read_csv(StringIO(text), dtype="string", keep_default_na=False)
+    """The units table of the profile: code (string), name, type, aliases ('|'-separated)."""
+    return _frame(load_profile())
 
 
 @cache
+def _frame(profile: Profile) -> pd.DataFrame:
+    import pandas as pd  # not at module level: the ingest workers use this module without it
+
+    return pd.DataFrame(list(profile.units), columns=list(UNIT_COLUMNS), dtype="string")
+
+
 def _units() -> dict[str, Unit]:
+    return _registry(load_profile())
+
+
+@cache
+def _registry(profile: Profile) -> dict[str, Unit]:
     return {
         r.code: Unit(r.code, r.name, r.type, tuple(a for a in r.aliases.split("|") if a))
-        for r in units().itertuples()
+        for r in profile.units
     }
 
 
@@ -63,8 +91,9 @@ def unit_name(code: str) -> str:
 
 
 def reporting_units() -> list[Unit]:
-    """The 35 units that report TR1-TR4 every year, in code order."""
-    return [u for u in _units().values() if not u.is_city]
+    """The units that report TR1-TR4 every year (Dongguan's 35), in the order of units.csv."""
+    city = city_code()
+    return [u for u in _units().values() if u.code != city]
 
 
 def _strip_suffix(name: str) -> str:
@@ -74,17 +103,26 @@ def _strip_suffix(name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class _AliasIndex:
+    codes: dict[str, str]  # normalised name or alias -> unit code (the first unit that has it)
+    lengths: tuple[int, ...]  # the lengths of those names, longest first
+
+
+def _alias_index() -> _AliasIndex:
+    return _aliases(load_profile())
+
+
 @cache
-def _alias_index() -> list[tuple[str, str]]:
-    """(normalised alias, code), longest alias first so 虎门港 wins over 虎门."""
+def _aliases(profile: Profile) -> _AliasIndex:
     pairs: dict[str, str] = {}
-    for u in _units().values():
+    for u in _registry(profile).values():
         for name in (u.name, *u.aliases):
             key = normalize_label(name)
             for k in {key, _strip_suffix(key)}:
                 if len(k) >= 2:
                     pairs.setdefault(k, u.code)
-    return sorted(pairs.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    return _AliasIndex(pairs, tuple(sorted({len(k) for k in pairs}, reverse=True)))
 
 
 def identify_unit(text: object) -> str | None:
@@ -102,11 +140,17 @@ def identify_unit(text: object) -> str | None:
     '441900402'
     """
     s = normalize_label(text)
-    found = [(len(alias), code) for alias, code in _alias_index() if alias in s]
-    towns = [(n, c) for n, c in found if c != CITY]
-    found = towns or found
-    if not found:
-        return None
-    best = max(n for n, _ in found)
-    codes = {c for n, c in found if n == best}
-    return codes.pop() if len(codes) == 1 else None
+    index = _alias_index()
+    city = city_code()
+    city_named = False
+    # Every substring of the text of a length some name has, longest first: the cost depends on
+    # the text, not on the size of the registry (a national one has tens of thousands of units).
+    for n in index.lengths:
+        codes = {index.codes.get(s[i : i + n]) for i in range(len(s) - n + 1)}
+        codes.discard(None)
+        if city in codes:
+            city_named = True
+            codes.discard(city)
+        if codes:
+            return codes.pop() if len(codes) == 1 else None
+    return city if city_named else None

@@ -17,7 +17,7 @@ import xlsxwriter
 
 from talentstats.bulletin import tables as T
 from talentstats.bulletin.numbers import MISSING
-from talentstats.units import CITY
+from talentstats.config import city
 
 __all__ = ["AnnexSheet", "annex_sheets", "write_annex"]
 
@@ -89,8 +89,9 @@ def write_annex(data: T.BulletinData, path: Path) -> Path:
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
     # fixed timestamps (the report year's end) so the same data give the same file
     stamp = datetime(data.year, 12, 31)
-    wb.set_properties({"title": f"东莞市{data.year}年人才资源统计公报 附表",
-                       "author": "东莞市人才工作领导小组办公室", "created": stamp})
+    the_city = city()
+    wb.set_properties({"title": f"{the_city.bulletin_name(data.year)} 附表",
+                       "author": the_city.issuer, "created": stamp})
     base = {"font_name": "宋体", "font_size": 10, "border": 1}
     title_fmt = wb.add_format({"font_name": "黑体", "font_size": 14, "bold": True})
     unit_fmt = wb.add_format({"font_name": "宋体", "font_size": 10})
@@ -118,7 +119,7 @@ def write_annex(data: T.BulletinData, path: Path) -> Path:
             values = [col, *frame[col].astype("string").fillna(MISSING).to_list()]
             ws.set_column(j, j, _width([values[0][:8], *values[1:]]) if j >= 2 else _width(values))
         for i, row in enumerate(frame.itertuples(index=False), start=header_row + 1):
-            is_city = str(row[0]) == CITY
+            is_city = str(row[0]) == the_city.code
             for j, (col, v) in enumerate(zip(frame.columns, row, strict=True)):
                 if j < 2 or col not in sheet.formats:
                     if v is None or (not isinstance(v, str) and pd.isna(v)):

@@ -107,7 +107,7 @@ def summary(data: T.BulletinData) -> str:
 
 
 def fund_noncompliance_table(data: T.BulletinData) -> pd.DataFrame:
-    """表: units whose fund ratio is below 3%, with the gap, and last year's ratio."""
+    """表: units whose fund ratio is below the line (3%), with the gap, and last year's ratio."""
     fund = T.fund_by_unit(data.observations, data.indicators, data.year)
     below = fund[fund["compliant"] == 0].sort_values(["ratio", "unit_code"], kind="stable")
     prev = T.indicator_by_unit(data.indicators, data.year - 1, "I08")
@@ -119,22 +119,23 @@ def fund_noncompliance_table(data: T.BulletinData) -> pd.DataFrame:
             "比例（%）": [format_number(v, T.FUND_RATIO_DECIMALS) for v in below["ratio"]],
             "上年比例（%）": [format_number(prev.get(c), T.FUND_RATIO_DECIMALS)
                           for c in below["unit_code"]],
-            "距3%缺口（万元）": [format_number(v, 2) for v in below["gap"]],
+            f"距{T.fund_line_label(data.year)}缺口（万元）": [format_number(v, 2) for v in below["gap"]],
         }
     )
 
 
 def fund_text(data: T.BulletinData) -> str:
-    """One paragraph on the 3% requirement: compliant count, units below, total gap."""
+    """One paragraph on the line (3%): compliant count, units below, total gap."""
     fund = T.fund_by_unit(data.observations, data.indicators, data.year)
     if fund.empty:
         return "本年度无有效的人才专项资金数据。"
     below = fund[fund["compliant"] == 0]
     n = int(fund["ratio"].notna().sum())
+    line = T.fund_line_label(data.year)
     if below.empty:
-        return f"报送有效数据的{n}个镇街（园区）人才专项资金预算安排额均达到财政总收入的3%。"
+        return f"报送有效数据的{n}个镇街（园区）人才专项资金预算安排额均达到财政总收入的{line}。"
     return (
-        f"报送有效数据的{n}个镇街（园区）中，{n - len(below)}个达到3%要求，{len(below)}个未达到"
+        f"报送有效数据的{n}个镇街（园区）中，{n - len(below)}个达到{line}要求，{len(below)}个未达到"
         f"（占{format_percent(len(below) / n * 100)}），资金缺口合计{format_wan_yuan(below['gap'].sum())}。"
         "未达标单位应在下一年度预算中足额安排人才专项资金。"
     )

@@ -25,9 +25,10 @@ from matplotlib import (
 from matplotlib.figure import Figure  # noqa: E402
 
 from talentstats.bulletin import tables as T  # noqa: E402
+from talentstats.config import city_code, fund_ratio_line, number_text  # noqa: E402
 from talentstats.errors import TalentstatsError  # noqa: E402
 from talentstats.forms import form  # noqa: E402
-from talentstats.units import CITY, unit_name  # noqa: E402
+from talentstats.units import unit_name  # noqa: E402
 
 __all__ = [
     "CJKFontNotFound",
@@ -114,7 +115,7 @@ def figure_png(fig: Figure, dpi: int = 150) -> bytes:
 
 def trend_chart(ind: pd.DataFrame, year: int) -> Figure:
     """图: city talent total (万人, bars) and its growth rate (%, line), all years up to ``year``."""
-    sel = ind[(ind["unit_code"] == CITY) & (ind["year"] <= year)]
+    sel = ind[(ind["unit_code"] == city_code()) & (ind["year"] <= year)]
     total = sel[sel["indicator"] == "I01"].set_index("year")["value"].sort_index() / 10_000
     growth = sel[sel["indicator"] == "I02"].set_index("year")["value"].reindex(total.index)
     fig, ax = _figure()
@@ -139,7 +140,7 @@ def structure_chart(ind: pd.DataFrame, year: int) -> Figure:
     tr1 = form("TR1")
     names, shares = [], []
     for code in T.CATEGORY_ITEMS:
-        v = T.indicator(ind, year, CITY, f"I04.{code}")
+        v = T.indicator(ind, year, city_code(), f"I04.{code}")
         if v is not None:
             names.append(tr1.item(code).name)
             shares.append(v)
@@ -164,13 +165,14 @@ def units_chart(ind: pd.DataFrame, year: int, highlight: int = 10) -> Figure:
 
 
 def fund_ratio_chart(fund: pd.DataFrame, year: int) -> Figure:
-    """图: each unit's fund ratio (I08, %) against the 3% line; units below it in red."""
+    """图: each unit's fund ratio (I08, %) against the line (3%, the profile's); units below it in red."""
     data = fund.dropna(subset=["ratio"]).sort_values(["ratio", "unit_code"], ascending=[False, True])
     fig, ax = _figure(7.0, max(3.0, 0.22 * len(data) + 1.0))
-    colors = [BLUE if r >= T.FUND_RATIO_MIN else RED for r in data["ratio"]]
+    line = fund_ratio_line(year)
+    colors = [BLUE if r >= line else RED for r in data["ratio"]]
     ax.barh(data["name"][::-1], data["ratio"][::-1], color=colors[::-1])
-    ax.axvline(T.FUND_RATIO_MIN, color=RED, linestyle="--", linewidth=1)
-    ax.text(T.FUND_RATIO_MIN, 0.01, " 3%要求", color=RED, fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
+    ax.axvline(line, color=RED, linestyle="--", linewidth=1)
+    ax.text(line, 0.01, f" {T.fund_line_label(year)}要求", color=RED, fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
     ax.set_xlabel("人才专项资金预算安排额占财政总收入比例（%）")
     ax.tick_params(axis="y", labelsize=8)
     ax.set_title(f"图4  {year}年各镇街（园区）人才专项资金比例", fontsize=11)
@@ -178,18 +180,23 @@ def fund_ratio_chart(fund: pd.DataFrame, year: int) -> Figure:
 
 
 def investment_chart(obs: pd.DataFrame, year: int) -> Figure:
-    """图: city investment (TR5 500, 亿元) per year against the 10亿元 target, with the cumulative total."""
-    tr5 = obs[(obs["form"] == "TR5") & (obs["item"] == 500) & (obs["column"] == 1) & (obs["unit_code"] == CITY)]
-    amounts = tr5[(tr5["year"] >= T.TARGET_START) & (tr5["year"] <= year)].groupby("year")["value"].sum() / 10_000
+    """图: city investment (TR5 500, 亿元) per year against the yearly target (10亿元 in Dongguan), with the cumulative total."""
+    policy = T.policy_targets()
+    tr5 = obs[(obs["form"] == "TR5") & (obs["item"] == 500) & (obs["column"] == 1) & (obs["unit_code"] == city_code())]
+    tr5 = tr5[tr5["year"] <= year]
+    first = policy.start if policy.start is not None else (int(tr5["year"].min()) if len(tr5) else year)
+    amounts = tr5[tr5["year"] >= first].groupby("year")["value"].sum() / 10_000
     fig, ax = _figure()
     years = [str(y) for y in amounts.index]
     bars = ax.bar(years, amounts.to_numpy(), color=BLUE, width=0.6, label="当年投入（亿元）")
     ax.bar_label(bars, labels=[f"{v:.2f}" for v in amounts], fontsize=8)
-    ax.axhline(T.ANNUAL_TARGET / 10_000, color=RED, linestyle="--", linewidth=1, label="年度目标10亿元")
+    if policy.annual:
+        target = policy.annual / 10_000
+        ax.axhline(target, color=RED, linestyle="--", linewidth=1, label=f"年度目标{number_text(target)}亿元")
     ax.plot(years, amounts.cumsum().to_numpy(), color=GREY, marker="o", label="累计投入（亿元）")
     ax.set_ylabel("亿元")
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
-    ax.set_title(f"图5  {T.TARGET_START}-{year}年市财政人才投入", fontsize=11)
+    ax.set_title(f"图5  {first}-{year}年市财政人才投入", fontsize=11)
     return fig
 
 

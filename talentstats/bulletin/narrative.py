@@ -30,8 +30,10 @@ from talentstats.bulletin.numbers import (
     join_list,
 )
 from talentstats.bulletin.suppress import SUPPRESSED
+from talentstats.config import city
 from talentstats.indicators import mechanism_minima
-from talentstats.units import CITY, unit_name
+from talentstats.reference import population_notes
+from talentstats.units import city_code, unit_name
 
 __all__ = [
     "MISSING",
@@ -124,19 +126,19 @@ def _heading(n: int, title: str) -> str:
 def section_total(data: T.BulletinData) -> str:
     """一、人才资源总量: total, growth, density, coverage of the figure."""
     y = data.year
-    total = T.indicator(data.indicators, y, CITY, "I01")
+    total = T.indicator(data.indicators, y, city_code(), "I01")
     if is_missing(total):
         return _heading(1, "人才资源总量") + "本年度无有效的人才资源数据。\n"
-    previous = T.indicator(data.indicators, y - 1, CITY, "I01")
+    previous = T.indicator(data.indicators, y - 1, city_code(), "I01")
     parts = [total_sentence(total, previous)]
-    matched = T.indicator(data.indicators, y, CITY, "I02.matched")
+    matched = T.indicator(data.indicators, y, city_code(), "I02.matched")
     # which units, not how many: one town dropping out while another returns changes the basis
     units, units_prev = (T.coverage(data.submissions, yy, "TR1").accepted for yy in (y, y - 1))
     if not is_missing(matched) and not is_missing(previous) and units != units_prev:
         parts.append(f"因两年报送单位不同，按可比口径计算{growth_clause(100 + matched, 100, subject='').lstrip('，') or '与上年持平'}。")
-    density = T.indicator(data.indicators, y, CITY, "I03")
+    density = T.indicator(data.indicators, y, city_code(), "I03")
     if not is_missing(density):
-        prev_density = T.indicator(data.indicators, y - 1, CITY, "I03")
+        prev_density = T.indicator(data.indicators, y - 1, city_code(), "I03")
         # the numerator covers the reporting units only, the denominator the whole city
         n_units = len(T.reporting_unit_codes())
         partial = len(units) < n_units
@@ -162,10 +164,10 @@ def section_structure(data: T.BulletinData) -> str:
     tr1 = T.city_tr1(data.observations, y)
     sentences = []
     for code in T.CATEGORY_ITEMS:
-        share = T.indicator(data.indicators, y, CITY, f"I04.{code}")
+        share = T.indicator(data.indicators, y, city_code(), f"I04.{code}")
         if is_missing(share):
             continue
-        prev = T.indicator(data.indicators, y - 1, CITY, f"I04.{code}")
+        prev = T.indicator(data.indicators, y - 1, city_code(), f"I04.{code}")
         count = T.cell(tr1, code, 1) if not tr1.empty else None
         sentences.append(share_sentence(forms.form("TR1").item(code).name, count, share, prev))
     if not sentences:
@@ -207,8 +209,8 @@ def section_quality(data: T.BulletinData) -> str:
     total = T.cell(tr1, 100, 1)
     paras = []
     # education
-    edu = T.indicator(data.indicators, y, CITY, "I05")
-    edu_prev = T.indicator(data.indicators, y - 1, CITY, "I05")
+    edu = T.indicator(data.indicators, y, city_code(), "I05")
+    edu_prev = T.indicator(data.indicators, y - 1, city_code(), "I05")
     text = "学历结构。"
     if not is_missing(edu):
         text += f"具有大学本科及以上学历的人才占人才资源总量的{format_percent(edu)}{_with(points_clause(edu, edu_prev))}。"
@@ -219,8 +221,8 @@ def section_quality(data: T.BulletinData) -> str:
     # titles
     pro = T.cell(tr1, 130, 1)
     text = "职称结构。"
-    high = T.indicator(data.indicators, y, CITY, "I06")
-    high_prev = T.indicator(data.indicators, y - 1, CITY, "I06")
+    high = T.indicator(data.indicators, y, city_code(), "I06")
+    high_prev = T.indicator(data.indicators, y - 1, city_code(), "I06")
     if not is_missing(pro):
         text += f"专业技术人才{format_persons(pro)}"
         if not is_missing(high):
@@ -261,7 +263,7 @@ def section_distribution(data: T.BulletinData, top_n: int = 10) -> str:
     head = _heading(4, "区域分布")
     if top.empty:
         return head + "本年度无有效的分镇街数据。\n"
-    total = T.indicator(data.indicators, y, CITY, "I01")
+    total = T.indicator(data.indicators, y, city_code(), "I01")
     listing = join_list(f"{r.name}（{format_persons(r.value)}）" for r in top.itertuples())
     text = (
         f"分镇街（园区）看，人才资源总量居前{chinese_numeral(len(top))}位的依次为：{listing}。"
@@ -276,58 +278,65 @@ def section_distribution(data: T.BulletinData, top_n: int = 10) -> str:
 
 
 def section_investment(data: T.BulletinData) -> str:
-    """五、人才投入: the city's investment against its targets; towns' fund ratios against 3%."""
+    """五、人才投入: the city's investment against its targets; towns' fund ratios against the line.
+
+    The targets and the line (3% in Dongguan) are the profile's (city.yaml ``targets:``).
+    """
     y = data.year
     head = _heading(5, "人才投入")
     paras = []
-    city = T.city_investment(data.observations, data.indicators, y)
-    if city is not None:
+    policy = T.policy_targets()
+    invest = T.city_investment(data.observations, data.indicators, y)
+    if invest is not None:
         text = (
-            f"全年市财政人才投入{format_yi_yuan(city['amount'])}"
-            f"{_with(growth_clause(city['amount'], city['previous']))}，"
-            f"为年度目标（{format_yi_yuan(T.ANNUAL_TARGET)}）的{format_percent(city['rate'])}"
+            f"全年市财政人才投入{format_yi_yuan(invest['amount'])}"
+            f"{_with(growth_clause(invest['amount'], invest['previous']))}"
         )
-        if not is_missing(city["special"]):
-            text += f"，其中人才东莞战略专项{format_yi_yuan(city['special'])}"
+        if policy.annual and not is_missing(invest["rate"]):
+            text += f"，为年度目标（{format_yi_yuan(policy.annual)}）的{format_percent(invest['rate'])}"
+        if not is_missing(invest["special"]):
+            text += f"，其中{forms.form('TR5').item(510).name}{format_yi_yuan(invest['special'])}"
         text += "。"
-        if not is_missing(city["cumulative"]):
+        if not is_missing(invest["cumulative"]):
+            span = policy.cumulative_years
+            period = f"{chinese_numeral(span)}年目标" if span and span < 100 else "累计目标"
             text += (
-                f"{T.TARGET_START}年以来累计投入{format_yi_yuan(city['cumulative'])}，"
-                f"为五年目标（{format_yi_yuan(T.FIVE_YEAR_TARGET)}）的{format_percent(city['cumulative_rate'])}。"
+                f"{policy.start}年以来累计投入{format_yi_yuan(invest['cumulative'])}，"
+                f"为{period}（{format_yi_yuan(policy.cumulative)}）的{format_percent(invest['cumulative_rate'])}。"
             )
         paras.append(text)
     fund = T.fund_by_unit(data.observations, data.indicators, y)
     if not fund.empty:
         totals = fund[["revenue", "budget", "spent"]].sum(min_count=1)
-        ratio = T.indicator(data.indicators, y, CITY, "I08")
+        ratio = T.indicator(data.indicators, y, city_code(), "I08")
         if is_missing(ratio) and totals["revenue"]:
             ratio = totals["budget"] / totals["revenue"] * 100
         text = (
             f"各镇街（园区）人才专项资金预算安排额合计{format_yi_yuan(totals['budget'])}，"
             f"占财政总收入的{format_percent(ratio)}；实际支出{format_yi_yuan(totals['spent'])}"
         )
-        execution = T.indicator(data.indicators, y, CITY, "I11")
+        execution = T.indicator(data.indicators, y, city_code(), "I11")
         if is_missing(execution) and totals["budget"]:
             execution = totals["spent"] / totals["budget"] * 100
         if not is_missing(execution):
             text += f"，执行率{format_percent(execution)}"
         text += "。"
         n_units = int(fund["ratio"].notna().sum())
-        compliant = T.indicator(data.indicators, y, CITY, "I09")
+        compliant = T.indicator(data.indicators, y, city_code(), "I09")
         if is_missing(compliant):
             compliant = float((fund["compliant"] == 1).sum())
-        share = T.indicator(data.indicators, y, CITY, "I09.share")
+        share = T.indicator(data.indicators, y, city_code(), "I09.share")
         if is_missing(share) and n_units:
             share = compliant / n_units * 100
         text += (
             f"在报送有效数据的{n_units}个镇街（园区）中，{format_number(compliant, 0)}个人才专项资金"
-            f"预算安排额达到财政总收入3%的要求，占{format_percent(share)}"
+            f"预算安排额达到财政总收入{T.fund_line_label(y)}的要求，占{format_percent(share)}"
         )
         below = fund[fund["compliant"] == 0].sort_values("ratio")
         if below.empty:
             text += "。"
         else:
-            gap = T.indicator(data.indicators, y, CITY, "I10")
+            gap = T.indicator(data.indicators, y, city_code(), "I10")
             if is_missing(gap):
                 gap = below["gap"].sum()
             listing = join_list(
@@ -364,7 +373,7 @@ def section_mechanisms(data: T.BulletinData) -> str:
     )
     met = T.mechanism_minima_met(mech)
     n_minima = len(mechanism_minima())
-    full = T.indicator(data.indicators, y, CITY, "I13")
+    full = T.indicator(data.indicators, y, city_code(), "I13")
     if is_missing(full):
         full = int((met == n_minima).sum())
     text += (
@@ -387,7 +396,7 @@ def coverage_text(data: T.BulletinData) -> str:
     common = set.intersection(*(set(c.missing) for _, _, c in covs))
     parts = []
     for code, what, cov in covs:
-        n = T.indicator(data.indicators, data.year, CITY, f"coverage.{code}")
+        n = T.indicator(data.indicators, data.year, city_code(), f"coverage.{code}")
         accepted = len(cov.accepted) if is_missing(n) else int(n)
         s = f"{what}（{forms.form(code).table_no}）覆盖{accepted}个镇街（园区）"
         if cov.rejected:
@@ -426,10 +435,11 @@ def section_notes(data: T.BulletinData, *, threshold: int = 3) -> str:
     """附注: definitions and sources (indicator dictionary), coverage, rounding, symbols."""
     notes: list[str] = []
     n = 1
+    the_city, no = city(), {c: forms.form(c).table_no for c in ("TR1", "TR4", "TR5")}
     notes.append(
         f"{n}. 统计范围：全市{len(T.reporting_unit_codes())}个镇街（园区）。数据来源于各镇街（园区）"
-        f"报送的东莞市人才资源统计报表（东人统1表至东人统4表）和市人才办报送的市本级人才投入情况"
-        f"（东人统5表）。统计时点为{data.year}年12月31日，人才专项资金和工作机制为全年数据。"
+        f"报送的{the_city.name}人才资源统计报表（{no['TR1']}至{no['TR4']}）和{the_city.office}报送的市本级人才投入情况"
+        f"（{no['TR5']}）。统计时点为{data.year}年12月31日，人才专项资金和工作机制为全年数据。"
     )
     n += 1
     notes.append(f"{n}. 数据覆盖：" + coverage_text(data))
@@ -447,10 +457,10 @@ def section_notes(data: T.BulletinData, *, threshold: int = 3) -> str:
         n += 1
     basis = data.population_basis
     if basis:
+        method = population_notes()[1]  # the profile's reference/city_population.yaml
         notes.append(
-            f"{n}. 人才密度按年末常住人口计算。常住人口为估算数：全市{data.year}年常住人口取{basis}，"
-            "各镇街（园区）按第七次全国人口普查的人口比例推算；虎门港、东莞生态园不单独推算常住人口，"
-            "其人才密度不予计算。"
+            f"{n}. 人才密度按年末常住人口计算。常住人口为估算数：全市{data.year}年常住人口取{basis}"
+            + (f"，{method.rstrip('。')}。" if method else "。")
         )
         n += 1
     notes.append(

@@ -17,23 +17,31 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from talentstats import forms
-from talentstats.assessment import load_assessment_config
 from talentstats.bulletin.numbers import MISSING, format_number, is_missing
 from talentstats.bulletin.suppress import SUPPRESSED, format_suppressed
-from talentstats.indicators import mechanism_minima, target_value
+from talentstats.config import (
+    city,
+    city_code,
+    fund_ratio_line,
+    number_text,
+    target_spec,
+    target_value,
+)
+from talentstats.indicators import mechanism_minima
 from talentstats.text import normalize_label
-from talentstats.units import CITY, reporting_units, unit_name
+from talentstats.units import reporting_units, unit_name
 
 __all__ = [
-    "ANNUAL_TARGET",
+    "ANNUAL_TARGET",  # noqa: F822 (module __getattr__, from the profile's targets)
     "SUPPRESSED",
     "CATEGORY_ITEMS",
-    "FIVE_YEAR_TARGET",
+    "FIVE_YEAR_TARGET",  # noqa: F822
     "FUND_RATIO_DECIMALS",
-    "FUND_RATIO_MIN",
-    "TARGET_START",
+    "FUND_RATIO_MIN",  # noqa: F822
+    "TARGET_START",  # noqa: F822
     "BulletinData",
     "Coverage",
+    "PolicyTargets",
     "annex_fund",
     "annex_indicators",
     "annex_mechanisms",
@@ -44,12 +52,14 @@ __all__ = [
     "coverage",
     "dictionary_ids",
     "fund_by_unit",
+    "fund_line_label",
     "fund_table",
     "indicator",
     "indicator_by_unit",
     "mechanism_minima_met",
     "mechanism_shortfalls",
     "mechanisms_by_unit",
+    "policy_targets",
     "quality_table",
     "reporting_unit_codes",
     "roster_table",
@@ -62,19 +72,52 @@ __all__ = [
 CATEGORY_ITEMS = (110, 120, 130, 140, 150, 160)
 
 
-def _policy_targets() -> tuple[float, float, int, float]:
-    """The 2013 plan's targets (§22), from their one declaration in ``data/assessment.yaml``."""
-    targets = load_assessment_config()["targets"]
-    return (
-        target_value(targets, "I12.amount", None),
-        target_value(targets, "I12.cum_amount", None),
-        int(targets["I12.amount"].get("from", 2012)),
-        target_value(targets, "I08", None),
+@dataclass(frozen=True)
+class PolicyTargets:
+    """The plan's targets (Dongguan: 2013 plan §22), from the profile's city.yaml ``targets:``."""
+
+    annual: float | None  # 万元 a year (I12.amount), None: no investment target
+    cumulative: float | None  # 万元 over start..end (I12.cum_amount)
+    start: int | None  # first year of the investment targets
+    end: int | None  # last year of the cumulative target
+    fund_ratio: float  # the fund-ratio line, % (I08)
+
+    @property
+    def cumulative_years(self) -> int | None:
+        """Length of the cumulative target's period (5 for 2012-2016), None when open."""
+        return self.end - self.start + 1 if self.start is not None and self.end is not None else None
+
+
+def policy_targets() -> PolicyTargets:
+    """The selected profile's plan targets (see :class:`PolicyTargets`)."""
+    targets = city().targets
+    annual, cum = target_spec(targets, "I12.amount") or {}, target_spec(targets, "I12.cum_amount") or {}
+    start = annual.get("from", cum.get("from"))
+    return PolicyTargets(
+        annual=target_value(targets, "I12.amount", None),
+        cumulative=target_value(targets, "I12.cum_amount", None),
+        start=int(start) if start is not None else None,
+        end=int(cum["to"]) if "to" in cum else None,
+        fund_ratio=target_value(targets, "I08", None),  # type: ignore[arg-type]  (required)
     )
 
 
-# 万元, 万元, first year, %
-ANNUAL_TARGET, FIVE_YEAR_TARGET, TARGET_START, FUND_RATIO_MIN = _policy_targets()
+def fund_line_label(year: int | None = None) -> str:
+    """The fund-ratio line as printed in headings and columns: '3%'."""
+    return f"{number_text(fund_ratio_line(year))}%"
+
+
+# The former constants, now read from the profile on each use: 万元, 万元, first year, %.
+_LEGACY = {"ANNUAL_TARGET": "annual", "FIVE_YEAR_TARGET": "cumulative", "TARGET_START": "start",
+           "FUND_RATIO_MIN": "fund_ratio"}
+
+
+def __getattr__(name: str):
+    if name in _LEGACY:
+        return getattr(policy_targets(), _LEGACY[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Fund ratios are printed with 2 decimals: a town at 2.96% must not read as 3.0% and 否.
 FUND_RATIO_DECIMALS = 2
 
@@ -107,7 +150,7 @@ def dictionary_ids(dictionary: pd.DataFrame) -> list[str]:
 
 
 def reporting_unit_codes() -> list[str]:
-    """The 35 reporting units' codes, in code order."""
+    """The reporting units' codes (Dongguan's 35), in the order of units.csv."""
     return [u.code for u in reporting_units()]
 
 
@@ -127,7 +170,7 @@ def indicator(ind: pd.DataFrame, year: int, unit_code: str, name: str) -> float 
 
 def indicator_by_unit(ind: pd.DataFrame, year: int, name: str) -> pd.Series:
     """An indicator for every reporting unit that has it (index unit_code, city excluded)."""
-    sel = ind[(ind["year"] == year) & (ind["indicator"] == name) & (ind["unit_code"] != CITY)]
+    sel = ind[(ind["year"] == year) & (ind["indicator"] == name) & (ind["unit_code"] != city_code())]
     return sel.set_index("unit_code")["value"].astype("float64").dropna()
 
 
@@ -141,7 +184,7 @@ def _form_values(obs: pd.DataFrame, year: int, form_code: str, column: int | Non
 def city_tr1(obs: pd.DataFrame, year: int) -> pd.DataFrame:
     """TR1 summed over the accepted units: items x columns (empty frame when none)."""
     sel = _form_values(obs, year, "TR1")
-    sel = sel[sel["unit_code"] != CITY]
+    sel = sel[sel["unit_code"] != city_code()]
     if sel.empty:
         return pd.DataFrame()
     return sel.pivot_table(index="item", columns="column", values="value", aggfunc="sum")
@@ -158,7 +201,7 @@ def cell(table: pd.DataFrame, item: int, column: int) -> float | None:
 
 def _by_unit(obs: pd.DataFrame, year: int, form_code: str, column: int = 1) -> pd.DataFrame:
     sel = _form_values(obs, year, form_code, column)
-    sel = sel[sel["unit_code"] != CITY]
+    sel = sel[sel["unit_code"] != city_code()]
     if sel.empty:
         return pd.DataFrame()
     return sel.pivot_table(index="unit_code", columns="item", values="value", aggfunc="sum")
@@ -176,25 +219,32 @@ def top_units(ind: pd.DataFrame, year: int, n: int = 10) -> pd.DataFrame:
 def city_investment(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> dict | None:
     """The city's TR5 figures for a year, or None when TR5 is absent.
 
-    Keys: amount, previous, special (万元), rate (I12, %), cumulative (万元, from 2012),
-    cumulative_rate (I12.cum, %).
+    Keys: amount, previous, special (万元), rate (I12, %), cumulative (万元, from the targets'
+    first year), cumulative_rate (I12.cum, %). Without an investment target in the profile,
+    rate, cumulative and cumulative_rate are None.
     """
-    tr5 = obs[(obs["form"] == "TR5") & (obs["unit_code"] == CITY) & (obs["column"] == 1)]
+    city_unit, policy = city_code(), policy_targets()
+    tr5 = obs[(obs["form"] == "TR5") & (obs["unit_code"] == city_unit) & (obs["column"] == 1)]
     amounts = tr5[tr5["item"] == 500].groupby("year")["value"].sum()
     if year not in amounts.index:
         return None
     special = tr5.loc[(tr5["item"] == 510) & (tr5["year"] == year), "value"]
-    cum_years = amounts[(amounts.index >= TARGET_START) & (amounts.index <= year)]
-    rate = indicator(ind, year, CITY, "I12")
-    cum_rate = indicator(ind, year, CITY, "I12.cum")
-    cumulative = float(cum_years.sum())
+    rate = indicator(ind, year, city_unit, "I12")
+    if rate is None and policy.annual:
+        rate = float(amounts[year]) / policy.annual * 100
+    cumulative = cum_rate = None
+    if policy.start is not None and policy.cumulative and year >= policy.start:
+        cumulative = float(amounts[(amounts.index >= policy.start) & (amounts.index <= year)].sum())
+        cum_rate = indicator(ind, year, city_unit, "I12.cum")
+        if cum_rate is None:
+            cum_rate = cumulative / policy.cumulative * 100
     return {
         "amount": float(amounts[year]),
         "previous": float(amounts[year - 1]) if year - 1 in amounts.index else None,
         "special": float(special.sum()) if not special.empty else None,
-        "rate": rate if rate is not None else float(amounts[year]) / ANNUAL_TARGET * 100,
+        "rate": rate,
         "cumulative": cumulative,
-        "cumulative_rate": cum_rate if cum_rate is not None else cumulative / FIVE_YEAR_TARGET * 100,
+        "cumulative_rate": cum_rate,
     }
 
 
@@ -219,12 +269,13 @@ def fund_by_unit(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFram
             "spent": wide[320].to_numpy(),
         }
     )
+    line = fund_ratio_line(year)
     computed = {
         "ratio": out["budget"] / out["revenue"] * 100,
-        "gap": (out["revenue"] * FUND_RATIO_MIN / 100 - out["budget"]).clip(lower=0),
+        "gap": (out["revenue"] * line / 100 - out["budget"]).clip(lower=0),
         "execution": out["spent"] / out["budget"] * 100,
     }
-    computed["compliant"] = (computed["ratio"] >= FUND_RATIO_MIN).astype("float64").where(
+    computed["compliant"] = (computed["ratio"] >= line).astype("float64").where(
         computed["ratio"].notna()
     )
     for col, ind_id in (("ratio", "I08"), ("compliant", "I09"), ("gap", "I10"), ("execution", "I11")):
@@ -298,8 +349,8 @@ def structure_table(data: BulletinData) -> pd.DataFrame:
     tr1 = city_tr1(data.observations, data.year)
     rows = []
     for code in (100, *CATEGORY_ITEMS):
-        share = 100.0 if code == 100 else indicator(data.indicators, data.year, CITY, f"I04.{code}")
-        prev = 100.0 if code == 100 else indicator(data.indicators, data.year - 1, CITY, f"I04.{code}")
+        share = 100.0 if code == 100 else indicator(data.indicators, data.year, city_code(), f"I04.{code}")
+        prev = 100.0 if code == 100 else indicator(data.indicators, data.year - 1, city_code(), f"I04.{code}")
         diff = None if share is None or prev is None or code == 100 else share - prev
         rows.append(
             {
@@ -335,7 +386,7 @@ def quality_table(data: BulletinData) -> pd.DataFrame:
 def top_units_table(data: BulletinData, n: int = 10) -> pd.DataFrame:
     """表: the n units with most talents — 位次, 镇街（园区）, 人才资源总量, 占全市比重, 人才密度."""
     top = top_units(data.indicators, data.year, n)
-    total = indicator(data.indicators, data.year, CITY, "I01")
+    total = indicator(data.indicators, data.year, city_code(), "I01")
     density = indicator_by_unit(data.indicators, data.year, "I03")
     return pd.DataFrame(
         {
@@ -353,14 +404,15 @@ def fund_table(data: BulletinData) -> pd.DataFrame:
     fund = fund_by_unit(data.observations, data.indicators, data.year).sort_values(
         ["ratio", "unit_code"], ascending=[False, True], kind="stable"
     )
+    line = fund_line_label(data.year)
     return pd.DataFrame(
         {
             "镇街（园区）": fund["name"].to_list(),
             "财政总收入（万元）": _fmt(fund["revenue"], 2).to_list(),
             "人才专项资金预算安排额（万元）": _fmt(fund["budget"], 2).to_list(),
             "占财政总收入比例（%）": _fmt(fund["ratio"], FUND_RATIO_DECIMALS).to_list(),
-            "是否达到3%": ["是" if v == 1 else "否" if v == 0 else MISSING for v in fund["compliant"]],
-            "距3%缺口（万元）": _fmt(fund["gap"], 2).to_list(),
+            f"是否达到{line}": ["是" if v == 1 else "否" if v == 0 else MISSING for v in fund["compliant"]],
+            f"距{line}缺口（万元）": _fmt(fund["gap"], 2).to_list(),
             "执行率（%）": _fmt(fund["execution"], 1).to_list(),
         }
     )
@@ -427,7 +479,7 @@ def annex_tr1(obs: pd.DataFrame, year: int) -> pd.DataFrame:
 def _with_total(body: pd.DataFrame, sum_columns: Sequence[str] | None = None) -> pd.DataFrame:
     cols = list(sum_columns) if sum_columns is not None else list(body.columns[2:])
     total = {c: body[c].sum(min_count=1) for c in cols}
-    row = pd.DataFrame([{"代码": CITY, "镇街（园区）": "全市合计", **total}])
+    row = pd.DataFrame([{"代码": city_code(), "镇街（园区）": "全市合计", **total}])
     return pd.concat([body, row], ignore_index=True).astype({"代码": "string"})
 
 
@@ -436,6 +488,8 @@ def annex_fund(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFrame:
     fund = fund_by_unit(obs, ind, year).set_index("unit_code")
     codes = reporting_unit_codes()
     fund = fund.reindex(codes)
+    line = fund_line_label(year)
+    met, gap = f"是否达到{line}", f"距{line}缺口"
     wide = _by_unit(obs, year, "TR2")
     f = forms.form("TR2")
     items = [c for c in f.item_codes if c not in (300, 310, 320)]
@@ -445,21 +499,21 @@ def annex_fund(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFrame:
             "财政总收入": fund["revenue"].to_numpy(),
             "人才专项资金预算安排额": fund["budget"].to_numpy(),
             "占财政总收入比例（%）": fund["ratio"].to_numpy(),
-            "是否达到3%": fund["compliant"].map({1.0: "是", 0.0: "否"}).astype("string").to_numpy(),
-            "距3%缺口": fund["gap"].to_numpy(),
+            met: fund["compliant"].map({1.0: "是", 0.0: "否"}).astype("string").to_numpy(),
+            gap: fund["gap"].to_numpy(),
             "人才专项资金实际支出额": fund["spent"].to_numpy(),
             "执行率（%）": fund["execution"].to_numpy(),
         },
         **{f.item(c).name: parts[c].to_numpy() for c in items},
     )
-    sums = ["财政总收入", "人才专项资金预算安排额", "距3%缺口", "人才专项资金实际支出额", *[f.item(c).name for c in items]]
+    sums = ["财政总收入", "人才专项资金预算安排额", gap, "人才专项资金实际支出额", *[f.item(c).name for c in items]]
     out = _with_total(body, sums)
     last = out.index[-1]
     t = out.loc[last]
     out.loc[last, "占财政总收入比例（%）"] = t["人才专项资金预算安排额"] / t["财政总收入"] * 100 if t["财政总收入"] else float("nan")
     out.loc[last, "执行率（%）"] = t["人才专项资金实际支出额"] / t["人才专项资金预算安排额"] * 100 if t["人才专项资金预算安排额"] else float("nan")
     n_yes = int((fund["compliant"] == 1).sum())
-    out.loc[last, "是否达到3%"] = f"{n_yes}个达到"
+    out.loc[last, met] = f"{n_yes}个达到"
     return out
 
 
@@ -492,11 +546,12 @@ def annex_indicators(ind: pd.DataFrame, year: int, dictionary: pd.DataFrame | No
     internal = ind["indicator"].str.split(".").str[0].isin(INTERNAL_INDICATORS)
     sel = ind[(ind["year"] == year) & ~internal]
     wide = sel.pivot_table(index="unit_code", columns="indicator", values="value", aggfunc="first")
-    codes = [*reporting_unit_codes(), CITY]
+    city_unit = city_code()
+    codes = [*reporting_unit_codes(), city_unit]
     wide = wide.reindex(codes)
     names = _indicator_labels(dictionary, list(wide.columns))
     body = _units_frame(codes).assign(**{names[c]: wide[c].to_numpy() for c in wide.columns})
-    body.loc[body["代码"] == CITY, "镇街（园区）"] = "全市"
+    body.loc[body["代码"] == city_unit, "镇街（园区）"] = "全市"
     return body
 
 
