@@ -52,4 +52,6 @@ bench: setup ## Ingest benchmarks (prints files/s and ratios against calamine al
 	$(BIN)/python bench/bench_ingest.py
 
 clean: ## Remove generated data and reports (never data/raw outside sample/)
-	rm -rf data/raw/sample data/processed/*.parquet data/processed/*.csv reports/*/
+	rm -rf data/raw/sample data/processed/*/ data/processed/*.parquet data/processed/*.csv \
+	  data/processed/_manifest.json data/processed/.commit data/processed/.staging-* \
+	  data/processed/.lock reports/*/

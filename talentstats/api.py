@@ -22,7 +22,7 @@ import pandas as pd
 
 from talentstats import catalog, forms, paths
 from talentstats.errors import ParameterError
-from talentstats.units import CITY, identify_unit, unit_name
+from talentstats.units import city_code, identify_unit, unit_name
 from talentstats.units import units as units_table
 
 __all__ = [
@@ -180,7 +180,7 @@ def tr1_wide(observations: pd.DataFrame, year: int, *, city_total: bool = False)
     ).reindex(columns=list(col_names))
     if city_total and len(wide):
         total = wide.groupby(level="item").sum(min_count=1)
-        total.index = pd.MultiIndex.from_product([[CITY], total.index], names=wide.index.names)
+        total.index = pd.MultiIndex.from_product([[city_code()], total.index], names=wide.index.names)
         wide = pd.concat([wide, total])
     units_present = list(dict.fromkeys(wide.index.get_level_values("unit_code")))
     full = pd.MultiIndex.from_product(
@@ -312,8 +312,9 @@ def load(
     >>> obs = load("observations", years=2016, units="石龙")  # doctest: +SKIP
     >>> obs.query("form == 'TR1' and item == 100 and column == 1")["value"]  # doctest: +SKIP
     """
-    frame = catalog.read_dataset(_folder(processed_dir), name)
-    return guard_personal(select_rows(frame, years, units), name)
+    ys = _years(years)  # validated first; then only those years' partitions are read
+    frame = catalog.read_dataset(_folder(processed_dir), name, years=ys)
+    return guard_personal(select_rows(frame, ys, units), name)
 
 
 def tr1_table(

@@ -1,30 +1,57 @@
 """The processed datasets of spec §7: their names, columns, types, and how they are stored.
 
 Stages ask this module for ``observations`` and never build a file name themselves. Every
-dataset is written as Parquet (the source of truth) and as CSV (UTF-8 with BOM, for Excel).
-Writes are atomic: all files of a write are staged in the output folder, then renamed into
-place, so an interrupted run leaves the previous files whole.
+dataset is stored as Parquet partitioned by year, Hive style (the source of truth, read
+directly by DuckDB, Arrow, Spark or Trino), and as one CSV (UTF-8 with BOM, for Excel)::
+
+    OUT/observations/year=2013/part-0.parquet   # the columns without `year` (it is the folder)
+    OUT/observations.csv                        # every year, with `year`
+    OUT/_manifest.json                          # every file with its sha256, bytes and rows
+
+A write changes only the partitions it is given (an ingest: its own year), and commits
+atomically: every new file and the new manifest are staged in a hidden folder of OUT, which is
+then renamed ``OUT/.commit`` (the commit point), and its files are moved into place with
+``os.replace``; the manifest moves last. A run killed before the commit point leaves the
+previous files as they were (its staging folder is removed by the next writer). A run killed
+after it leaves ``.commit``, which the next writer finishes (roll forward) and which readers
+here already honour, so :func:`read_dataset` always sees one complete state, old or new.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from talentstats.errors import DataNotFound
 
 __all__ = [
     "DATASETS",
+    "MANIFEST_NAME",
     "Dataset",
     "conform",
+    "csv_path",
     "csv_safe",
+    "dataset_dir",
+    "dataset_files",
     "empty",
+    "has_dataset",
+    "manifest_digest",
+    "partition_path",
     "read_dataset",
+    "read_manifest",
+    "recover",
     "replace_years",
     "write_datasets",
 ]
@@ -140,30 +167,195 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(list(ds.sort_by), kind="stable").reset_index(drop=True)
 
 
-def parquet_path(folder: Path, name: str) -> Path:
-    return Path(folder) / f"{name}.parquet"
+# --------------------------------------------------------------------------- layout
+
+MANIFEST_NAME = "_manifest.json"
+PENDING_NAME = ".commit"  # a write past its commit point, being moved into place
+STAGING_PREFIX = ".staging-"  # a write before its commit point (removed if left behind)
+JOURNAL_NAME = "_commit.json"  # in a pending write: the files to move and to delete
+PART_NAME = "part-0.parquet"
+MANIFEST_FORMAT = "talentstats-processed/1"
+_YEAR_DIR = re.compile(r"^year=(\d{1,4})$")
 
 
-def csv_path(folder: Path, name: str) -> Path:
+def dataset_dir(folder: str | Path, name: str) -> Path:
+    """The folder of a dataset's year partitions: ``OUT/<name>``."""
+    _dataset(name)
+    return Path(folder) / name
+
+
+def partition_path(folder: str | Path, name: str, year: int) -> Path:
+    """One year's Parquet file: ``OUT/<name>/year=<year>/part-0.parquet``."""
+    return dataset_dir(folder, name) / f"year={int(year)}" / PART_NAME
+
+
+def _partition_rel(name: str, year: int) -> str:
+    return f"{name}/year={int(year)}/{PART_NAME}"
+
+
+def csv_path(folder: str | Path, name: str) -> Path:
+    """The dataset's single CSV (every year): ``OUT/<name>.csv``."""
     return Path(folder) / f"{name}.csv"
 
 
-def read_dataset(folder: Path, name: str, *, missing_ok: bool = False) -> pd.DataFrame:
+def _legacy_path(folder: Path, name: str) -> Path:
+    """Where releases before the partitioned layout kept a dataset (read, then replaced)."""
+    return folder / f"{name}.parquet"
+
+
+@dataclass(frozen=True)
+class _Source:
+    year: int | None  # None: a flat file of an earlier release, holding its own `year` column
+    paths: tuple[Path, ...]  # where to read it, first existing wins (a pending copy first)
+
+
+def _pending_manifest(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / PENDING_NAME / MANIFEST_NAME).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _partitions_in_place(folder: Path, name: str) -> dict[int, list[str]]:
+    """Year -> the Parquet files (relative to ``folder``) in that year's partition folder."""
+    base = folder / name
+    found: dict[int, list[str]] = {}
+    if not base.is_dir():
+        return found
+    for d in sorted(base.iterdir()):
+        m = _YEAR_DIR.match(d.name)
+        if not m or not d.is_dir():
+            continue
+        files = sorted(f"{name}/{d.name}/{f.name}" for f in d.iterdir()
+                       if f.suffix == ".parquet" and not f.name.startswith((".", "_")))
+        if files:
+            found[int(m.group(1))] = files
+    return found
+
+
+def _sources(folder: Path, name: str) -> list[_Source] | None:
+    """The files a reader takes for ``name``, or None when the dataset was never written."""
+    pending = _pending_manifest(folder)
+    if pending is not None:  # a killed write past its commit point: read its new state
+        if name not in pending["datasets"]:
+            return None
+        out = []
+        for rel in sorted(pending["files"]):
+            parts = rel.split("/")
+            m = _YEAR_DIR.match(parts[1]) if len(parts) == 3 and parts[0] == name else None
+            if m:
+                out.append(_Source(int(m.group(1)), (folder / PENDING_NAME / rel, folder / rel)))
+        return sorted(out, key=lambda s: s.year)
+    parts = _partitions_in_place(folder, name)
+    if parts or (folder / name).is_dir():
+        return [_Source(y, (folder / rel,)) for y in sorted(parts) for rel in parts[y]]
+    legacy = _legacy_path(folder, name)
+    if legacy.is_file():
+        return [_Source(None, (legacy,))]
+    return None
+
+
+def has_dataset(folder: str | Path, name: str) -> bool:
+    """Whether ``name`` has been written into ``folder`` (possibly with no rows)."""
+    _dataset(name)
+    return _sources(Path(folder), name) is not None
+
+
+def dataset_files(folder: str | Path, name: str) -> list[tuple[int | None, Path]] | None:
+    """The Parquet files that hold ``name`` now, each with its year, or None if never written.
+
+    The year is None for a flat file of an earlier release (it holds its own ``year``).
+    """
+    _dataset(name)
+    sources = _sources(Path(folder), name)
+    if sources is None:
+        return None
+    return [(s.year, next((p for p in s.paths if p.exists()), s.paths[-1])) for s in sources]
+
+
+def _read_source(src: _Source) -> pa.Table:
+    for i, path in enumerate(src.paths):
+        try:
+            table = pq.read_table(path)
+            break
+        except FileNotFoundError:  # moved into place by a writer meanwhile: take the next
+            if i == len(src.paths) - 1:
+                raise
+    if src.year is not None:
+        if "year" in table.column_names:  # the folder name wins, as in Hive
+            table = table.drop_columns(["year"])
+        table = table.append_column(
+            "year", pa.array(np.full(table.num_rows, src.year, dtype="int64"))
+        )
+    return table
+
+
+def _state(folder: Path) -> tuple[bytes | None, bytes | None]:
+    """What tells one committed state from another: the pending and the current manifest."""
+    out = []
+    for path in (folder / PENDING_NAME / MANIFEST_NAME, folder / MANIFEST_NAME):
+        try:
+            out.append(path.read_bytes())
+        except FileNotFoundError:
+            out.append(None)
+    return out[0], out[1]
+
+
+def read_dataset(folder: Path, name: str, *, missing_ok: bool = False,
+                 years: Iterable[int] | None = None) -> pd.DataFrame:
     """Read one dataset from a processed folder, typed per the catalog.
+
+    Only the partitions of ``years`` are read when given. The read sees one committed state:
+    if a writer commits meanwhile, it is read again.
 
     Raises
     ------
     DataNotFound
-        When the file is absent and ``missing_ok`` is false.
+        When the dataset was never written and ``missing_ok`` is false.
     """
-    path = parquet_path(folder, name)
-    if not path.exists():
-        if missing_ok:
-            return empty(name)
-        raise DataNotFound(
-            f"{path} does not exist: run `talentstats ingest` for at least one year first"
-        )
-    return conform(name, pd.read_parquet(path))
+    folder = Path(folder)
+    _dataset(name)
+    wanted = None if years is None else {int(y) for y in years}
+    for attempt in range(5):
+        before = _state(folder)
+        sources = _sources(folder, name)
+        if sources is None:
+            if missing_ok:
+                return empty(name)
+            raise DataNotFound(
+                f"{dataset_dir(folder, name)} does not exist: run `talentstats ingest` for at "
+                "least one year first"
+            )
+        if wanted is not None:
+            sources = [s for s in sources if s.year is None or s.year in wanted]
+        try:
+            tables = [_read_source(s) for s in sources]
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+            continue
+        if _state(folder) == before:
+            break
+    if not tables:
+        return empty(name)
+    frame = pa.concat_tables(tables, promote_options="default").to_pandas()
+    if wanted is not None:
+        frame = frame[frame["year"].isin(wanted)]
+    return conform(name, frame)
+
+
+def read_manifest(folder: str | Path) -> dict | None:
+    """The manifest of the state readers see (a pending commit's, else ``_manifest.json``)."""
+    pending, current = _state(Path(folder))
+    raw = pending if pending is not None else current
+    return None if raw is None else json.loads(raw)
+
+
+def manifest_digest(folder: str | Path) -> str | None:
+    """sha256 of the manifest readers see: one hash names the whole processed state."""
+    pending, current = _state(Path(folder))
+    raw = pending if pending is not None else current
+    return None if raw is None else hashlib.sha256(raw).hexdigest()
 
 
 def replace_years(old: pd.DataFrame, new: pd.DataFrame, years: Iterable[int]) -> pd.DataFrame:
@@ -188,28 +380,211 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_datasets(folder: Path, frames: Mapping[str, pd.DataFrame]) -> list[Path]:
-    """Write datasets as Parquet and CSV, atomically.
+# --------------------------------------------------------------------------- writing
 
-    Each frame is conformed to its schema. All files are written to a staging folder inside
-    ``folder`` first, then renamed into place; an interruption before the renames leaves the
-    previous files untouched.
+FSYNC = True  # staged files reach the disk before the commit point (power cuts, not only kills)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    if not FSYNC:
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, obj: Mapping) -> None:
+    text = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def _scan_manifest(folder: Path) -> dict:
+    """A manifest of what is in place, for a folder written before manifests (or without one)."""
+    datasets: dict[str, dict] = {}
+    files: dict[str, dict] = {}
+    for name in DATASETS:
+        parts = _partitions_in_place(folder, name)
+        if not parts and not (folder / name).is_dir():
+            continue
+        rows = 0
+        for rels in parts.values():
+            for rel in rels:
+                n = pq.ParquetFile(folder / rel).metadata.num_rows
+                files[rel] = {"bytes": (folder / rel).stat().st_size,
+                              "rows": n, "sha256": _sha256(folder / rel)}
+                rows += n
+        entry = {"rows": rows, "years": sorted(parts)}
+        csv = csv_path(folder, name)
+        if csv.is_file():
+            files[csv.name] = {"bytes": csv.stat().st_size, "sha256": _sha256(csv)}
+            entry["csv"] = csv.name
+        datasets[name] = entry
+    return {"datasets": datasets, "files": files, "format": MANIFEST_FORMAT}
+
+
+def _current_manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / MANIFEST_NAME).read_bytes())
+        if manifest.get("format") == MANIFEST_FORMAT:
+            return manifest
+    except (FileNotFoundError, ValueError):
+        pass
+    return _scan_manifest(folder)
+
+
+def _stage(folder: Path, stage: Path, frames: Mapping[str, pd.DataFrame],
+           years: Mapping[str, Iterable[int]], old: dict) -> tuple[dict, dict]:
+    """Write the new files under ``stage``; return the new manifest and the journal."""
+    files = dict(old["files"])
+    datasets = dict(old["datasets"])
+    replace: list[str] = []
+    delete: list[str] = []
+    for name, frame in frames.items():
+        data = conform(name, frame)
+        on_disk = _partitions_in_place(folder, name)
+        present = set(data["year"].tolist())
+        wanted = {int(y) for y in years[name]} if name in years else set(present)
+        # a year of the frame without a partition yet (first write, or an earlier release's
+        # flat file) is written too; a partition of a year gone from the frame is removed
+        wanted |= present - set(on_disk)
+        untouched = (set(on_disk) & present) - wanted
+        for y in sorted(set(on_disk) - present - wanted):
+            delete += on_disk[y]
+        by_year = dict(iter(data.groupby("year", sort=True)))
+        for y in sorted(wanted):
+            part = by_year.get(y, data.iloc[0:0]).drop(columns="year")
+            rel = _partition_rel(name, y)
+            target = stage / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part.to_parquet(target, index=False, compression="zstd")
+            files[rel] = {"bytes": target.stat().st_size, "rows": len(part),
+                          "sha256": _sha256(target)}
+            replace.append(rel)
+            delete += [r for r in on_disk.get(y, []) if r != rel]
+        for y in sorted(untouched):
+            for rel in on_disk[y]:
+                if rel not in files:  # not in the old manifest: describe it as it is
+                    files[rel] = {"bytes": (folder / rel).stat().st_size,
+                                  "rows": pq.ParquetFile(folder / rel).metadata.num_rows,
+                                  "sha256": _sha256(folder / rel)}
+        csv = stage / csv_path(folder, name).name
+        csv_safe(data).to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
+        files[csv.name] = {"bytes": csv.stat().st_size, "sha256": _sha256(csv)}
+        replace.append(csv.name)
+        if _legacy_path(folder, name).is_file():
+            delete.append(_legacy_path(folder, name).name)
+        kept = sorted(untouched | wanted)
+        datasets[name] = {
+            "csv": csv.name,
+            "rows": sum(files[r]["rows"] for y in kept
+                        for r in ([_partition_rel(name, y)] if y in wanted else on_disk[y])),
+            "years": kept,
+        }
+    for rel in delete:
+        files.pop(rel, None)
+    manifest = {"datasets": datasets, "files": files, "format": MANIFEST_FORMAT}
+    return manifest, {"datasets": sorted(frames), "delete": sorted(set(delete)),
+                      "replace": replace}
+
+
+def _finish(folder: Path) -> None:
+    """Move a committed write (``OUT/.commit``) into place; safe to run again after a kill."""
+    pending = folder / PENDING_NAME
+    try:
+        journal = json.loads((pending / JOURNAL_NAME).read_bytes())
+    except FileNotFoundError:  # its clean-up was under way: everything is in place
+        journal = None
+    if journal is not None:
+        for name in journal["datasets"]:  # a dataset with no partition is still there
+            (folder / name).mkdir(exist_ok=True)
+        for rel in journal["replace"]:
+            src = pending / rel
+            if src.exists():
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, folder / rel)
+        for rel in journal["delete"]:
+            (folder / rel).unlink(missing_ok=True)
+            if (folder / rel).parent != folder:
+                try:  # the year=Y folder, once empty
+                    (folder / rel).parent.rmdir()
+                except OSError:
+                    pass
+        if (pending / MANIFEST_NAME).exists():
+            os.replace(pending / MANIFEST_NAME, folder / MANIFEST_NAME)
+        _fsync(folder)
+    shutil.rmtree(pending)
+
+
+def recover(folder: str | Path) -> dict[str, object]:
+    """Finish a write killed after its commit point; remove staging folders left by kills.
+
+    Call it holding the folder's lock (:mod:`talentstats.lock`), as every writer does.
 
     Returns
     -------
-    The paths written.
+    What was done: ``finished`` (bool) and ``removed`` (staging folder names).
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[Path, Path]] = []
-    with tempfile.TemporaryDirectory(prefix=".staging-", dir=folder) as tmp:
-        for name, frame in frames.items():
-            data = conform(name, frame)
-            pq = Path(tmp) / f"{name}.parquet"
-            data.to_parquet(pq, index=False, compression="zstd")
-            csv = Path(tmp) / f"{name}.csv"
-            csv_safe(data).to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
-            staged += [(pq, parquet_path(folder, name)), (csv, csv_path(folder, name))]
-        for src, dst in staged:
-            os.replace(src, dst)
-    return [dst for _, dst in staged]
+    finished = (folder / PENDING_NAME).is_dir()
+    if finished:
+        _finish(folder)
+    removed = sorted(p.name for p in folder.glob(f"{STAGING_PREFIX}*") if p.is_dir())
+    for name in removed:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    return {"finished": finished, "removed": removed}
+
+
+def write_datasets(folder: Path, frames: Mapping[str, pd.DataFrame], *,
+                   years: Mapping[str, Iterable[int]] | None = None) -> list[Path]:
+    """Write datasets as year partitions (Parquet) and one CSV each, atomically.
+
+    Each frame is the dataset's whole content after the write (all years) and is conformed to
+    its schema; its CSV is rewritten. ``years[name]`` lists the partitions to rewrite (a year
+    with no rows gets an empty file); the other partitions stay as they are, byte for byte and
+    with their mtime. For a dataset not in ``years`` every partition is rewritten. Either way a
+    partition whose year is no longer in the frame is removed.
+
+    The write holds the folder's lock, finishes or removes what an earlier killed write left,
+    then stages every file and commits them together (see the module docstring): an
+    interruption leaves the previous state whole, or the new one once committed.
+
+    Returns
+    -------
+    The paths written (the manifest last).
+
+    Raises
+    ------
+    FolderBusy
+        When another process holds the folder's lock.
+    """
+    from talentstats import lock
+
+    folder = Path(folder)
+    with lock.hold(folder):
+        recover(folder)
+        stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
+        try:
+            manifest, journal = _stage(folder, stage, frames, dict(years or {}),
+                                       _current_manifest(folder))
+            _write_json(stage / MANIFEST_NAME, manifest)
+            _write_json(stage / JOURNAL_NAME, journal)
+            for p in sorted(stage.rglob("*"), reverse=True):  # files before their folders
+                _fsync(p)
+            _fsync(stage)
+            os.rename(stage, folder / PENDING_NAME)  # the commit point
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        _fsync(folder)
+        _finish(folder)
+    return [folder / rel for rel in journal["replace"]] + [folder / MANIFEST_NAME]

@@ -17,9 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from talentstats import catalog, forms
+from talentstats.config import city, city_code
 from talentstats.errors import DataNotFound
 from talentstats.query import duckdb_type
-from talentstats.units import CITY, reporting_units, unit_name
+from talentstats.units import reporting_units, unit_name
 
 __all__ = [
     "COLUMN_LABELS",
@@ -29,6 +30,26 @@ __all__ = [
     "variables_table",
     "write_codebook",
 ]
+
+class _Labels(dict):
+    """A dataset's column labels; ``{city}`` in one reads as the profile's city code."""
+
+    def __getitem__(self, column: str) -> tuple[str, str]:
+        zh, en = super().__getitem__(column)
+        if "{city}" in zh + en:
+            code = city_code()
+            return zh.replace("{city}", code), en.replace("{city}", code)
+        return zh, en
+
+    def get(self, column, default=None):  # type: ignore[override]
+        return self[column] if column in self else default
+
+    def values(self):  # type: ignore[override]
+        return [self[c] for c in self]
+
+    def items(self):  # type: ignore[override]
+        return [(c, self[c]) for c in self]
+
 
 # The meaning of every column of spec §7, (Chinese, English). A test checks this covers the
 # catalog exactly, so a new column cannot ship without a meaning.
@@ -110,12 +131,12 @@ COLUMN_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "note": ("备注", "note"),
         "source": ("来源：文件名!工作表!行", "source: file name!sheet!row"),
     },
-    "indicators": {
+    "indicators": _Labels({
         "year": ("年份", "year"),
-        "unit_code": ("单位代码（441900为全市）", "unit code (441900 = the city)"),
+        "unit_code": ("单位代码（{city}为全市）", "unit code ({city} = the city)"),
         "indicator": ("指标代码（见指标表）", "indicator id, see the indicator table"),
         "value": ("指标值（百分比为3.2而非0.032）", "value (a percentage is 3.2, not 0.032)"),
-    },
+    }),
 }
 
 
@@ -228,7 +249,7 @@ def coverage_table(submissions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     years = sorted(int(y) for y in submissions["year"].unique())
     form_codes = list(forms.forms())
     order = {c: i for i, c in enumerate(form_codes)}
-    codes = [u.code for u in reporting_units()] + [CITY]
+    codes = [u.code for u in reporting_units()] + [city_code()]
     cells = (
         acc.assign(_o=acc["form"].map(order))
         .sort_values(["unit_code", "year", "_o"])
@@ -371,12 +392,13 @@ def _markdown(
 ) -> str:
     variables = sheets["变量"]
     parts = [
-        "# 东莞市人才资源统计 代码手册 / Codebook",
+        f"# {city().name}人才资源统计 代码手册 / Codebook",
         "",
         f"Forms declared by {forms.issuer()}. Processed datasets (spec §7) are stored as Parquet "
-        "(the source of truth) and as CSV (UTF-8 with BOM). Money is in 万元 (10,000 yuan). "
+        "partitioned by year (`<name>/year=YYYY/part-0.parquet`, the source of truth; `year` "
+        "is the folder name) and as one CSV each (UTF-8 with BOM). Money is in 万元 (10,000 yuan). "
         "Percentages are written 3.2, not 0.032. A missing value means not submitted or "
-        "rejected, never 0. 441900 is the city. Names and ID numbers never reach these datasets.",
+        f"rejected, never 0. {city_code()} is the city. Names and ID numbers never reach these datasets.",
         "",
         "## 数据集 / Datasets",
         "",

@@ -6,8 +6,13 @@ How the sandbox is built (pitfalls.md, "DuckDB as a sandbox"), each step measure
    refuses it for ``:memory:`` ("Cannot launch in-memory database in read-only mode"), and it
    would not stop ``COPY ... TO`` or ``read_csv('/etc/passwd')`` anyway. There is no database
    file to protect; what matters are the file-system settings below.
-2. One view per dataset present, ``SELECT <catalog columns> FROM read_parquet('<absolute path>')``,
-   created before the lock (only the catalog's columns, with the catalog's types).
+2. One view per dataset present, over its year partitions by absolute path:
+   ``SELECT <catalog columns> FROM read_parquet('<OUT>/<name>/year=Y/part-0.parquet')``, one
+   ``UNION ALL`` branch per year with ``year`` taken from the folder name (as Hive
+   partitioning does, but without parsing any other ``key=value`` folder of the path), created
+   before the lock (only the catalog's columns, with the catalog's types). The file list comes
+   from :func:`talentstats.catalog.dataset_files`, so a write killed after its commit point is
+   read in its new state, as everywhere else.
 3. ``SET allowed_directories=['<processed dir>/']``, ``SET enable_external_access=false``,
    ``SET memory_limit``, ``SET threads``, then ``SET lock_configuration=true``, in that order.
    The views keep working: with external access off, DuckDB still reads files under the allowed
@@ -71,12 +76,25 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _view_sql(name: str, parquet: Path) -> str:
-    cols = ", ".join(
-        f"CAST({_ident(c)} AS {duckdb_type(t)}) AS {_ident(c)}"
-        for c, t in catalog.DATASETS[name].columns.items()
-    )
-    return f"CREATE VIEW {_ident(name)} AS SELECT {cols} FROM read_parquet({_sql_literal(str(parquet))})"
+def _view_sql(name: str, files: list[tuple[int | None, Path]]) -> str:
+    columns = catalog.DATASETS[name].columns
+
+    def select(year: int | None, source: str) -> str:
+        cols = ", ".join(
+            f"CAST({year} AS BIGINT) AS {_ident(c)}" if c == "year" and year is not None
+            else f"CAST({_ident(c)} AS {duckdb_type(t)}) AS {_ident(c)}"
+            for c, t in columns.items()
+        )
+        return f"SELECT {cols} FROM {source}"
+
+    branches = [
+        select(year, f"read_parquet({_sql_literal(str(path))})") for year, path in files
+    ]
+    if not branches:  # written, with no rows in any year
+        nulls = ", ".join(f"CAST(NULL AS {duckdb_type(t)}) AS {_ident(c)}"
+                          for c, t in columns.items())
+        branches = [f"SELECT {nulls} WHERE false"]
+    return f"CREATE VIEW {_ident(name)} AS " + " UNION ALL ".join(branches)
 
 
 def connect(
@@ -94,9 +112,9 @@ def connect(
     """
     folder = Path(processed_dir).resolve()
     present = {
-        name: catalog.parquet_path(folder, name)
+        name: files
         for name in catalog.DATASETS
-        if catalog.parquet_path(folder, name).is_file()
+        if (files := catalog.dataset_files(folder, name)) is not None
     }
     if not present:
         raise DataNotFound(
@@ -105,8 +123,8 @@ def connect(
         )
     con = duckdb.connect(":memory:")
     try:
-        for name, path in present.items():
-            con.execute(_view_sql(name, path))
+        for name, files in present.items():
+            con.execute(_view_sql(name, files))
         allowed = str(folder).rstrip("/") + "/"
         # DuckDB adds its spill folder (.tmp under the working folder) to the allowed
         # directories; no spilling, so a query can read nothing but the processed folder.

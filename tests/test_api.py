@@ -383,7 +383,10 @@ def test_load_drops_columns_outside_the_contract(tmp_path: Path) -> None:
         name=pd.array(NAMES[:2] * 2 + NAMES[2:], dtype="string"),
         id_number=pd.array(IDS[:2] * 2 + IDS[2:], dtype="string"),
     )
-    raw.to_parquet(catalog.parquet_path(tmp_path, "roster"), index=False)
+    for year, part in raw.groupby("year"):  # the partitioned layout, written by hand
+        path = catalog.partition_path(tmp_path, "roster", year)
+        path.parent.mkdir(parents=True)
+        part.drop(columns="year").to_parquet(path, index=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         roster = api.load("roster", processed_dir=tmp_path)
