@@ -3,7 +3,7 @@
 Each workbook holds four sheets shaped like our forms (title, header block, ~20 item rows x
 13 columns, a footer), written with XlsxWriter, so formulas carry no real cached values only
 where asked (none here). Prints files/s of each and the ratio, then the same through
-``read_isolated`` (2 worker processes).
+an ``IsolatedExecutor`` of 2 worker processes.
 
     .venv/bin/python bench/bench_read.py [N]
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from talentstats.readers import read_isolated, read_workbook
+from talentstats.executor import IsolatedExecutor
+from talentstats.readers import read_workbook
 
 
 def make_workbooks(folder: Path, n: int) -> list[Path]:
@@ -74,6 +75,12 @@ def timed(label: str, fn, paths: list[Path]) -> float:
     return rate
 
 
+def isolated(paths: list[Path]) -> int:
+    with IsolatedExecutor(2) as pool:
+        grids = pool.map(read_workbook, [str(p) for p in paths], [p.name for p in paths])
+        return sum(len(r) for g in grids for s in g.sheets for r in s.cells)
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,16 +90,7 @@ def main() -> None:
         )
         base = timed("python-calamine alone", calamine_only, paths)
         ours = timed("readers.read_workbook", with_readers, paths)
-        iso = timed(
-            "read_isolated (2 processes)",
-            lambda ps: sum(
-                len(r)
-                for _, g in read_isolated([(str(p), p.name) for p in ps], read_workbook)
-                for s in g.sheets
-                for r in s.cells
-            ),
-            paths,
-        )
+        iso = timed("IsolatedExecutor (2 processes)", isolated, paths)
         print(
             f"ratio read_workbook / calamine: {base / ours:.2f}x slower; isolated: {base / iso:.2f}x slower"
         )

@@ -20,7 +20,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from talentstats import paths
-from talentstats.errors import DataNotFound, ParameterError, TalentstatsError, UnsafeQuery
+from talentstats.errors import (
+    DataNotFound,
+    FolderBusy,
+    ParameterError,
+    TalentstatsError,
+    UnsafeQuery,
+)
 
 app = typer.Typer(
     help="talentstats: Dongguan talent statistics, from towns' workbooks to the annual bulletin.",
@@ -31,7 +37,8 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-USAGE_ERRORS = (ParameterError, DataNotFound, UnsafeQuery)
+# FolderBusy: another run holds the processed folder's lock; nothing was changed (exit 2)
+USAGE_ERRORS = (ParameterError, DataNotFound, UnsafeQuery, FolderBusy)
 STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "superseded": "被替代",
                  "unreadable": "无法读取"}
 
@@ -61,6 +68,25 @@ def progress_bar(total: int, label: str):
 def _fail(exc: TalentstatsError) -> None:
     console.print(f"[red]错误 / error:[/red] {exc}")
     raise typer.Exit(2 if isinstance(exc, USAGE_ERRORS) else 1)
+
+
+@app.callback()
+def _profile(
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Deployment profile folder: city.yaml, units.csv, ... "
+                         "[$TALENTSTATS_CONFIG, else the packaged Dongguan profile].")] = None,
+) -> None:
+    """Select and check the deployment profile before any command (docs/deployment.md)."""
+    import os
+
+    from talentstats import config as profile
+
+    if config is not None:  # through the environment, so worker processes and kernels see it
+        os.environ[profile.ENV_VAR] = str(config.expanduser().resolve())
+    try:
+        profile.load_profile()
+    except TalentstatsError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -144,6 +170,26 @@ def print_findings(findings, limit: int = 60) -> None:
         out.print(f"（共 {len(findings)} 条，仅显示前 {limit} 条；全部见 findings 数据集和收集情况汇总）")
 
 
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="Local worker processes [every core].")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", metavar="ADDRESS",
+                 help="Read the files on a Dask cluster (e.g. tcp://host:8786) instead of local "
+                      "processes; its workers must see RAW_DIR at the same path."),
+]
+
+
+@contextmanager
+def workers(jobs: int | None, scheduler: str | None):
+    """The executor of the per-file work: a Dask cluster's, or a local isolated pool."""
+    from talentstats.executor import IsolatedExecutor, dask_executor
+
+    with dask_executor(scheduler) if scheduler else IsolatedExecutor(jobs) as executor:
+        yield executor
+
+
 @app.command("ingest")
 def ingest_cmd(
     raw_dir: Annotated[Path, typer.Argument(help="Folder of submissions (read recursively).")],
@@ -151,18 +197,27 @@ def ingest_cmd(
     out_dir: ProcessedOpt = None,
     reports_dir: ReportsOpt = None,
     key_file: Annotated[Path | None, typer.Option(help="Pseudonym key [~/.config/talentstats/pseudonym.key].")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 2,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
     feedback: Annotated[bool, typer.Option(help="Write feedback workbooks and the summary.")] = True,
 ) -> None:
-    """Read, check and store one year's submissions (spec §7)."""
-    from talentstats.pipeline import discover, ingest_year
+    """Read, check and store one year's submissions (spec §7).
+
+    Holds the processed folder's lock (a second run is refused, exit 2) and writes a run log
+    into reports/logs/.
+    """
+    from talentstats import lock
+    from talentstats.pipeline import check_year, discover, ingest_year
 
     try:
+        check_year(year)
         files = discover(raw_dir)
-        with progress_bar(len(files), f"{year}年 读取报表") as advance:
+        with lock.hold(out_dir or paths.processed_dir(), create=bool(files)), \
+                workers(jobs, scheduler) as executor, \
+                progress_bar(len(files), f"{year}年 读取报表") as advance:
             result = ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir,
-                                 key_path=key_file, processes=jobs, feedback=feedback,
-                                 progress=advance)
+                                 key_path=key_file, feedback=feedback, progress=advance,
+                                 executor=executor, log_dir=paths.logs_dir(reports_dir))
     except TalentstatsError as exc:
         _fail(exc)
     print_collection(result.submissions, result.findings, year)
@@ -203,35 +258,49 @@ def check(
 
 
 @app.command()
-def indicators(out_dir: ProcessedOpt = None) -> None:
+def indicators(out_dir: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
     """Recompute the indicators dataset alone, for every year in the processed folder."""
-    from talentstats import catalog
-    from talentstats.pipeline import refresh_indicators
+    from talentstats.pipeline import recompute_indicators
 
     folder = out_dir or paths.processed_dir()
     try:
-        data = {n: catalog.read_dataset(folder, n) for n in ("observations", "submissions", "roster")}
-        ind = refresh_indicators(data)
-        catalog.write_datasets(folder, {"indicators": ind})
+        ind = recompute_indicators(folder, log_dir=paths.logs_dir(reports))
     except TalentstatsError as exc:
         _fail(exc)
     out.print(f"指标已更新：{len(ind)} 行，年份 {sorted(set(ind['year']))} → {folder}")
 
 
 def _render(kind: str, year: int, processed: Path | None, reports: Path | None) -> list[Path]:
-    """Render a report, showing each step (kernel start, HTML, PDF, annex) as it begins."""
+    """Render a report, showing each step (kernel start, HTML, PDF, annex) as it begins.
+
+    Holds the processed folder's lock shared (no ingest rewrites it meanwhile) and logs which
+    processed data (the manifest's hash and files) produced which files (their sha256).
+    """
+    from talentstats import catalog, lock, runlog
     from talentstats.bulletin import render
 
     fn = render.render_bulletin if kind == "bulletin" else render.render_assessment
     title = "统计公报" if kind == "bulletin" else "考核报告"
-    with console.status(f"{year}年{title}：检查参数 …") as status:
+    processed = processed or paths.processed_dir()
+    reports = reports or paths.reports_dir()
+    parameters = {"year": year, "processed_dir": str(Path(processed).absolute()),
+                  "reports_dir": str(Path(reports).absolute())}
+    with lock.hold(processed, shared=True, create=False), \
+            runlog.open_run(kind, paths.logs_dir(reports), tag=str(year),
+                            parameters=parameters) as run:
+        manifest = catalog.read_manifest(processed)
+        run.event("data", manifest=catalog.manifest_digest(processed),
+                  files=manifest["files"] if manifest else None)
+        with console.status(f"{year}年{title}：检查参数 …") as status:
 
-        def step(message: str) -> None:
-            status.update(f"{year}年{title}：{message}")
-            console.log(message)
+            def step(message: str) -> None:
+                status.update(f"{year}年{title}：{message}")
+                console.log(message)
 
-        written = fn(year, processed or paths.processed_dir(), reports or paths.reports_dir(),
-                     progress=step)
+            with run.stage("render"):
+                written = fn(year, processed, reports, progress=step)
+        run.end(0, manifest=catalog.manifest_digest(processed),
+                outputs=[runlog.file_digest(p) for p in written.values()])
     return list(written.values())
 
 
@@ -307,10 +376,13 @@ def export(
 @app.command()
 def codebook(processed: ProcessedOpt = None) -> None:
     """Write codebook.md and codebook.xlsx next to the processed data."""
+    from talentstats import lock
     from talentstats.codebook import write_codebook
 
+    folder = processed or paths.processed_dir()
     try:
-        written = write_codebook(processed or paths.processed_dir())
+        with lock.hold(folder, create=False):
+            written = write_codebook(folder)
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
@@ -325,13 +397,15 @@ def build(
     raw_root: Annotated[Path | None, typer.Argument(help="Folder with one sub-folder per year (2012/, 2013/...) [data/raw/sample].")] = None,
     processed: ProcessedOpt = None,
     reports: ReportsOpt = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1)] = 2,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """The main job: ingest every year folder, then render the latest year's bulletin and assessment.
 
     Exits 0 even when towns' forms were rejected (that is a normal outcome of a collection,
     reported in the summaries); exits non-zero when a stage itself fails.
     """
+    from talentstats import lock
     from talentstats.pipeline import discover, ingest_year
 
     raw_root = raw_root or paths.sample_dir()
@@ -340,21 +414,25 @@ def build(
     if not years:
         _fail(ParameterError(f"{raw_root} 下没有年份目录（如 2013/） / no year folders under {raw_root}"))
     try:
-        for year in years:
-            folder = Path(raw_root) / str(year)
-            with progress_bar(len(discover(folder)), f"{year}年 读取报表") as advance:
-                result = ingest_year(folder, year, processed, reports_dir=reports,
-                                     processes=jobs, progress=advance)
-            counts = result.submissions["status"].value_counts()
-            out.print(f"{year}年：" + "，".join(
-                f"{STATUS_LABELS[s]} {counts[s]} 份" for s in STATUS_LABELS if s in counts))
-        from talentstats.codebook import write_codebook
+        # the lock for the whole job: no other run slips in between the years and the reports
+        with lock.hold(processed or paths.processed_dir()):
+            with workers(jobs, scheduler) as executor:  # one pool (or client) for every year
+                for year in years:
+                    folder = Path(raw_root) / str(year)
+                    with progress_bar(len(discover(folder)), f"{year}年 读取报表") as advance:
+                        result = ingest_year(folder, year, processed, reports_dir=reports,
+                                             progress=advance, executor=executor,
+                                             log_dir=paths.logs_dir(reports))
+                    counts = result.submissions["status"].value_counts()
+                    out.print(f"{year}年：" + "，".join(
+                        f"{STATUS_LABELS[s]} {counts[s]} 份" for s in STATUS_LABELS if s in counts))
+            from talentstats.codebook import write_codebook
 
-        for p in write_codebook(processed or paths.processed_dir()):
-            out.print(f"代码手册：{p}")
-        for kind in ("bulletin", "assessment"):
-            for p in _render(kind, years[-1], processed, reports):
-                out.print(f"输出：{p}")
+            for p in write_codebook(processed or paths.processed_dir()):
+                out.print(f"代码手册：{p}")
+            for kind in ("bulletin", "assessment"):
+                for p in _render(kind, years[-1], processed, reports):
+                    out.print(f"输出：{p}")
     except TalentstatsError as exc:
         _fail(exc)
 

@@ -188,7 +188,9 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     attributed (X03), belong to another year (X05) or to another kind of unit (X06) are recorded
     and left out.
     """
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     from talentstats import catalog
 
@@ -220,7 +222,15 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
             key = _newest_key(fr.report_date, oc.modified, oc.source_file)
             contenders.setdefault((unit_code, fr.form), []).append((key, oc, fr))
 
-    obs_rows: list[tuple] = []
+    # The candidates are built column by column: a national batch has millions of numbers, and
+    # the per-form columns (unit, form, sheet, file) are repeated from one value per form.
+    blocks: list[tuple[str, str, str, str]] = []  # unit, form, sheet, file of each winning form
+    lengths: list[int] = []
+    items: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
+    cells: list[str] = []
+    sources: list[str] = []
     roster_rows: list[dict] = []
     for (unit_code, form_code), entries in sorted(contenders.items()):
         entries.sort(key=lambda e: e[0], reverse=True)
@@ -231,23 +241,40 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
             if rank:
                 continue
             prefix = f"{oc.source_file}!{fr.sheet}!"
-            obs_rows += [
-                (year, unit_code, form_code, item, column, value, prefix + cell, fr.sheet, cell,
-                 oc.source_file)
-                for item, column, value, cell in fr.values
-            ]
+            if fr.values:
+                it, co, va, ce = zip(*fr.values, strict=True)
+                items += it
+                columns += co
+                values += va
+                cells += ce
+                sources += [prefix + c for c in ce]
+                blocks.append((unit_code, form_code, fr.sheet, oc.source_file))
+                lengths.append(len(ce))
             for r in fr.roster or ():
                 roster_rows.append({**r, "year": year, "unit_code": unit_code, "sheet": fr.sheet,
                                     "source_file": oc.source_file,
                                     "source": f"{prefix}{r.get('row', '')}"})
 
-    candidates = pd.DataFrame(
-        obs_rows,
-        columns=["year", "unit_code", "form", "item", "column", "value", "source", "sheet",
-                 "cell", "source_file"],
-    ).astype({"year": "int64", "unit_code": "string", "form": "string", "item": "int64",
-              "column": "int64", "value": "float64", "source": "string", "sheet": "string",
-              "cell": "string", "source_file": "string"})
+    row_block = np.repeat(np.arange(len(blocks)), np.asarray(lengths, dtype=np.int64))
+
+    def per_form(k: int) -> pd.api.extensions.ExtensionArray:
+        return pd.array([b[k] for b in blocks], dtype="string").take(row_block)
+
+    def strings(texts: list[str]) -> pd.api.extensions.ExtensionArray:
+        return pd.array(pa.array(texts, pa.large_string()), dtype="string")
+
+    candidates = pd.DataFrame({
+        "year": np.full(len(items), year, dtype="int64"),
+        "unit_code": per_form(0),
+        "form": per_form(1),
+        "item": np.asarray(items, dtype="int64"),
+        "column": np.asarray(columns, dtype="int64"),
+        "value": np.asarray(values, dtype="float64"),
+        "source": strings(sources),
+        "sheet": per_form(2),
+        "cell": strings(cells),
+        "source_file": per_form(3),
+    })
     submissions = pd.DataFrame(sub_rows, columns=list(catalog.DATASETS["submissions"].columns))
     findings = pd.DataFrame(finding_rows, columns=list(catalog.DATASETS["findings"].columns))
     roster_columns = [*catalog.DATASETS["roster"].columns, *_ROSTER_EXTRA]

@@ -5,18 +5,22 @@ Reads, calls the core, writes, reports. Logging of shapes happens here, not in t
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from talentstats import catalog, ingest, paths
+from talentstats import catalog, config, ingest, lock, paths, runlog
 from talentstats.errors import ParameterError
 
-__all__ = ["IngestResult", "discover", "ingest_year", "refresh_indicators"]
+__all__ = ["IngestResult", "discover", "ingest_year", "recompute_indicators",
+           "refresh_indicators"]
 
 log = logging.getLogger(__name__)
 
@@ -62,28 +66,142 @@ def discover(raw_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _read_all(files: list[tuple[Path, str]], key: bytes, processes: int,
-              progress: Callable[[str], None] | None) -> list[ingest.FileOutcome]:
-    from talentstats import readers
+#: Futures kept in flight per worker: enough to keep every worker (and an isolated child's
+#: prefetch) fed, few enough that neither inputs nor results pile up.
+IN_FLIGHT_PER_WORKER = 8
 
+
+def _window(executor: Executor) -> int:
+    """How many files to have submitted and not yet collected."""
+    workers = getattr(executor, "max_workers", None) or getattr(executor, "_max_workers", None)
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if not workers and client is not None:
+        workers = sum(client.nthreads().values())
+    return IN_FLIGHT_PER_WORKER * max(1, workers or 1)
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """The Chinese reason, for an X01 finding, of a file whose task raised ``exc``."""
+    from talentstats.executor import WorkerFailure
+    from talentstats.readers import UnreadableFile
+
+    if isinstance(exc, UnreadableFile | WorkerFailure):
+        return exc.reason
+    name = type(exc).__name__
+    if name == "KilledWorker":  # distributed: the task's worker died, again and again
+        return ("处理该文件的 Dask 工作进程多次异常退出（KilledWorker），通常是文件让解析库申请了过多"
+                "内存或崩溃，文件无法读取")
+    if isinstance(exc, MemoryError):
+        return "解析时内存不足，文件过大或含异常内容"
+    return f"解析时出错（{name}: {str(exc)[:200]}）"
+
+
+def _collect(future: Future, path: Path, rel: str) -> ingest.FileOutcome:
+    """The outcome of one file's task; a failed task becomes an ``unreadable`` outcome (X01).
+
+    Raises
+    ------
+    ExecutorError
+        The task was cancelled or the executor broke: the workers were lost, not the file.
+    ParameterError
+        The worker could not find the file (a Dask worker that does not see the folder).
+    """
+    from talentstats.executor import ExecutorError
+
+    try:
+        result = future.result()
+    except (CancelledError, BrokenExecutor) as exc:
+        raise ExecutorError(
+            f"读取报表的工作进程丢失（{type(exc).__name__}: {exc}），未写入任何数据，请重新运行 / "
+            f"the workers reading the files were lost ({type(exc).__name__}); nothing was written"
+        ) from exc
+    except FileNotFoundError as exc:
+        raise ParameterError(
+            f"工作进程读不到文件 {path}：报表目录在处理期间被改动，或 Dask 工作节点不能以同一路径访问它"
+            f"（须为共享文件夹），未写入任何数据 / a worker cannot read {path}: the folder changed "
+            "during the run, or the Dask workers do not see it at the same path (use a shared "
+            "folder); nothing was written"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the batch
+        log.warning("file %s failed in its worker: %r", rel, exc)
+        return ingest.file_failure(rel, ingest.sha256_of(path), path.stat().st_mtime,
+                                   _failure_reason(exc))
+    return result
+
+
+class _Finished:
+    """Positions of finished futures, handed to the reading thread in batches."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._indices: list[int] = []
+        self._want = 1
+
+    def add(self, index: int) -> None:
+        """A future's done-callback (any thread)."""
+        with self._cond:
+            self._indices.append(index)
+            if len(self._indices) >= self._want:
+                self._cond.notify()
+
+    def take(self, want: int) -> list[int]:
+        """Wait until at least ``want`` positions are in, and take them all."""
+        with self._cond:
+            self._want = want
+            self._cond.wait_for(lambda: len(self._indices) >= want)
+            taken, self._indices = self._indices, []
+            return taken
+
+
+def _read_all(files: list[tuple[Path, str]], key: bytes, executor: Executor,
+              progress: Callable[[str], None] | None) -> list[ingest.FileOutcome]:
+    """Run ``ingest.process_file`` on every file through ``executor``, in file order.
+
+    At most ``_window(executor)`` files are in flight at once; results are collected as they
+    complete (``progress`` is called in that order) and kept by file position, so the outcome
+    is the same whatever the executor and the order of completion.
+    """
     outcomes: list[ingest.FileOutcome | None] = [None] * len(files)
-    tasks = [(str(p), rel, key) for p, rel in files]
-    for index, result in readers.read_isolated(tasks, ingest.process_file, processes=processes,
-                                               ordered=False):
-        path, rel = files[index]
-        if isinstance(result, ingest.FileOutcome):
-            outcomes[index] = result
-        else:  # the worker died or timed out on this file: result is the reason
-            outcomes[index] = ingest.file_failure(rel, ingest.sha256_of(path),
-                                                  path.stat().st_mtime, str(result))
-        if progress:
-            progress(rel)
+    finished = _Finished()
+    in_flight: dict[int, Future] = {}
+    window = _window(executor)
+    todo = iter(enumerate(files))
+    profile = config.selection()  # the workers' environment may not be ours: say it
+    try:
+        while True:
+            for index, (path, rel) in itertools.islice(todo, window - len(in_flight)):
+                future = executor.submit(ingest.process_file, str(path), rel, key, profile)
+                in_flight[index] = future
+                future.add_done_callback(lambda _, index=index: finished.add(index))
+            if not in_flight:
+                break
+            # Refill when half the window is done: one wake-up of this thread per batch.
+            for index in finished.take(min(len(in_flight), max(1, window // 2))):
+                path, rel = files[index]
+                outcomes[index] = _collect(in_flight.pop(index), path, rel)
+                if progress:
+                    progress(rel)
+    except BaseException:
+        for future in in_flight.values():
+            future.cancel()
+        raise
     return [o for o in outcomes if o is not None]
 
 
+def _read_files(files: list[tuple[Path, str]], key: bytes, executor: Executor | None,
+                processes: int | None, progress: Callable[[str], None] | None
+                ) -> list[ingest.FileOutcome]:
+    """``_read_all`` through ``executor``, or through a local isolated pool made for the call."""
+    if executor is not None:
+        return _read_all(files, key, executor, progress)
+    from talentstats.executor import IsolatedExecutor
+
+    with IsolatedExecutor(processes) as pool:
+        return _read_all(files, key, pool, progress)
+
+
 def _previous_year(out_dir: Path, year: int) -> pd.DataFrame | None:
-    prev = catalog.read_dataset(out_dir, "observations", missing_ok=True)
-    prev = prev[prev["year"] == year - 1]
+    prev = catalog.read_dataset(out_dir, "observations", missing_ok=True, years=[year - 1])
     return prev if len(prev) else None
 
 
@@ -109,17 +227,61 @@ def refresh_indicators(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
+def recompute_indicators(out_dir: Path | None = None, *,
+                         log_dir: Path | None = None) -> pd.DataFrame:
+    """Recompute the indicators alone, for every year in ``out_dir`` (``talentstats indicators``).
+
+    Holds the folder's lock; with ``log_dir`` writes a run log there.
+
+    Raises
+    ------
+    DataNotFound
+        When nothing has been ingested into ``out_dir``.
+    FolderBusy
+        Another run holds ``out_dir``; nothing was changed.
+    """
+    out_dir = Path(out_dir or paths.processed_dir())
+    with lock.hold(out_dir, create=False) as held, runlog.open_run(
+            "indicators", log_dir, parameters={"out_dir": _abs(out_dir)}) as run:
+        if held:
+            catalog.recover(out_dir)
+        with run.stage("read") as counts:
+            data = {n: catalog.read_dataset(out_dir, n)
+                    for n in ("observations", "submissions", "roster")}
+            counts.update(datasets={n: len(f) for n, f in data.items()})
+        with run.stage("indicators") as counts:
+            ind = refresh_indicators(data)
+            counts.update(rows=len(ind), years=sorted({int(y) for y in ind["year"]}))
+        with run.stage("write") as counts:
+            written = catalog.write_datasets(out_dir, {"indicators": ind})
+            counts.update(datasets={"indicators": {"rows": len(ind)}},
+                          files=[p.relative_to(out_dir).as_posix() for p in written])
+        run.end(0, manifest=catalog.manifest_digest(out_dir))
+    return ind
+
+
 def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
                 reports_dir: Path | None = None, key_path: Path | None = None,
-                processes: int = 2, feedback: bool = True,
-                progress: Callable[[str], None] | None = None) -> IngestResult:
+                processes: int | None = None, feedback: bool = True,
+                progress: Callable[[str], None] | None = None,
+                executor: Executor | None = None,
+                log_dir: Path | None = None) -> IngestResult:
     """Ingest every file under ``raw_dir`` as year ``year`` into ``out_dir`` (spec §7).
 
     Only year ``year`` is replaced in the datasets; indicators are refreshed for all years.
-    All datasets are written together, atomically.
-    """
-    from talentstats import roster
+    All datasets are written together, atomically. The per-file work runs on ``executor``
+    (any ``concurrent.futures.Executor``, e.g. a Dask client's ``get_executor()``), by default
+    on an ``IsolatedExecutor`` of ``processes`` child processes (every core if None).
 
+    The run holds the processed folder's lock (:mod:`talentstats.lock`) from before it reads
+    the previous datasets until it has written; with ``log_dir`` it writes a run log there
+    (:mod:`talentstats.runlog`; the CLI passes ``reports/logs``).
+
+    Raises
+    ------
+    FolderBusy
+        Another run holds ``out_dir``; nothing was changed.
+    """
     check_year(year)
     out_dir = Path(out_dir or paths.processed_dir())
     reports_dir = Path(reports_dir or paths.reports_dir())
@@ -130,39 +292,115 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
             f"{raw_dir} 中没有任何文件，未做任何更改 / no files under {raw_dir}; nothing was changed"
         )
     log.info("ingest %s: %d files under %s", year, len(files), raw_dir)
-    key = roster.load_or_create_key(Path(key_path or paths.key_file()))
+    key_file = Path(key_path or paths.key_file())
+    parameters = {"raw_dir": _abs(raw_dir), "year": year, "out_dir": _abs(out_dir),
+                  "reports_dir": _abs(reports_dir), "key_file": _abs(key_file),
+                  "processes": processes, "executor": type(executor).__name__ if executor else None,
+                  "feedback": feedback}
+    with lock.hold(out_dir), runlog.open_run("ingest", log_dir, tag=str(year),
+                                            parameters=parameters) as run:
+        result = _ingest_locked(raw_dir, year, out_dir, reports_dir, key_file, files, run,
+                                processes=processes, feedback=feedback, progress=progress,
+                                executor=executor)
+        run.end(result.exit_status, manifest=catalog.manifest_digest(out_dir))
+    return result
 
-    outcomes = _read_all(files, key, processes, progress)
-    batch = ingest.assemble(outcomes, year)
+
+def _abs(path: Path | str | None) -> str | None:
+    return None if path is None else str(Path(path).absolute())
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in sorted(values.value_counts().items())}
+
+
+def _dataset_counts(frames: dict[str, pd.DataFrame], year: int) -> dict[str, dict[str, int]]:
+    return {name: {"rows": len(f), f"rows_{year}": int((f["year"] == year).sum())}
+            for name, f in frames.items()}
+
+
+def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, key_file: Path,
+                   files: list[tuple[Path, str]], run: runlog.RunLog, *, processes: int | None,
+                   feedback: bool, progress: Callable[[str], None] | None,
+                   executor: Executor | None) -> IngestResult:
+    """The ingest proper, holding the folder's lock, logging each stage's counts."""
+    from talentstats import roster
+
+    recovered = catalog.recover(out_dir)
+    if recovered["finished"] or recovered["removed"]:
+        log.warning("%s: an interrupted run was cleaned up: %s", out_dir, recovered)
+        run.event("recover", **recovered)
+    had_key = key_file.exists()
+    key = roster.load_or_create_key(key_file)
+    run.event("key", file=_abs(key_file), created=not had_key,
+              fingerprint=runlog.key_fingerprint(key))
+
+    with run.stage("read") as counts:
+        outcomes = _read_files(files, key, executor, processes, progress)
+        counts.update(files=len(outcomes), readable=sum(o.readable for o in outcomes),
+                      unreadable=sum(not o.readable for o in outcomes),
+                      forms=sum(len(o.forms) for o in outcomes))
+    by_name = {o.source_file: o for o in outcomes}
+    run.event("inputs", files=[
+        {"file": rel, "bytes": p.stat().st_size, "sha256": by_name[rel].sha256,
+         "modified": datetime.fromtimestamp(by_name[rel].modified).astimezone().isoformat()}
+        for p, rel in files if rel in by_name
+    ])
+    with run.stage("assemble") as counts:
+        batch = ingest.assemble(outcomes, year)
+        counts.update(candidates=len(batch.candidates), roster_rows=len(batch.roster),
+                      file_findings=len(batch.findings),
+                      submissions=_counts(batch.submissions["status"]))
     log.info("ingest %s: %d candidate numbers, %d roster rows", year, len(batch.candidates),
              len(batch.roster))
-    observations, roster_df, submissions, findings = _validate(batch, _previous_year(out_dir, year), year)
+    with run.stage("validate") as counts:
+        observations, roster_df, submissions, findings = _validate(
+            batch, _previous_year(out_dir, year), year)
+        counts.update(findings=len(findings), severity=_counts(findings["severity"]),
+                      rules=_counts(findings["rule"]), status=_counts(submissions["status"]),
+                      observations=len(observations), roster_rows=len(roster_df))
 
     new = {"observations": observations, "findings": findings, "submissions": submissions,
            "roster": roster_df}
-    merged = {
-        name: catalog.replace_years(catalog.read_dataset(out_dir, name, missing_ok=True), frame,
-                                    [year])
-        for name, frame in new.items()
-    }
-    merged["indicators"] = refresh_indicators(merged)
-    written = catalog.write_datasets(out_dir, merged)
+    with run.stage("merge") as counts:
+        merged = {
+            name: catalog.replace_years(catalog.read_dataset(out_dir, name, missing_ok=True),
+                                        frame, [year])
+            for name, frame in new.items()
+        }
+        counts.update(years=sorted({int(y) for f in merged.values() for y in f["year"]}))
+    with run.stage("indicators") as counts:
+        merged["indicators"] = refresh_indicators(merged)
+        counts.update(rows=len(merged["indicators"]))
+    with run.stage("write") as counts:
+        written = catalog.write_datasets(out_dir, merged, years={name: [year] for name in new})
+        counts.update(datasets=_dataset_counts(merged, year),
+                      files=[p.relative_to(out_dir).as_posix() for p in written])
 
     feedback_paths: list[Path] = []
     summary = None
     if feedback:
-        feedback_paths, summary = write_reports(raw_dir, reports_dir, year, submissions, findings)
+        with run.stage("reports") as counts:
+            feedback_paths, summary = write_reports(raw_dir, reports_dir, year, submissions,
+                                                    findings)
+            counts.update(feedback=len(feedback_paths), summary=_abs(summary))
     return IngestResult(year, submissions, findings, written, feedback_paths, summary)
 
 
 def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.DataFrame,
                   findings: pd.DataFrame) -> tuple[list[Path], Path]:
-    """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary."""
+    """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary.
+
+    The feedback workbooks hold the units' rosters (personal data): their folder gets a
+    ``feedback.PERSONAL_DATA_NOTE`` file saying so, and is never published.
+    """
     from talentstats import feedback
     from talentstats.units import unit_name
 
     folder = Path(reports_dir) / str(year)
     (folder / "feedback").mkdir(parents=True, exist_ok=True)
+    (folder / "feedback" / feedback.PERSONAL_DATA_NOTE).write_text(
+        feedback.PERSONAL_DATA_TEXT, encoding="utf-8")
     written = []
     for unit_code, subs in submissions[submissions["unit_code"] != ""].groupby("unit_code"):
         files = sorted(set(subs["source_file"]))
@@ -177,7 +415,8 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     return written, summary
 
 
-def check_file(file: Path, year: int | None = None, processed: Path | None = None) -> pd.DataFrame:
+def check_file(file: Path, year: int | None = None, processed: Path | None = None, *,
+               executor: Executor | None = None) -> pd.DataFrame:
     """Run every rule on one workbook, as a town clerk would before sending. Writes nothing.
 
     The year defaults to the one written in the workbook. Last year's figures are read from the
@@ -189,7 +428,7 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     file = Path(file)
     if not file.is_file():
         raise ParameterError(f"文件不存在：{file} / no such file")
-    outcomes = _read_all([(file, file.name)], os.urandom(32), 1, None)
+    outcomes = _read_files([(file, file.name)], os.urandom(32), executor, 1, None)
     if not outcomes[0].forms:
         # unreadable, or none of our forms: the file's own findings say so, whatever the year
         batch = ingest.assemble(outcomes, year or date.today().year - 1)

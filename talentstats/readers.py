@@ -9,9 +9,9 @@ So a file goes through three gates:
 2. ``preflight``: cheap checks before any parser sees the file (size, zip member count,
    declared and per-member inflated size, compression ratio, declared and actual sheet extent,
    DTD/ENTITY declarations);
-3. ``read_workbook``, called inside ``read_isolated``: a pool of long-lived child processes,
-   each with an address-space limit, and a timeout per file. A child that dies or hangs costs
-   its file only.
+3. ``read_workbook``, called in a worker of ``talentstats.executor.IsolatedExecutor``: a pool
+   of long-lived child processes, each with an address-space limit, and a timeout per file. A
+   child that dies or hangs costs its file only.
 
 Cell values (``SheetGrid.cells``) are what python-calamine gives: ``str``, ``float``, ``int``,
 ``bool``, ``""`` for an empty cell. Dates are turned into ISO strings, because the grid holds
@@ -24,22 +24,17 @@ gives the address a town sees.
 from __future__ import annotations
 
 import io
-import multiprocessing as mp
 import os
 import posixpath
 import re
-import signal
 import struct
-import time
 import zipfile
 import zlib
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import lru_cache
-from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +48,7 @@ __all__ = [
     "MAX_UNCOMPRESSED_BYTES",
     "MAX_ZIP_MEMBERS",
     "UnreadableFile",
-    "WorkerFailure",
     "preflight",
-    "read_isolated",
     "read_workbook",
     "sniff",
 ]
@@ -82,7 +75,9 @@ RATIO_MIN_BYTES = 1024 * 1024
 #: Largest sheet area (rows x columns from A1, declared or actual). calamine allocates 32
 #: bytes per cell of the area before it gives anything back, and ``to_python`` builds a Python
 #: list of the same size: 5 M cells is ~160 MB + ~40 MB, well inside the worker's limit, and
-#: 10,000 x the largest real form. A cell at XFD1048576 is 17 G cells (512 GiB).
+#: 10,000 x the largest real form. A cell at XFD1048576 is 17 G cells (512 GiB). The actual
+#: areas of all sheets together are held to the same limit (many sheets, or sheets sharing one
+#: part, each under it).
 MAX_CELLS = 5_000_000
 #: How much of each XML part is read to find a DTD: the prolog comes before the root element.
 PROLOG_BYTES = 64 * 1024
@@ -102,19 +97,6 @@ class UnreadableFile(TalentstatsError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class WorkerFailure:
-    """What ``read_isolated`` yields for a file whose worker failed, died or timed out.
-
-    ``str()`` of it is the Chinese reason, ready for an X01 finding.
-    """
-
-    reason: str
-
-    def __str__(self) -> str:
-        return self.reason
-
-
 # --- Sniffing ---------------------------------------------------------------------------------
 
 
@@ -124,6 +106,13 @@ def _ole2_entries(f: io.BufferedIOBase, size: int) -> dict[str, tuple[int, int, 
     A minimal reader of the compound file header, FAT and directory chain; every chain walk is
     bounded by the number of sectors, so a looping or truncated file ends with ``ValueError``.
     """
+    return _ole2_directory(f, size)[0]
+
+
+def _ole2_directory(
+    f: io.BufferedIOBase, size: int
+) -> tuple[dict[str, tuple[int, int, int]], list[int], Callable[[int], bytes], bytes]:
+    """``_ole2_entries``, with the FAT, a sector reader and the header (``_ole2_stream``)."""
     f.seek(0)
     header = f.read(512)
     if len(header) < 512 or header[:8] != _OLE2_MAGIC:
@@ -175,7 +164,117 @@ def _ole2_entries(f: io.BufferedIOBase, size: int) -> dict[str, tuple[int, int, 
             start, low = struct.unpack_from("<II", entry, 116)
             entries.setdefault(name, (kind, start, low))
         sector = fat[sector]
-    return entries
+    return entries, fat, read_sector, header
+
+
+def _ole2_stream(f: io.BufferedIOBase, size: int, names: Sequence[str]) -> bytes | None:
+    """The content of the first stream called one of ``names``, or None if there is none.
+
+    Streams under the header's cutoff (4096 bytes) live in the mini stream (64-byte sectors
+    inside the root entry's chain, listed by the mini FAT). Chains are bounded as in
+    ``_ole2_directory``; a broken one raises ``ValueError``.
+    """
+    entries, fat, read_sector, header = _ole2_directory(f, size)
+    name = next((n for n in names if n in entries and entries[n][0] == 2), None)
+    if name is None:
+        return None
+    _, start, length = entries[name]
+
+    def chain(first: int, table: list[int]) -> list[int]:
+        out, sector = [], first
+        while sector < 0xFFFFFFFA:
+            if len(out) >= len(table) or sector >= len(table):
+                raise ValueError("stream chain broken")
+            out.append(sector)
+            sector = table[sector]
+        return out
+
+    if length >= struct.unpack_from("<I", header, 0x38)[0]:
+        return b"".join(read_sector(n) for n in chain(start, fat))[:length]
+    per = len(read_sector(0)) // 4 if fat else 0
+    minifat: list[int] = []
+    for n in chain(struct.unpack_from("<I", header, 0x3C)[0], fat):
+        minifat.extend(struct.unpack(f"<{per}I", read_sector(n)))
+    root = next((e for e in entries.values() if e[0] == 5), None)
+    if root is None:
+        raise ValueError("no root entry")
+    container = b"".join(read_sector(n) for n in chain(root[1], fat))
+    return b"".join(container[m * 64 : m * 64 + 64] for m in chain(start, minifat))[:length]
+
+
+# BIFF records that hold one cell (row, column first): FORMULA, LABELSST, NUMBER, RK, BLANK,
+# BOOLERR, LABEL, RSTRING, and the BIFF2-4 forms; and the two that span columns (row, first
+# column, ..., last column in their last two bytes): MULRK, MULBLANK.
+_BIFF_CELL = frozenset({0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0204, 0x00D6, 0x0406,
+                        0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0206})
+_BIFF_SPAN = frozenset({0x00BD, 0x00BE})
+
+
+def _xls_extents(stream: bytes) -> list[tuple[int, int]]:
+    """Per substream of a BIFF Workbook stream: (declared area, actual area) from A1.
+
+    The declared area is the DIMENSIONS record's (calamine allocates it before reading a
+    cell: a 5 KB .xls declaring 2^31 rows aborts it, as calamine #693 does for xlsx); the
+    actual area spans the cell records. The BIFF fields allow 65,536 x 65,536 cells or more,
+    so the format does not bound them.
+    """
+    out: list[tuple[int, int]] = []
+    declared = rows = cols = 0
+    pos, end = 0, len(stream)
+    while pos + 4 <= end:
+        rtype, rlen = struct.unpack_from("<HH", stream, pos)
+        body = pos + 4
+        if body + rlen > end:
+            break
+        if rtype == 0x0809 or rtype in (0x0009, 0x0209, 0x0409):  # BOF: a new substream
+            declared = rows = cols = 0
+        elif rtype == 0x000A:  # EOF
+            out.append((declared, rows * cols))
+            declared = rows = cols = 0
+        elif rtype == 0x0200:  # DIMENSIONS: BIFF8 32-bit rows, BIFF5/7 16-bit
+            if rlen >= 14:
+                first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", stream, body)
+            elif rlen >= 8:
+                first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", stream, body)
+            else:
+                first_row = last_row = first_col = last_col = 0
+            if first_row > last_row or first_col > last_col:  # calamine's size wraps around
+                declared = max(declared, 1 << 48)
+            else:
+                declared = max(declared, last_row * last_col)
+        elif rtype in _BIFF_CELL and rlen >= 4:
+            r, c = struct.unpack_from("<HH", stream, body)
+            rows, cols = max(rows, r + 1), max(cols, c + 1)
+        elif rtype in _BIFF_SPAN and rlen >= 6:
+            r = struct.unpack_from("<H", stream, body)[0]
+            c = struct.unpack_from("<H", stream, body + rlen - 2)[0]
+            rows, cols = max(rows, r + 1), max(cols, c + 1)
+        pos = body + rlen
+    if declared or rows:
+        out.append((declared, rows * cols))
+    return out
+
+
+def _check_xls(path: Path, data: bytes | None) -> str | None:
+    """The declared and actual extent of every sheet of an .xls (``_xls_extents``)."""
+    raw = path.read_bytes() if data is None else data
+    try:
+        stream = _ole2_stream(io.BytesIO(raw), len(raw), ("Workbook", "Book", "WORKBOOK", "BOOK"))
+    except (ValueError, struct.error):
+        return _KIND_REASONS["corrupt"]
+    total = 0
+    for i, (declared, actual) in enumerate(_xls_extents(stream or b"")):
+        if declared > MAX_CELLS:
+            return (f"第{i}个工作表声明的数据范围过大或异常（约 {declared:,} 个单元格，上限 {MAX_CELLS:,}），"
+                    "疑似恶意构造的文件")
+        if actual > MAX_CELLS:
+            return (f"第{i}个工作表有单元格位于很远的位置，数据范围约 {actual:,} 个单元格"
+                    f"（上限 {MAX_CELLS:,}），疑似恶意构造的文件")
+        total += actual
+        if total > MAX_CELLS:
+            return (f"各工作表数据范围合计约 {total:,} 个单元格（上限 {MAX_CELLS:,}），"
+                    "疑似恶意构造的文件")
+    return None
 
 
 def sniff(path: str | os.PathLike[str]) -> str:
@@ -657,8 +756,8 @@ def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
         return _Inspection(kind, _KIND_REASONS[kind])
     if kind == "unknown":
         return _Inspection(kind, _unknown_reason(path))
-    if kind == "xls":
-        return _Inspection(kind)  # BIFF caps a sheet at 65,536 x 256 cells: bounded by format
+    if kind == "xls":  # the BIFF fields do not bound a sheet: check its records
+        return _Inspection(kind, _check_xls(path, data))
     if zf is None:  # not reached: every non-zip kind is handled above
         return _Inspection(kind, _unknown_reason(path))
     try:
@@ -668,9 +767,18 @@ def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
             if insp.reason:
                 return insp
             insp.sheets = _workbook_sheets(z)
+            seen: dict[str, str] = {}  # worksheet part -> the sheet that uses it
+            total = 0  # cells of the sheets scanned so far
             for name, member in insp.sheets.items():
                 if member not in z.NameToInfo:
                     continue
+                if member in seen:  # Excel and WPS give every sheet its own part
+                    insp.reason = (
+                        f"工作表“{name}”与“{seen[member]}”指向同一数据部件（{member}），"
+                        "疑似恶意构造的文件"
+                    )
+                    return insp
+                seen[member] = name
                 s = _scan_sheet(z, member)
                 declared = s.declared
                 if declared and declared[1] > MAX_CELLS:
@@ -683,6 +791,13 @@ def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
                     insp.reason = (
                         f"工作表“{name}”有单元格位于 {cell_ref(s.rows - 1, s.cols - 1)} 一带，"
                         f"数据范围约 {s.rows * s.cols:,} 个单元格（上限 {MAX_CELLS:,}），疑似恶意构造的文件"
+                    )
+                    return insp
+                total += s.rows * s.cols
+                if total > MAX_CELLS:  # many sheets, each under the limit
+                    insp.reason = (
+                        f"各工作表数据范围合计约 {total:,} 个单元格（上限 {MAX_CELLS:,}），"
+                        "疑似恶意构造的文件"
                     )
                     return insp
                 insp.scans[name] = s
@@ -719,12 +834,17 @@ def _check_prologs(z: zipfile.ZipFile) -> str | None:
 
     A DOCTYPE can only stand in the prolog, before the root element, so the first
     ``PROLOG_BYTES`` of each part are enough; a part whose root element does not start within
-    them (a padded prolog) is refused too.
+    them (a padded prolog) is refused too. A part is XML by its name (.xml, .rels, .vml) or by
+    its first byte (a sheet part can be named anything in the relationships).
     """
     for info in z.infolist():
-        if not info.filename.endswith((".xml", ".rels", ".vml")) or info.file_size == 0:
+        if info.file_size == 0:
             continue
         head = _read_head(z, info.filename, 1024)
+        if not info.filename.endswith((".xml", ".rels", ".vml")) and not head.lstrip(
+            b"\xef\xbb\xbf \t\r\n"
+        ).startswith(b"<"):
+            continue  # a binary part (image, vbaProject.bin); XML under any name is checked
         if not _ROOT_START.search(_COMMENT.sub(b"", head)):
             head = _read_head(z, info.filename, PROLOG_BYTES)
         upper = head.upper()
@@ -756,8 +876,9 @@ def preflight(path: str | os.PathLike[str]) -> str | None:
     compression ratio, DTD/ENTITY declarations in the XML parts, each sheet's declared
     ``<dimension>`` (from the start of the part), and each sheet's actual extent (one streamed
     pass over its XML, because a dimension can lie: a file declaring ``A1`` with a cell at
-    ``XFD1048576`` still kills calamine). An .xls gets the size check only (BIFF bounds a
-    sheet at 65,536 x 256 cells).
+    ``XFD1048576`` still kills calamine). For an .xls: each sheet's DIMENSIONS record and the
+    extent of its cell records (one pass over the BIFF records: the fields allow far more than
+    65,536 x 256 cells, and calamine allocates what DIMENSIONS declares).
 
     Returns
     -------
@@ -799,7 +920,7 @@ def read_workbook(
 ) -> WorkbookGrid:
     """Read every worksheet of a submission into plain values.
 
-    Call it inside ``read_isolated``: the checks make a crash unlikely, not impossible.
+    Call it in an ``IsolatedExecutor`` worker: the checks make a crash unlikely, not impossible.
 
     Parameters
     ----------
@@ -833,7 +954,9 @@ def read_workbook(
         data = path.read_bytes()
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as e:  # calamine raises its own error types and ValueError/OSError
+    except BaseException as e:  # calamine raises its own error types and ValueError/OSError
+        if not _parser_failure(e):
+            raise
         raise UnreadableFile(_calamine_reason(e)) from e
 
     sheets: list[SheetGrid] = []
@@ -856,7 +979,9 @@ def read_workbook(
                 ]
             except UnreadableFile:
                 raise
-            except Exception as e:
+            except BaseException as e:
+                if not _parser_failure(e):
+                    raise
                 raise UnreadableFile(_calamine_reason(e, meta.name)) from e
             cells = [row if _is_plain_row(row) else [_plain(v) for v in row] for row in rows]
             scan = insp.scans.get(meta.name)
@@ -880,7 +1005,14 @@ def read_workbook(
     )
 
 
-def _calamine_reason(e: Exception, sheet: str | None = None) -> str:
+def _parser_failure(e: BaseException) -> bool:
+    """Whether ``e`` is the parser failing on the file: an exception, or a Rust panic inside
+    python-calamine (pyo3's ``PanicException`` derives from ``BaseException``; a mutated .xls
+    raised one, which used to kill the worker)."""
+    return isinstance(e, Exception) or type(e).__name__ == "PanicException"
+
+
+def _calamine_reason(e: BaseException, sheet: str | None = None) -> str:
     name = type(e).__name__
     if name == "PasswordError":
         return _KIND_REASONS["encrypted"]
@@ -912,239 +1044,3 @@ def _formulas(wb: Any, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[in
         if isinstance(text, str) and text:
             out[(r, c)] = text if text.startswith("=") else "=" + text
     return out
-
-
-# --- Isolation --------------------------------------------------------------------------------
-
-
-def _limit_memory(memory_mb: int) -> None:
-    import resource
-
-    limit = memory_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _child_main(conn: Any, worker: Callable[..., Any], memory_mb: int) -> None:
-    """A long-lived worker: limit memory, then run one job at a time until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    _limit_memory(memory_mb)
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        index, args = msg
-        try:
-            result: Any = worker(*args)
-        except UnreadableFile as e:
-            result = WorkerFailure(e.reason)
-        except MemoryError:
-            result = WorkerFailure(
-                f"解析时内存不足（超过 {memory_mb} MB 上限），文件过大或含异常内容"
-            )
-        except Exception as e:  # noqa: BLE001 - one file's bug must not stop the batch
-            result = WorkerFailure(f"解析时出错（{type(e).__name__}: {str(e)[:200]}）")
-        try:
-            conn.send((index, result))
-        except Exception as e:  # noqa: BLE001 - e.g. an unpicklable result
-            conn.send((index, WorkerFailure(f"解析结果无法传回（{type(e).__name__}）")))
-
-
-def _death_reason(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            sig = signal.Signals(-exitcode).name
-        except ValueError:
-            sig = f"信号 {-exitcode}"
-        hint = {
-            "SIGABRT": "，通常是文件让解析库申请了过多内存",
-            "SIGKILL": "，可能是内存耗尽",
-            "SIGSEGV": "，解析库崩溃",
-        }.get(sig, "")
-        return f"解析进程异常退出（{sig}{hint}），文件无法读取"
-    return f"解析进程异常退出（退出码 {exitcode}），文件无法读取"
-
-
-#: Modules the fork server imports once, so that a new child starts with them (the worker's
-#: own module is added: its imports, e.g. pandas, are then not paid per child).
-_PRELOAD = ("talentstats.readers", "python_calamine", "talentstats.parse")
-
-
-@dataclass
-class _Slot:
-    proc: Any
-    conn: Any
-    jobs: deque[int] = field(default_factory=deque)  # sent, not yet answered; the first runs
-    deadline: float = 0.0
-
-
-def read_isolated(
-    jobs: Iterable[Sequence[Any]],
-    worker: Callable[..., Any],
-    *,
-    processes: int = 2,
-    timeout: float = 60.0,
-    memory_mb: int = 1536,
-    progress: Callable[[int, Any], None] | None = None,
-    ordered: bool = True,
-    prefetch: int = 4,
-) -> Iterator[tuple[int, Any]]:
-    """Run ``worker(*job)`` for every job in long-lived child processes, crash- and hang-proof.
-
-    Each child sets ``RLIMIT_AS`` to ``memory_mb`` and then runs its jobs one at a time, in
-    the order sent, answering each before it starts the next, so the parent always knows which
-    file a child is on (the first one it sent and has no answer for). Up to ``prefetch`` jobs
-    wait in a child's pipe, so a child does not sit idle while the parent is busy. A child that dies (SIGABRT from calamine,
-    SIGKILL, a segfault) is replaced and its file retried once in a fresh child; a second death
-    makes that file the culprit. A file that runs past ``timeout`` seconds gets its child killed
-    (no retry). Either way only that file fails; the others go on.
-
-    Parameters
-    ----------
-    jobs
-        Argument tuples, e.g. ``(path, source_file, *extra)``; they and the results must pickle.
-    worker
-        A module-level function (children import it by name). ``UnreadableFile`` raised by it
-        becomes a ``WorkerFailure`` with its reason; any other exception a generic one.
-    processes, timeout, memory_mb
-        Pool size, seconds per file, address-space limit of a child in MB.
-    progress
-        Called as ``progress(index, outcome)`` once per finished file, in finishing order.
-    ordered
-        Yield in the order of ``jobs`` (a small reorder buffer) rather than as files finish.
-    prefetch
-        Jobs sent ahead to a child. The jobs behind a file that kills its child or times out
-        go back to the queue as they were (they have not run).
-
-    Yields
-    ------
-    tuple
-        ``(index, result)`` where ``result`` is the worker's return value or a
-        ``WorkerFailure`` carrying a Chinese reason.
-    """
-    job_list = [tuple(j) for j in jobs]
-    if not job_list:
-        return
-    ctx = mp.get_context("forkserver")
-    module = getattr(worker, "__module__", None)
-    ctx.set_forkserver_preload(list(_PRELOAD) + ([module] if module and module != "__main__" else []))
-    pending: deque[int] = deque(range(len(job_list)))
-    attempts = [0] * len(job_list)
-    done: dict[int, Any] = {}
-    next_out = 0
-    slots: list[_Slot] = []
-    depth = max(1, prefetch)
-
-    def start() -> _Slot:
-        parent_conn, child_conn = ctx.Pipe()
-        proc = ctx.Process(target=_child_main, args=(child_conn, worker, memory_mb), daemon=True)
-        proc.start()
-        child_conn.close()
-        return _Slot(proc, parent_conn)
-
-    def stop(slot: _Slot, kill: bool) -> None:
-        if kill:
-            slot.proc.kill()
-        slot.proc.join(5)
-        if slot.proc.is_alive():
-            slot.proc.kill()
-            slot.proc.join()
-        slot.conn.close()
-
-    def finish(index: int, outcome: Any) -> None:
-        done[index] = outcome
-        if progress is not None:
-            progress(index, outcome)
-
-    def requeue(slot: _Slot) -> None:
-        """The jobs sent to a dead child after its current one go back, in order, unrun."""
-        while len(slot.jobs) > 1:
-            pending.appendleft(slot.jobs.pop())
-
-    try:
-        slots = [start() for _ in range(max(1, min(processes, len(job_list))))]
-        while pending or any(s.jobs for s in slots):
-            for i, slot in enumerate(slots):
-                while len(slot.jobs) < depth and pending:
-                    index = pending.popleft()
-                    try:
-                        slot.conn.send((index, job_list[index]))
-                    except (BrokenPipeError, OSError):  # died while idle: not this file's fault
-                        pending.appendleft(index)
-                        while slot.jobs:
-                            pending.appendleft(slot.jobs.pop())
-                        stop(slot, kill=True)
-                        slots[i] = slot = start()
-                        break
-                    if not slot.jobs:
-                        slot.deadline = time.monotonic() + timeout
-                    slot.jobs.append(index)
-            busy = [s for s in slots if s.jobs]
-            if not busy:
-                continue
-            wait_for = max(0.0, min(s.deadline for s in busy) - time.monotonic())
-            ready = set(mp_wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], wait_for))
-            now = time.monotonic()
-            for i, slot in enumerate(slots):
-                if not slot.jobs:
-                    continue
-                died = False
-                if slot.conn in ready:
-                    while slot.jobs:  # every answer already in the pipe
-                        try:
-                            got, outcome = slot.conn.recv()
-                        except (EOFError, OSError):
-                            died = True
-                            break
-                        if got != slot.jobs[0]:
-                            died = True
-                            break
-                        slot.jobs.popleft()
-                        finish(got, outcome)
-                        now = time.monotonic()
-                        slot.deadline = now + timeout
-                        if not slot.jobs or not slot.conn.poll():
-                            break
-                    if not slot.jobs and not died:
-                        continue
-                if died or (slot.proc.sentinel in ready and not slot.conn.poll()):
-                    index = slot.jobs[0]
-                    requeue(slot)
-                    slot.jobs.clear()
-                    stop(slot, kill=False)
-                    attempts[index] += 1
-                    if attempts[index] < 2:
-                        pending.appendleft(index)
-                    else:
-                        finish(index, WorkerFailure(_death_reason(slot.proc.exitcode)))
-                    slots[i] = start()
-                elif now >= slot.deadline and slot.jobs:
-                    index = slot.jobs[0]
-                    requeue(slot)
-                    slot.jobs.clear()
-                    stop(slot, kill=True)
-                    finish(
-                        index,
-                        WorkerFailure(f"解析超时（超过 {timeout:g} 秒），文件可能过大或含异常内容"),
-                    )
-                    slots[i] = start()
-            if ordered:
-                while next_out in done:
-                    yield next_out, done.pop(next_out)
-                    next_out += 1
-            else:
-                for index in sorted(done):
-                    yield index, done.pop(index)
-    finally:
-        for slot in slots:
-            if slot.proc.is_alive() and not slot.jobs:
-                try:
-                    slot.conn.send(None)
-                except (BrokenPipeError, OSError):
-                    pass
-            stop(slot, kill=bool(slot.jobs))

@@ -57,3 +57,23 @@ def test_query_writes_csv_with_out(tmp_path):
     assert result.returncode == 0, result.stderr
     back = pd.read_csv(tmp_path / "r.csv", dtype={"unit_code": str}, encoding="utf-8-sig")
     assert back.to_dict("list") == {"unit_code": ["441900102"], "value": [52310.0]}
+
+
+@pytest.mark.parametrize("address", ["localhost", "tcp://127.0.0.1:9"],
+                         ids=["malformed", "nobody-there"])
+def test_ingest_with_a_bad_scheduler_is_a_usage_error(tmp_path, address):
+    import os
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "石龙镇2013.xlsx").write_bytes(b"x")
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s",
+           "TALENTSTATS_KEY_FILE": str(tmp_path / "key")}
+    result = subprocess.run(
+        [sys.executable, "-m", "talentstats", "ingest", str(raw), "--year", "2013",
+         "--scheduler", address, "--out", str(tmp_path / "p"), "--reports", str(tmp_path / "r")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "无法连接 Dask 调度器" in result.stderr and address in result.stderr
+    assert not (tmp_path / "r").exists() and not (tmp_path / "key").exists()

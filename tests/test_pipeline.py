@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_catalog import processed_files
 
 from talentstats import catalog
+from talentstats.errors import ParameterError
+from talentstats.executor import ExecutorError
 from talentstats.pipeline import check_file, ingest_year
 from talentstats.template import write_template
 
@@ -129,9 +133,9 @@ def test_second_run_gives_identical_datasets(dirs):
     write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
                    roster=_ROSTER)
     ingest_year(raw, 2013, processed, reports_dir=reports, processes=1, feedback=False)
-    first = {p.name: p.read_bytes() for p in sorted(processed.iterdir())}
+    first = processed_files(processed)
     ingest_year(raw, 2013, processed, reports_dir=reports, processes=1, feedback=False)
-    assert {p.name: p.read_bytes() for p in sorted(processed.iterdir())} == first
+    assert processed_files(processed) == first
 
 
 def test_check_file_reports_a_broken_sum_without_writing(dirs, tmp_path):
@@ -184,12 +188,12 @@ def test_an_empty_folder_changes_nothing(dirs):
     write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
                    roster=_ROSTER)
     ingest_year(raw, 2013, processed, reports_dir=reports, processes=1, feedback=False)
-    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    before = processed_files(processed)
     empty = raw.parent / "empty"
     empty.mkdir()
     with pytest.raises(ParameterError, match="没有任何文件"):
         ingest_year(empty, 2013, processed, reports_dir=reports, processes=1)
-    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+    assert processed_files(processed) == before
 
 
 def _retitle(path: Path, unit_text: str) -> Path:
@@ -232,3 +236,106 @@ def test_attribution_findings_x03_x05_x06(dirs):
     assert s["石排镇2013年东人统5表.xlsx"] == "rejected"
     assert catalog.read_dataset(processed, "observations").empty
     assert result.exit_status == 1
+
+
+class _InlineExecutor(Executor):
+    """Runs each task in this process at submit, except for the files named in ``fail``, whose
+    futures fail with the given exception (what a Dask or a broken pool gives)."""
+
+    def __init__(self, fail: dict[str, BaseException]):
+        self.fail = fail
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+        future: Future = Future()
+        exc = self.fail.get(Path(args[0]).name)
+        if isinstance(exc, CancelledError):
+            future.cancel()
+        elif exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_failed_task_costs_its_file_only(dirs):
+    from distributed import KilledWorker
+
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
+                   roster=_ROSTER)
+    write_template(raw / "茶山镇2013年人才统计报表.xlsx", 2013, "441900103", values=_values(),
+                   roster=_ROSTER)
+    (raw / "石排镇2013年人才统计报表.xlsx").write_bytes(b"x")
+    executor = _InlineExecutor({
+        "茶山镇2013年人才统计报表.xlsx": KilledWorker("process_file-1", "tcp://w:1", 3),
+        "石排镇2013年人才统计报表.xlsx": RuntimeError("boom"),
+    })
+    result = ingest_year(raw, 2013, processed, reports_dir=reports, feedback=False,
+                         executor=executor)
+
+    assert executor.submitted == 3
+    s = result.submissions.groupby("source_file")["status"].agg(lambda v: sorted(set(v)))
+    assert s.to_dict() == {"石龙镇2013年人才统计报表.xlsx": ["accepted"],
+                           "石排镇2013年人才统计报表.xlsx": ["unreadable"],
+                           "茶山镇2013年人才统计报表.xlsx": ["unreadable"]}
+    x01 = result.findings[result.findings["rule"] == "X01"].set_index("source_file")["message"]
+    assert "工作进程多次异常退出（KilledWorker）" in x01["茶山镇2013年人才统计报表.xlsx"]
+    assert "解析时出错（RuntimeError: boom）" in x01["石排镇2013年人才统计报表.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("exc", "error", "words"),
+    [
+        (CancelledError(), ExecutorError, "工作进程丢失"),
+        (BrokenExecutor("gone"), ExecutorError, "工作进程丢失"),
+        (FileNotFoundError(2, "No such file"), ParameterError, "共享文件夹"),
+    ],
+    ids=["cancelled", "broken", "not-found"],
+)
+def test_losing_the_workers_stops_the_batch_and_writes_nothing(dirs, exc, error, words):
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
+                   roster=_ROSTER)
+    (raw / "茶山镇2013.xlsx").write_bytes(b"x")
+    with pytest.raises(error, match=words):
+        ingest_year(raw, 2013, processed, reports_dir=reports,
+                    executor=_InlineExecutor({"茶山镇2013.xlsx": exc}))
+    written = [p for p in processed.rglob("*") if not p.name.startswith(".")]  # the lock is
+    assert written == [] and not reports.exists()
+
+
+def test_the_window_bounds_the_files_in_flight(dirs, monkeypatch):
+    """With any executor, at most IN_FLIGHT_PER_WORKER x workers files are submitted and not
+    yet collected; outcomes keep the order of the files."""
+    from talentstats import pipeline
+
+    raw, _, _ = dirs
+    files = []
+    for i in range(6):  # even: the fake executor below finishes its tasks two at a time
+        (raw / f"f{i}.txt").write_text("不是报表", encoding="utf-8")
+        files.append((raw / f"f{i}.txt", f"f{i}.txt"))
+    peak = 0
+
+    class Deferred(Executor):
+        max_workers = 1
+
+        def __init__(self):
+            self.waiting: list[tuple[Future, tuple]] = []
+
+        def submit(self, fn, /, *args):
+            nonlocal peak
+            future: Future = Future()
+            self.waiting.append((future, args))
+            peak = max(peak, len(self.waiting))
+            if len(self.waiting) == 2:  # finish two at a time, the last submitted first
+                for f, a in reversed(self.waiting):
+                    f.set_result(fn(*a))
+                self.waiting.clear()
+            return future
+
+    monkeypatch.setattr(pipeline, "IN_FLIGHT_PER_WORKER", 2)
+    outcomes = pipeline._read_all(files, b"k" * 32, Deferred(), None)
+    assert peak == 2
+    assert [o.source_file for o in outcomes] == [f"f{i}.txt" for i in range(6)]

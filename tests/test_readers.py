@@ -1,8 +1,10 @@
-"""Tests of talentstats.readers: sniffing, pre-flight, reading, isolation. Files built in tmp_path."""
+"""Tests of talentstats.readers: sniffing, pre-flight, reading. Files built in tmp_path.
+
+Running the reader in crash-isolated children is tested in test_executor.py.
+"""
 
 from __future__ import annotations
 
-import time
 import zipfile
 from pathlib import Path
 
@@ -10,14 +12,7 @@ import hostile
 import openpyxl
 import pytest
 
-from talentstats.readers import (
-    UnreadableFile,
-    WorkerFailure,
-    preflight,
-    read_isolated,
-    read_workbook,
-    sniff,
-)
+from talentstats.readers import UnreadableFile, preflight, read_workbook, sniff
 
 FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"  # copied from shared/spec
 
@@ -279,83 +274,6 @@ def test_corrupt_sheet_part_is_unreadable(tmp_path: Path) -> None:
     )
     with pytest.raises(UnreadableFile):
         read_workbook(path, "x.xlsx")
-
-
-# --- isolation --------------------------------------------------------------------------------
-
-
-def test_isolation_survives_abort_and_timeout(tmp_path: Path) -> None:
-    names = ["a1", "abort", "a2", "sleep", "a3", "raise", "a4", "a5"]
-    jobs = []
-    for n in names:
-        (tmp_path / n).write_text(f"内容{n}", encoding="utf-8")
-        jobs.append((str(tmp_path / n), f"raw/{n}", "t"))
-    seen: list[int] = []
-    start = time.monotonic()
-    out = list(
-        read_isolated(
-            jobs,
-            hostile.echo_worker,
-            processes=2,
-            timeout=3,
-            memory_mb=1024,
-            progress=lambda i, r: seen.append(i),
-        )
-    )
-    assert time.monotonic() - start < 20
-    assert [i for i, _ in out] == list(range(8))  # ordered
-    assert sorted(seen) == list(range(8))  # one progress call per file
-    results = dict(out)
-    for i, n in enumerate(names):
-        if n.startswith("a") and n != "abort":
-            assert results[i] == (f"raw/{n}", "t", f"内容{n}")
-    assert isinstance(results[1], WorkerFailure) and "SIGABRT" in results[1].reason
-    assert str(results[1]) == results[1].reason
-    assert isinstance(results[3], WorkerFailure) and "超时" in results[3].reason
-    assert isinstance(results[5], WorkerFailure) and "ValueError" in results[5].reason
-
-
-def test_isolation_memory_limit_and_real_calamine_abort(tmp_path: Path) -> None:
-    ok = hostile.raw_xlsx(
-        tmp_path / "ok.xlsx", {"表1": hostile.sheet_xml('<row r="1"><c r="A1"><v>5</v></c></row>')}
-    )
-    killer = hostile.calamine_killer(tmp_path / "killer.xlsx")
-    jobs = [(str(ok), "ok"), (str(killer), "killer"), (str(ok), "ok2")]
-    results = dict(read_isolated(jobs, hostile.raw_calamine_worker, processes=1, timeout=30))
-    assert results[0] == 1 and results[2] == 1
-    assert isinstance(results[1], WorkerFailure) and "解析进程异常退出" in results[1].reason
-
-    (tmp_path / "hog").write_text("x")
-    (tmp_path / "fine").write_text("y")
-    jobs = [(str(tmp_path / "hog"), "hog", ""), (str(tmp_path / "fine"), "fine", "")]
-    results = dict(read_isolated(jobs, hostile.echo_worker, processes=1, memory_mb=1024))
-    assert isinstance(results[0], WorkerFailure) and "内存不足" in results[0].reason
-    assert results[1] == ("fine", "", "y")
-
-
-def test_isolation_with_read_workbook(tmp_path: Path, form_xlsx: Path) -> None:
-    bomb = hostile.xml_bomb(tmp_path / "lol.xlsx")
-    jobs = [
-        (str(form_xlsx), "a.xlsx"),
-        (str(bomb), "lol.xlsx"),
-        (str(FOREIGN / "TCheck_check.xls"), "t.xls"),
-    ]
-    results = dict(read_isolated(jobs, read_workbook, processes=2))
-    assert results[0].sheets[0].formulas == {(5, 2): "=SUM(C4:C5)"}
-    assert isinstance(results[1], WorkerFailure) and "XML 炸弹" in results[1].reason
-    assert results[2].format == "xls"
-
-
-def test_isolation_many_files_reuses_processes(tmp_path: Path) -> None:
-    jobs = []
-    for i in range(300):
-        p = tmp_path / f"f{i}"
-        p.write_text(str(i))
-        jobs.append((str(p), str(i), "x"))
-    out = list(read_isolated(jobs, hostile.echo_worker, processes=2, ordered=False))
-    assert sorted(i for i, _ in out) == list(range(300))
-    assert all(r == (str(i), "x", str(i)) for i, r in out)
-    assert list(read_isolated([], hostile.echo_worker)) == []
 
 
 _HEAD = '<row r="1"><c r="A1"><v>1</v></c></row>'
