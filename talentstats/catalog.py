@@ -382,6 +382,22 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- writing
 
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A dataset as CSV for Excel: UTF-8 with BOM, formula-like strings neutralised.
+
+    Written by Arrow's C++ writer, about ten times faster than ``DataFrame.to_csv`` on the
+    millions of rows of a national collection. Strings are quoted, numbers are not; a float
+    prints in its shortest form (``12`` for 12.0).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pa.Table.from_pandas(csv_safe(frame), preserve_index=False)
+    with open(path, "wb") as f:
+        f.write(b"\xef\xbb\xbf")
+        pacsv.write_csv(table, f, pacsv.WriteOptions(quoting_style="needed"))
+
 FSYNC = True  # staged files reach the disk before the commit point (power cuts, not only kills)
 
 
@@ -478,7 +494,7 @@ def _stage(folder: Path, stage: Path, frames: Mapping[str, pd.DataFrame],
                                   "rows": pq.ParquetFile(folder / rel).metadata.num_rows,
                                   "sha256": _sha256(folder / rel)}
         csv = stage / csv_path(folder, name).name
-        csv_safe(data).to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
+        write_csv(data, csv)
         files[csv.name] = {"bytes": csv.stat().st_size, "sha256": _sha256(csv)}
         replace.append(csv.name)
         if _legacy_path(folder, name).is_file():

@@ -63,7 +63,7 @@ def to_stata_frame(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
 
 
 def _write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:
-    catalog.csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    catalog.write_csv(frame, path)
 
 
 def _write_parquet(name: str, frame: pd.DataFrame, path: Path) -> None:
@@ -149,7 +149,7 @@ def export(
         )
     folder = Path(processed_dir)
     if datasets is None:
-        names = [n for n in catalog.DATASETS if catalog.parquet_path(folder, n).is_file()]
+        names = [n for n in catalog.DATASETS if catalog.has_dataset(folder, n)]
     else:
         names = list(datasets)
         unknown = [n for n in names if n not in catalog.DATASETS]

@@ -68,7 +68,7 @@ def test_interrupted_write_leaves_previous_files(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    monkeypatch.setattr(catalog, "write_csv", boom)  # after the Parquet, before any rename
     with pytest.raises(KeyboardInterrupt):
         catalog.write_datasets(tmp_path, {"observations": _obs(2013, 9.0)})
     assert processed_files(tmp_path) == before
