@@ -103,9 +103,9 @@ def _split_number(s: str) -> tuple[float, str] | None:
     num = m.group("num").replace(",", "")
     if num.endswith("."):
         num = num[:-1]
-    x = float(num)
-    if m.group("exp"):
-        x *= 10.0 ** int(m.group("exp"))
+    # '0E310' or '1e999': float() gives inf (refused as not a valid number), where
+    # 10.0 ** 310 raised OverflowError (found by tests/test_security_fuzz.py)
+    x = float(f"{num}e{m.group('exp')}") if m.group("exp") else float(num)
     if m.group("sign") == "-" or neg:
         x = -x
     return x, m.group("unit")
@@ -194,6 +194,8 @@ def _apply_unit(x: float, tail: str, value_type: str) -> tuple[float, str | None
 
 
 def _check(x: float, value_type: str, unit: str | None, money_factor: float = 1.0) -> Cleaned:
+    if not math.isfinite(x):  # text such as '1e999', a 400-digit number, or 1e305万
+        return _bad("不是有效数字")
     if value_type == "money":
         shift = round(math.log10(money_factor)) if money_factor > 0 else 0
         x = round(x, max(2, MONEY_DECIMALS + shift))

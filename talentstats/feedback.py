@@ -7,13 +7,25 @@ confirm. A legacy .xls is converted (values, merged ranges and sheet visibility,
 python-calamine) into an .xlsx with the same sheet names and cell positions.
 
 The files are opened here only after the ingest has read them in its sandbox; a file that the
-ingest could not read (finding X01) is never opened again: its findings are listed only.
+ingest could not read (finding X01) is never opened again: its findings are listed only. This
+runs in the ingest's own process, outside the sandbox, so a file is copied only when it is
+small (``MAX_COPY_XML_BYTES``, ``MAX_COPY_XLS_BYTES``), and a file that openpyxl cannot open
+(it is stricter than calamine) is listed rather than copied: the 审核结果 sheet says so. The
+copy keeps the unit's own formulas, except those that reach outside the workbook (DDE, links
+to other files, HYPERLINK, WEBSERVICE...), which become text; macros and external links are
+not copied. Text from a submission is always written as text, never as a formula.
+
+A feedback workbook holds the unit's roster (names and ID numbers): it goes back to that unit
+only. ``pipeline.write_reports`` writes them to ``reports/<year>/feedback/`` with a
+``PERSONAL_DATA_NOTE`` file beside them.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import zipfile
 from collections.abc import Mapping
 from copy import copy
 from datetime import datetime
@@ -27,8 +39,9 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from talentstats.config import city
 from talentstats.forms import form, forms
-from talentstats.units import CITY, reporting_units
+from talentstats.units import reporting_units
 from talentstats.units import unit_name as _unit_name
 
 __all__ = [
@@ -40,7 +53,6 @@ __all__ = [
 ]
 
 FEEDBACK_SHEET = "审核结果"
-AUTHOR = "东莞市人才工作领导小组办公室"
 STATUS_LABELS = {
     "accepted": "已接收",
     "rejected": "已退回",
@@ -69,6 +81,30 @@ _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ROW_REF = re.compile(r"^\$?(\d+):\$?(\d+)$")
+#: Inflated worksheet XML of a source above which it is not copied into its feedback workbook
+#: (about 200,000 cells). openpyxl holds each cell as a Python object in the ingest's own
+#: process: a sheet of 1,000,000 cells (7.5 MB on disk) took 45 s and 840 MB to copy.
+MAX_COPY_XML_BYTES = 8 * 2**20
+#: The same for a legacy .xls, by file size (its cells cannot be counted without parsing it).
+MAX_COPY_XLS_BYTES = 4 * 2**20
+#: A formula that reaches outside the workbook when Excel opens or recalculates it: DDE
+#: (``=cmd|' /c calc'!A1``), a link to another file (``[1]Sheet1!A1``, ``'C:\\x\\[b.xlsx]S'!A1``),
+#: or a function that fetches, opens or runs something. The copy keeps it as text.
+_OUTWARD = re.compile(
+    r"[|\[]|\b(?:HYPERLINK|WEBSERVICE|FILTERXML|IMPORT\w*|RTD|CALL|REGISTER(?:\.ID)?|EXEC"
+    r"|IMAGE|DDE\w*)\s*\(",
+    re.IGNORECASE,
+)
+#: The file written beside the feedback workbooks (``pipeline.write_reports``).
+PERSONAL_DATA_NOTE = "含个人信息-请勿公开.txt"
+PERSONAL_DATA_TEXT = (
+    "本文件夹中的审核反馈表是各单位所报报表的副本，含高层次人才名册中的姓名、公民身份号码等个人信息。\n"
+    "每份反馈表只发回报送它的单位，不得公开、转发或上传到共享位置；公报、附表与数据集中不含这些信息。\n"
+    "\n"
+    "The feedback workbooks in this folder are copies of the units' own submissions and hold "
+    "personal data (names and ID numbers of the TR4 roster). Send each one back to its own "
+    "unit only; never publish or share this folder.\n"
+)
 _SHEET_CHARS = re.compile(r"[\[\]\*\?/\\:]")
 
 
@@ -123,8 +159,9 @@ def _unique_sheet_name(wb: Workbook, wanted: str, prefix: str) -> str:
 
 
 def _copy_xlsx_sheets(src_path: Path, wb: Workbook, prefix: str) -> dict[str, str]:
-    """Copy every sheet of an .xlsx/.xlsm into ``wb`` with values, styles, merges and sizes."""
-    src = openpyxl.load_workbook(src_path)
+    """Copy every sheet of an .xlsx/.xlsm into ``wb`` with values, styles, merges and sizes
+    (formulas become text)."""
+    src = _open_xlsx(src_path)
     names: dict[str, str] = {}
     for ws in src.worksheets:
         dst = wb.create_sheet(_unique_sheet_name(wb, ws.title, prefix))
@@ -185,34 +222,92 @@ def _copy_xls_sheets(src_path: Path, wb: Workbook, prefix: str) -> dict[str, str
     return names
 
 
-def _load_sources(sources: list[tuple[Path | None, pd.DataFrame]]) -> tuple[Workbook, list[dict]]:
-    """One workbook holding every readable source's sheets; per source, old -> new sheet names."""
+def _open_xlsx(path: Path) -> Workbook:
+    """The unit's .xlsx/.xlsm in openpyxl, from its bytes (openpyxl would refuse an .xlsx named
+    .xls by its extension), without macros or external links."""
+    return openpyxl.load_workbook(io.BytesIO(path.read_bytes()), keep_vba=False, keep_links=False)
+
+
+def _copy_problem(path: Path) -> str | None:
+    """Why a source is not copied into the feedback workbook (too big), or None."""
+    if _is_xls(path):
+        size = path.stat().st_size
+        if size > MAX_COPY_XLS_BYTES:
+            return f"文件较大（{size / 2**20:.1f} MB）"
+        return None
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = sum(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "文件无法打开"
+    if xml > MAX_COPY_XML_BYTES:
+        return f"工作表数据较多（约 {xml / 2**20:.0f} MB）"
+    return None
+
+
+def _defuse_formulas(wb: Workbook) -> int:
+    """Turn the formulas that reach outside the workbook (``_OUTWARD``) into text; how many."""
+    n = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                text = str(getattr(cell.value, "text", None) or cell.value)
+                if _OUTWARD.search(text):
+                    cell.value = text if text.startswith("=") else "=" + text
+                    cell.data_type = "s"
+                    n += 1
+    return n
+
+
+def _load_sources(
+    sources: list[tuple[Path | None, pd.DataFrame]],
+) -> tuple[Workbook, list[dict], list[str]]:
+    """One workbook holding every readable source's sheets; per source, old -> new sheet names;
+    and notes on the sources that were not copied."""
     wb: Workbook | None = None
     maps: list[dict[str, str]] = []
+    notes: list[str] = []
     for path, found in sources:
         readable = path is not None and Path(path).is_file() and not (found["rule"] == "X01").any()
         if not readable:
             maps.append({})
             continue
         path = Path(path)
-        if wb is None and not _is_xls(path):
-            wb = openpyxl.load_workbook(path)  # the unit's own file, kept as sent
-            names = {ws.title: ws.title for ws in wb.worksheets}
-            if FEEDBACK_SHEET in names:
-                renamed = _unique_sheet_name(wb, "原" + FEEDBACK_SHEET, "原")
-                wb[FEEDBACK_SHEET].title = renamed
-                names[FEEDBACK_SHEET] = renamed
-            maps.append(names)
+        problem = _copy_problem(path)
+        if problem:
+            notes.append(f"文件“{path.name}”{problem}，未附原表，审核结果见本表。")
+            maps.append({})
             continue
-        if wb is None:
-            wb = Workbook()
-            wb.remove(wb.active)
-        copier = _copy_xls_sheets if _is_xls(path) else _copy_xlsx_sheets
-        maps.append(copier(path, wb, path.stem))
+        before = set(wb.sheetnames) if wb is not None else set()
+        try:
+            if wb is None and not _is_xls(path):
+                wb = _open_xlsx(path)  # the unit's own file, kept as sent
+                _defuse_formulas(wb)
+                names = {ws.title: ws.title for ws in wb.worksheets}
+                if FEEDBACK_SHEET in names:
+                    renamed = _unique_sheet_name(wb, "原" + FEEDBACK_SHEET, "原")
+                    wb[FEEDBACK_SHEET].title = renamed
+                    names[FEEDBACK_SHEET] = renamed
+                maps.append(names)
+                continue
+            if wb is None:
+                wb = Workbook()
+                wb.remove(wb.active)
+            copier = _copy_xls_sheets if _is_xls(path) else _copy_xlsx_sheets
+            maps.append(copier(path, wb, path.stem))
+        except Exception as exc:  # noqa: BLE001 - openpyxl is stricter than calamine: list only
+            if wb is not None:
+                for name in set(wb.sheetnames) - before:
+                    wb.remove(wb[name])
+            notes.append(f"文件“{path.name}”无法复制到反馈表（{type(exc).__name__}），"
+                         "未附原表，审核结果见本表。")
+            maps.append({})
     if wb is None:
         wb = Workbook()
         wb.remove(wb.active)
-    return wb, maps
+    return wb, maps, notes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +360,7 @@ def _mark(wb: Workbook, sources: list[tuple[Path | None, pd.DataFrame]], maps: l
         wb[title].cell(row=r, column=c).fill = _FILLS.get(severity, _FILLS["warning"])
     for (title, r, c), texts in notes.items():
         body = "\n".join(t for _, t in texts)
-        comment = Comment(body, AUTHOR)
+        comment = Comment(body, city().issuer)
         comment.width = 320
         comment.height = max(80, 20 * (len(body) // 22 + len(texts) + 1))
         wb[title].cell(row=r, column=c).comment = comment
@@ -293,7 +388,8 @@ def _verdict(found: pd.DataFrame) -> str:
     return "审核通过，未发现问题，报表已接收。"
 
 
-def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int) -> None:
+def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int,
+                         notes: list[str] | tuple[str, ...] = ()) -> None:
     ws = wb.create_sheet(FEEDBACK_SHEET, 0)
     wb.active = 0
     for other in wb.worksheets[1:]:
@@ -310,6 +406,11 @@ def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=7)
     ws.cell(row=3, column=1).alignment = _WRAP
     ws.row_dimensions[3].height = 30
+    if notes:  # sources not copied into this workbook
+        _put(ws, 4, 1, "注：" + "".join(notes))
+        ws.merge_cells(start_row=4, start_column=1, end_row=4, end_column=7)
+        ws.cell(row=4, column=1).alignment = _WRAP
+        ws.row_dimensions[4].height = 15 * max(2, -(-len("".join(notes)) // 60))
     header = ["序号", "表", "规则", "类别", "性质", "说明", "单元格"]
     for c, text in enumerate(header, start=1):
         cell = ws.cell(row=5, column=c, value=text)
@@ -342,8 +443,9 @@ def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int
 
 
 def _save(wb: Workbook, out_path: str | os.PathLike, year: int) -> Path:
-    """Save a workbook atomically, with the office as author and a fixed creation date."""
-    wb.properties.creator = AUTHOR
+    """Save a workbook atomically, with the office (city.yaml ``issuer``) as author and a fixed
+    creation date."""
+    wb.properties.creator = city().issuer
     wb.properties.created = datetime(year + 1, 1, 1)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -387,10 +489,10 @@ def write_feedback(
     else:
         sources = [(Path(source_path) if source_path is not None else None, _finding_frame(findings))]
         extra = _finding_frame(None)
-    wb, maps = _load_sources(sources)
+    wb, maps, notes = _load_sources(sources)
     _mark(wb, sources, maps)
     every = pd.concat([f for _, f in sources] + [extra], ignore_index=True)
-    _write_results_sheet(wb, _finding_frame(every), unit_name, year)
+    _write_results_sheet(wb, _finding_frame(every), unit_name, year, notes)
     return _save(wb, out_path, year)
 
 
@@ -405,14 +507,15 @@ def collection_table(submissions: pd.DataFrame, findings: pd.DataFrame, year: in
 
     Returns
     -------
-    One row per reporting unit (all 35, in code order) and the city (441900): ``unit_code``,
+    One row per reporting unit (all of units.csv, in its order) and the city: ``unit_code``,
     ``unit_name``, ``TR1`` ... ``TR5`` (已接收/已退回/被替代/无法读取/未报送, or — where the unit
     does not report that form and sent none), ``errors``, ``warnings``. A file that could not be
     read (no form known) marks every form of its unit that has no other status as 无法读取.
     """
     codes = list(forms())
     town_forms = [c for c, f in forms().items() if f.reporter == "towns"]
-    units_ = [(u.code, u.name) for u in reporting_units()] + [(CITY, _unit_name(CITY))]
+    city_unit = city().code
+    units_ = [(u.code, u.name) for u in reporting_units()] + [(city_unit, _unit_name(city_unit))]
     subs = submissions
     if "year" in subs.columns:
         subs = subs.loc[subs["year"] == year]
@@ -437,7 +540,7 @@ def collection_table(submissions: pd.DataFrame, findings: pd.DataFrame, year: in
     for code, name in units_:
         row = {"unit_code": code, "unit_name": name}
         for f in codes:
-            expected = (f in town_forms) != (code == CITY)
+            expected = (f in town_forms) != (code == city_unit)
             default = MISSING if expected else NOT_APPLICABLE
             if (code, f) in status:
                 row[f] = status[(code, f)]
@@ -468,7 +571,7 @@ def write_collection_summary(
     ws = wb.active
     ws.title = "收集情况"
     ncols = 2 + len(codes) + 2
-    _put(ws, 1, 1, f"东莞市{year}年人才资源统计报表收集情况")
+    _put(ws, 1, 1, f"{city().name}{year}年人才资源统计报表收集情况")
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     header = ["单位代码", "单位名称", *[f"{_table_label(c)} {form(c).title}" for c in codes],

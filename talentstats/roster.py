@@ -569,4 +569,28 @@ def pseudonymise(
     """
     if len(key) < 16:
         raise ParameterError("the pseudonym key is too short; use load_or_create_key()")
-    return [_pseudonymise_row_fast(r, key, year, unit_code) for r in rows]
+    return [_scrub(_pseudonymise_row_fast(r, key, year, unit_code), r) for r in rows]
+
+
+#: Text shaped like a citizen ID number (the pattern of ``api.redact_personal``), and what
+#: replaces it. A town may type one into a free-text column (备注: 「配偶身份证号…」).
+_ID_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_REDACTED = "［已删除］"
+_FREE_TEXT = ("education", "title", "category", "employer", "industry", "note")
+
+
+def _scrub(row: dict, raw: Mapping[str, object]) -> dict:
+    """The row's free-text fields without ID-shaped text or the person's own name, so that
+    neither reaches the processed roster (other persons' names typed there cannot be told from
+    ordinary text: docs/security.md)."""
+    name = raw.get("name")
+    name = name.strip() if isinstance(name, str) else ""
+    for k in _FREE_TEXT:
+        v = row.get(k)
+        if v.__class__ is str:
+            new = _ID_TEXT.sub(_REDACTED, v)  # type: ignore[arg-type]
+            if len(name) >= 2:
+                new = new.replace(name, _REDACTED)
+            if new != v:
+                row[k] = new
+    return row

@@ -21,7 +21,7 @@ import nbformat
 
 import talentstats
 from talentstats.bulletin.tables import BulletinData
-from talentstats.catalog import parquet_path, read_dataset
+from talentstats.catalog import dataset_dir, has_dataset, read_dataset
 from talentstats.errors import DataNotFound, ParameterError, TalentstatsError
 
 __all__ = [
@@ -48,8 +48,11 @@ class RenderError(TalentstatsError):
 
 
 def bulletin_name(year: int) -> str:
-    """The bulletin's file stem: 东莞市YYYY年人才资源统计公报."""
-    return f"东莞市{year}年人才资源统计公报"
+    """The bulletin's title and file stem: 东莞市YYYY年人才资源统计公报 (the profile's city.yaml
+    ``bulletin_title``)."""
+    from talentstats.config import city
+
+    return city().bulletin_name(year)
 
 
 def notebook_path(name: str) -> Path:
@@ -109,9 +112,9 @@ def validate_parameters(year: object, processed_dir: str | Path) -> int:
     if not folder.is_dir():
         raise DataNotFound(f"处理后数据目录不存在：{folder} / processed folder {folder} does not exist; run `talentstats ingest` first")
     for name in REQUIRED:
-        if not parquet_path(folder, name).exists():
+        if not has_dataset(folder, name):
             raise DataNotFound(
-                f"缺少数据集 {name}：{parquet_path(folder, name)} / dataset {name} missing in {folder}; run `talentstats ingest` first"
+                f"缺少数据集 {name}：{dataset_dir(folder, name)} / dataset {name} missing in {folder}; run `talentstats ingest` first"
             )
     years = sorted(int(y) for y in read_dataset(folder, "indicators")["year"].unique())
     if year not in years:
@@ -179,6 +182,10 @@ def to_html(ipynb: Path, html_path: Path, title: str) -> Path:
     html_path.write_text(body, encoding="utf-8")
     return html_path
 
+
+#: What a text parameter printed into the report's HTML may not hold (the notebook escapes it
+#: too: belt and braces).
+_UNSAFE_TEXT = re.compile(r"[<>&\"'\\\x00-\x1f\x7f]")
 
 _REMOTE_TAG = re.compile(r"<(script|link)\b[^>]*\b(src|href)\s*=\s*[\"']?(https?:)?//[^>]*>(\s*</script>)?", re.I)
 
@@ -257,7 +264,7 @@ def render_bulletin(
     issue_date: str = "",
     pdf: bool = True,
 ) -> dict[str, Path]:
-    """Render 《东莞市YYYY年人才资源统计公报》 into ``reports_dir/YYYY/``.
+    """Render the bulletin 《东莞市YYYY年人才资源统计公报》 (``bulletin_name``) into ``reports_dir/YYYY/``.
 
     Writes the executed notebook, the HTML, the PDF (unless ``pdf`` is False) and 附表.xlsx.
 
@@ -275,6 +282,11 @@ def render_bulletin(
     validate_parameters(year, processed_dir)
     if not isinstance(top_n, int) or top_n < 1 or not isinstance(suppression_threshold, int) or suppression_threshold < 1:
         raise ParameterError("top_n 与 suppression_threshold 应为正整数 / top_n and suppression_threshold must be positive integers")
+    if not isinstance(issue_date, str) or _UNSAFE_TEXT.search(issue_date) or len(issue_date) > 40:
+        raise ParameterError(
+            f"发布日期只能是日期文字（如“2016年4月”），不能含 < > & 引号、反斜杠或控制字符：{issue_date!r} / "
+            "issue_date must be plain date text such as 2016年4月"
+        )
     processed = Path(processed_dir).resolve()
     out = _out_dir(reports_dir, year).resolve()
     stem = bulletin_name(year)
