@@ -382,34 +382,50 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
     if feedback:
         with run.stage("reports") as counts:
             feedback_paths, summary = write_reports(raw_dir, reports_dir, year, submissions,
-                                                    findings)
+                                                    findings, processes=processes)
             counts.update(feedback=len(feedback_paths), summary=_abs(summary))
     return IngestResult(year, submissions, findings, written, feedback_paths, summary)
 
 
 def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.DataFrame,
-                  findings: pd.DataFrame) -> tuple[list[Path], Path]:
+                  findings: pd.DataFrame, *, processes: int | None = None
+                  ) -> tuple[list[Path], Path]:
     """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary.
 
     The feedback workbooks hold the units' rosters (personal data): their folder gets a
     ``feedback.PERSONAL_DATA_NOTE`` file saying so, and is never published.
+
+    Each feedback workbook opens the unit's own submission with openpyxl, which took most of
+    the main job's time when done one after another; they are written in a local
+    ``IsolatedExecutor`` of ``processes`` workers (every core if None), which also keeps a
+    town's file away from this process. A unit whose workbook cannot be written is logged and
+    left out; the datasets are already written by then.
     """
     from talentstats import feedback
+    from talentstats.executor import IsolatedExecutor
     from talentstats.units import unit_name
 
     folder = Path(reports_dir) / str(year)
     (folder / "feedback").mkdir(parents=True, exist_ok=True)
     (folder / "feedback" / feedback.PERSONAL_DATA_NOTE).write_text(
         feedback.PERSONAL_DATA_TEXT, encoding="utf-8")
-    written = []
+    jobs = []
     for unit_code, subs in submissions[submissions["unit_code"] != ""].groupby("unit_code"):
         files = sorted(set(subs["source_file"]))
         per_file = {
             Path(raw_dir) / f: findings[findings["source_file"] == f] for f in files
         }
         name = unit_name(unit_code)
-        out = folder / "feedback" / f"{name}.xlsx"
-        written.append(feedback.write_feedback(per_file, None, out, unit_name=name, year=year))
+        jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name))
+    written = []
+    with IsolatedExecutor(processes) as pool:
+        futures = [pool.submit(feedback.write_feedback, per_file, None, out, unit_name=name,
+                               year=year) for per_file, out, name in jobs]
+        for (_, out, name), future in zip(jobs, futures, strict=True):
+            try:
+                written.append(future.result())
+            except Exception as exc:  # noqa: BLE001 - one unit's workbook must not stop the rest
+                log.warning("feedback workbook for %s not written (%s): %s", name, out, exc)
     summary = feedback.write_collection_summary(submissions, findings,
                                                 folder / f"{year}年报表收集情况.xlsx", year=year)
     return written, summary
