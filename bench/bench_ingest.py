@@ -1,34 +1,46 @@
 """Ingest benchmark: full ingest against python-calamine alone, on the same files, same run.
 
-Prints, for the 35-unit year and for a collection of at least 1,000 workbooks:
+For each size (default 35, 1,000 and 10,000 workbooks) it prints and records:
 - workbooks per second of the full ingest (read, parse, pseudonymise, validate, write);
 - the ratio of full ingest time to the time python-calamine alone takes to parse the same
-  files (target: 2.0 or less);
-- the share validation adds to ingest time (target: 25% or less), by running the ingest once
-  more with validation switched off.
+  files in one process (target: 2.0 or less at every size);
+- the peak memory of the ingest: the parent and its workers together (target: under 2 GB at
+  10,000, growing sublinearly);
+- at 1,000, the share validation adds to ingest time (target: 25% or less), by running the
+  ingest once more with validation switched off.
 
-Usage: python bench/bench_ingest.py [--copies 29] [--year 2016] [--jobs 2]
+The 35 workbooks are one year of the sample collection (Dongguan's registry). The larger
+collections are one workbook per unit of a made-up registry of that many units
+(bench/synthetic.py), so no file is a resubmission of another. Each size runs in a fresh Python
+process, so that its peak memory and its deployment profile are its own. Times are the best of
+``--runs`` runs. Figures go to bench/results/ingest.json.
+
+Usage: python bench/bench_ingest.py [--sizes 35,1000,10000] [--jobs N] [--runs 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import platform
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-from python_calamine import CalamineWorkbook
+sys.path.insert(0, str(Path(__file__).parent))
 
-from talentstats import pipeline, rules
-from talentstats.sample import generate_sample
+from common import machine, peak_memory, write_results  # noqa: E402
+
+YEAR = 2016
 
 
 def calamine_alone(files: list[Path]) -> float:
     """Seconds python-calamine takes to parse every sheet of every file, in one process."""
+    from python_calamine import CalamineWorkbook
+
     start = time.perf_counter()
     for f in files:
         try:
@@ -40,7 +52,12 @@ def calamine_alone(files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def full_ingest(folder: Path, year: int, jobs: int, validate: bool = True) -> float:
+def full_ingest(folder: Path, jobs: int, validate: bool = True) -> tuple[float, float]:
+    """Seconds and peak memory (MB) of one ingest of ``folder`` into a fresh output folder."""
+    import pandas as pd
+
+    from talentstats import pipeline, rules
+
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     original = rules.validate
     if not validate:
@@ -48,52 +65,95 @@ def full_ingest(folder: Path, year: int, jobs: int, validate: bool = True) -> fl
             columns=["year", "unit_code", "form", "rule", "kind", "severity", "message", "cells",
                      "source_file"]).astype({"year": "int64"})
     try:
-        start = time.perf_counter()
-        pipeline.ingest_year(folder, year, out, processes=jobs, feedback=False,
-                             key_path=out.parent / f"{out.name}.key")
-        return time.perf_counter() - start
+        with peak_memory() as peak:
+            start = time.perf_counter()
+            pipeline.ingest_year(folder, YEAR, out, processes=jobs, feedback=False,
+                                 key_path=out.parent / f"{out.name}.key")
+            seconds = time.perf_counter() - start
+        return seconds, peak.mb
     finally:
         rules.validate = original
         shutil.rmtree(out, ignore_errors=True)
+        out.parent.joinpath(f"{out.name}.key").unlink(missing_ok=True)
 
 
-def replicate(src: Path, dst: Path, copies: int) -> list[Path]:
-    dst.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in src.rglob("*") if p.is_file())
-    for k in range(copies):
-        for f in files:
-            shutil.copy2(f, dst / f"{k:03d}_{f.name}")
-    return sorted(dst.iterdir())
+def one_size(size: int, jobs: int, runs: int, work: Path) -> dict:
+    """Measure one size; runs inside its own process (see ``main``)."""
+    from talentstats.sample import generate_sample
 
+    sample = work / "sample"
+    generate_sample(sample, years=[YEAR])
+    if size <= 36:
+        folder = sample / str(YEAR)
+        files = sorted(p for p in folder.rglob("*") if p.is_file())[:size]
+        registry = "Dongguan (the sample collection)"
+        if len(files) < len(list(folder.iterdir())):
+            folder = work / "subset"
+            folder.mkdir()
+            for f in files:
+                shutil.copy2(f, folder / f.name)
+            files = sorted(folder.iterdir())
+    else:
+        from synthetic import make_collection
 
-def report(label: str, files: list[Path], year: int, jobs: int, with_validation_share: bool) -> None:
-    base = min(calamine_alone(files) for _ in range(2))
-    full = min(full_ingest(files[0].parent, year, jobs) for _ in range(2))
-    line = (f"{label}: {len(files)} workbooks | calamine alone {base:.2f} s | full ingest "
-            f"{full:.2f} s = {len(files) / full:.0f} workbooks/s | ratio {full / base:.2f}")
-    if with_validation_share:
-        no_val = min(full_ingest(files[0].parent, year, jobs, validate=False) for _ in range(2))
-        line += f" | validation adds {100 * (full - no_val) / no_val:.0f}%"
-    print(line, flush=True)
+        collection = make_collection(sample / str(YEAR), work / "synthetic", size, YEAR)
+        os.environ["TALENTSTATS_CONFIG"] = str(collection.profile)
+        folder, files = collection.raw, collection.files
+        registry = f"synthetic, {size} units"
+
+    base = min(calamine_alone(files) for _ in range(runs))
+    timed = [full_ingest(folder, jobs) for _ in range(runs)]
+    full = min(t for t, _ in timed)
+    record = {
+        "workbooks": len(files),
+        "registry": registry,
+        "calamine_alone_s": round(base, 3),
+        "full_ingest_s": round(full, 3),
+        "workbooks_per_s": round(len(files) / full, 1),
+        "ratio": round(full / base, 2),
+        "peak_memory_mb": round(max(mb for _, mb in timed)),
+    }
+    if 500 <= size <= 5000:
+        no_val = min(full_ingest(folder, jobs, validate=False)[0] for _ in range(runs))
+        record["validation_share"] = round((full - no_val) / no_val, 3)
+    return record
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--copies", type=int, default=29, help="copies of the year's files (29 x 36 > 1,000)")
-    ap.add_argument("--year", type=int, default=2016)
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--sizes", default="35,1000,10000", help="workbook counts, comma-separated")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes [every core]")
+    ap.add_argument("--runs", type=int, default=2, help="runs per measurement; the best counts")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size
     args = ap.parse_args()
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, jobs={args.jobs}")
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        sample = Path(tmp) / "sample"
-        generate_sample(sample, years=[args.year - 1, args.year])
-        year_dir = sample / str(args.year)
-        report("35 units", sorted(p for p in year_dir.rglob("*") if p.is_file()), args.year,
-               args.jobs, with_validation_share=False)
-        big = replicate(year_dir, Path(tmp) / "big", args.copies)
-        report("large collection", big, args.year, args.jobs, with_validation_share=True)
+    if args.one is not None:
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+            print(json.dumps(one_size(args.one, args.jobs, args.runs, Path(tmp))))
+        return
+
+    m = machine()
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
+          f"jobs={args.jobs}", flush=True)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--jobs", str(args.jobs),
+             "--runs", str(args.runs)],
+            capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0:
+            sys.exit(f"size {size} failed:\n{proc.stderr[-3000:]}")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        results.append(r)
+        line = (f"{r['workbooks']:>6} workbooks ({r['registry']}): calamine alone "
+                f"{r['calamine_alone_s']:.2f} s | full ingest {r['full_ingest_s']:.2f} s = "
+                f"{r['workbooks_per_s']:.0f} workbooks/s | ratio {r['ratio']:.2f} | "
+                f"peak memory {r['peak_memory_mb']} MB")
+        if "validation_share" in r:
+            line += f" | validation adds {100 * r['validation_share']:.0f}%"
+        print(line, flush=True)
+    write_results("ingest", {"jobs": args.jobs, "runs": args.runs, "sizes": results})
 
 
 if __name__ == "__main__":
