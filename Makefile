@@ -48,8 +48,9 @@ test-fast: setup ## Run the tests that need no notebook kernel
 lint: setup ## ruff
 	$(BIN)/ruff check talentstats tests bench
 
-bench: setup ## Ingest benchmarks (prints files/s and ratios against calamine alone)
+bench: setup ## Benchmarks: ingest at 35/1,000/10,000 workbooks, then the main job by stage -> bench/results/
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_pipeline.py
 
 clean: ## Remove generated data and reports (never data/raw outside sample/)
 	rm -rf data/raw/sample data/processed/*/ data/processed/*.parquet data/processed/*.csv \

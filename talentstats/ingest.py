@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from talentstats import roster
 from talentstats.forms import form as get_form
-from talentstats.model import Finding, FormRead
+from talentstats.model import Finding, FormRead, PackedValues
 from talentstats.units import city_code, identify_unit
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ def process_file(path: str, source_file: str, key: bytes, profile: str | None = 
     result = parse.locate_forms(grid)
     forms = []
     for fr in result.forms:
+        fr.values = PackedValues(list(fr.values))
         if fr.roster is not None:
             fr.roster = roster.pseudonymise(
                 fr.roster, key, year=fr.year, unit_code=fr.unit_code or ""
@@ -226,9 +227,9 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     # the per-form columns (unit, form, sheet, file) are repeated from one value per form.
     blocks: list[tuple[str, str, str, str]] = []  # unit, form, sheet, file of each winning form
     lengths: list[int] = []
-    items: list[int] = []
-    columns: list[int] = []
-    values: list[float] = []
+    items: list = []  # arrays, one per form
+    columns: list = []
+    values: list = []
     cells: list[str] = []
     sources: list[str] = []
     roster_rows: list[dict] = []
@@ -242,10 +243,11 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
                 continue
             prefix = f"{oc.source_file}!{fr.sheet}!"
             if fr.values:
-                it, co, va, ce = zip(*fr.values, strict=True)
-                items += it
-                columns += co
-                values += va
+                packed = fr.values if isinstance(fr.values, PackedValues) else PackedValues(fr.values)
+                ce = packed.cell_list()
+                items.append(packed.items)
+                columns.append(packed.columns)
+                values.append(packed.values)
                 cells += ce
                 sources += [prefix + c for c in ce]
                 blocks.append((unit_code, form_code, fr.sheet, oc.source_file))
@@ -263,13 +265,17 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     def strings(texts: list[str]) -> pd.api.extensions.ExtensionArray:
         return pd.array(pa.array(texts, pa.large_string()), dtype="string")
 
+    def joined(arrays: list, dtype: str) -> np.ndarray:
+        return np.concatenate([np.frombuffer(a, dtype=dtype) for a in arrays]) if arrays \
+            else np.empty(0, dtype=dtype)
+
     candidates = pd.DataFrame({
-        "year": np.full(len(items), year, dtype="int64"),
+        "year": np.full(len(cells), year, dtype="int64"),
         "unit_code": per_form(0),
         "form": per_form(1),
-        "item": np.asarray(items, dtype="int64"),
-        "column": np.asarray(columns, dtype="int64"),
-        "value": np.asarray(values, dtype="float64"),
+        "item": joined(items, "int64"),
+        "column": joined(columns, "int64"),
+        "value": joined(values, "float64"),
         "source": strings(sources),
         "sheet": per_form(2),
         "cell": strings(cells),
