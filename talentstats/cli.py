@@ -29,7 +29,7 @@ from talentstats.errors import (
 )
 
 app = typer.Typer(
-    help="talentstats: Dongguan talent statistics, from towns' workbooks to the annual bulletin.",
+    help="talentstats: a city's talent statistics, from towns' workbooks to the annual bulletin.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -94,7 +94,7 @@ def sample(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Target folder [data/raw/sample].")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 20131,
 ) -> None:
-    """Generate the sample collection: 35 units x 2012-2016, with planted deviations."""
+    """Generate Dongguan's sample collection (packaged profile only): 35 units x 2012-2016, with planted deviations."""
     from talentstats.sample import generate_sample
 
     target = out_dir or paths.sample_dir()
@@ -105,7 +105,7 @@ def sample(
 @app.command()
 def template(
     year: YearOpt,
-    unit: Annotated[str | None, typer.Option("--unit", help="Unit code (441900xxx); all units if omitted.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit code (a code of the profile's units.csv); all units if omitted.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Target folder [reports/templates].")] = None,
 ) -> None:
     """Write blank template workbooks for towns to fill in."""
@@ -181,11 +181,19 @@ SchedulerOpt = Annotated[
 ]
 
 
+def check_workers(jobs: int | None, scheduler: str | None) -> None:
+    """Refuse --jobs with --scheduler before anything is touched."""
+    if jobs is not None and scheduler:
+        raise ParameterError("--jobs 与 --scheduler 不能同时使用：集群的工作进程数由集群决定 / "
+                             "--jobs and --scheduler exclude each other: the cluster sets its workers")
+
+
 @contextmanager
 def workers(jobs: int | None, scheduler: str | None):
     """The executor of the per-file work: a Dask cluster's, or a local isolated pool."""
     from talentstats.executor import IsolatedExecutor, dask_executor
 
+    check_workers(jobs, scheduler)
     with dask_executor(scheduler) if scheduler else IsolatedExecutor(jobs) as executor:
         yield executor
 
@@ -211,6 +219,7 @@ def ingest_cmd(
 
     try:
         check_year(year)
+        check_workers(jobs, scheduler)
         files = discover(raw_dir)
         with lock.hold(out_dir or paths.processed_dir(), create=bool(files)), \
                 workers(jobs, scheduler) as executor, \
@@ -316,7 +325,7 @@ def _report_command(kind: str, label: str, year: int, processed: Path | None,
 
 @app.command()
 def bulletin(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
-    """Render 《东莞市YYYY年人才资源统计公报》: notebook, HTML, PDF and the Excel annex."""
+    """Render the bulletin (title from city.yaml `bulletin_title`): notebook, HTML, PDF and the Excel annex."""
     _report_command("bulletin", "公报", year, processed, reports)
 
 
@@ -414,6 +423,7 @@ def build(
     if not years:
         _fail(ParameterError(f"{raw_root} 下没有年份目录（如 2013/） / no year folders under {raw_root}"))
     try:
+        check_workers(jobs, scheduler)
         # the lock for the whole job: no other run slips in between the years and the reports
         with lock.hold(processed or paths.processed_dir()):
             with workers(jobs, scheduler) as executor:  # one pool (or client) for every year

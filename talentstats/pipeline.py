@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -96,6 +97,15 @@ def _failure_reason(exc: BaseException) -> str:
     return f"解析时出错（{name}: {str(exc)[:200]}）"
 
 
+def _lost_workers(exc: BaseException) -> Exception:
+    from talentstats.executor import ExecutorError
+
+    return ExecutorError(
+        f"读取报表的工作进程丢失（{type(exc).__name__}: {exc}），未写入任何数据，请重新运行 / "
+        f"the workers reading the files were lost ({type(exc).__name__}); nothing was written"
+    )
+
+
 def _collect(future: Future, path: Path, rel: str) -> ingest.FileOutcome:
     """The outcome of one file's task; a failed task becomes an ``unreadable`` outcome (X01).
 
@@ -106,15 +116,10 @@ def _collect(future: Future, path: Path, rel: str) -> ingest.FileOutcome:
     ParameterError
         The worker could not find the file (a Dask worker that does not see the folder).
     """
-    from talentstats.executor import ExecutorError
-
     try:
         result = future.result()
     except (CancelledError, BrokenExecutor) as exc:
-        raise ExecutorError(
-            f"读取报表的工作进程丢失（{type(exc).__name__}: {exc}），未写入任何数据，请重新运行 / "
-            f"the workers reading the files were lost ({type(exc).__name__}); nothing was written"
-        ) from exc
+        raise _lost_workers(exc) from exc
     except FileNotFoundError as exc:
         raise ParameterError(
             f"工作进程读不到文件 {path}：报表目录在处理期间被改动，或 Dask 工作节点不能以同一路径访问它"
@@ -170,7 +175,10 @@ def _read_all(files: list[tuple[Path, str]], key: bytes, executor: Executor,
     try:
         while True:
             for index, (path, rel) in itertools.islice(todo, window - len(in_flight)):
-                future = executor.submit(ingest.process_file, str(path), rel, key, profile)
+                try:
+                    future = executor.submit(ingest.process_file, str(path), rel, key, profile)
+                except BrokenExecutor as exc:
+                    raise _lost_workers(exc) from exc
                 in_flight[index] = future
                 future.add_done_callback(lambda _, index=index: finished.add(index))
             if not in_flight:
@@ -382,24 +390,36 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
     if feedback:
         with run.stage("reports") as counts:
             feedback_paths, summary = write_reports(raw_dir, reports_dir, year, submissions,
-                                                    findings, processes=processes)
+                                                    findings, executor=executor,
+                                                    processes=processes)
             counts.update(feedback=len(feedback_paths), summary=_abs(summary))
     return IngestResult(year, submissions, findings, written, feedback_paths, summary)
 
 
+def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame], out: Path, name: str,
+                  year: int) -> Path:
+    """One unit's feedback workbook, in a worker (which selects the batch's profile first)."""
+    from talentstats import feedback
+
+    config.select(profile)
+    return feedback.write_feedback(per_file, None, out, unit_name=name, year=year)
+
+
 def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.DataFrame,
-                  findings: pd.DataFrame, *, processes: int | None = None
-                  ) -> tuple[list[Path], Path]:
+                  findings: pd.DataFrame, *, executor: Executor | None = None,
+                  processes: int | None = None) -> tuple[list[Path], Path]:
     """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary.
 
     The feedback workbooks hold the units' rosters (personal data): their folder gets a
     ``feedback.PERSONAL_DATA_NOTE`` file saying so, and is never published.
 
     Each feedback workbook opens the unit's own submission with openpyxl, which took most of
-    the main job's time when done one after another; they are written in a local
-    ``IsolatedExecutor`` of ``processes`` workers (every core if None), which also keeps a
-    town's file away from this process. A unit whose workbook cannot be written is logged and
-    left out; the datasets are already written by then.
+    the main job's time when done one after another. They are written in an
+    ``IsolatedExecutor``: ``executor`` when it is one (the ingest's own pool), else a local
+    one of ``processes`` workers (every core if None); a Dask cluster's workers may not see
+    the reports folder. This also keeps a town's file away from this process. A unit whose
+    workbook cannot be written loses its workbook of an earlier run (it would carry outdated
+    findings), is logged, and the others go on: the datasets are already written by then.
     """
     from talentstats import feedback
     from talentstats.executor import IsolatedExecutor
@@ -417,15 +437,19 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
         }
         name = unit_name(unit_code)
         jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name))
+    own = isinstance(executor, IsolatedExecutor)
     written = []
-    with IsolatedExecutor(processes) as pool:
-        futures = [pool.submit(feedback.write_feedback, per_file, None, out, unit_name=name,
-                               year=year) for per_file, out, name in jobs]
+    with nullcontext(executor) if own else IsolatedExecutor(processes) as pool:
+        profile = config.selection()
+        futures = [pool.submit(_feedback_job, profile, per_file, out, name, year)
+                   for per_file, out, name in jobs]
         for (_, out, name), future in zip(jobs, futures, strict=True):
             try:
                 written.append(future.result())
             except Exception as exc:  # noqa: BLE001 - one unit's workbook must not stop the rest
-                log.warning("feedback workbook for %s not written (%s): %s", name, out, exc)
+                out.unlink(missing_ok=True)
+                log.warning("反馈表未能生成 / feedback workbook not written for %s (%s): %s",
+                            name, out, exc)
     summary = feedback.write_collection_summary(submissions, findings,
                                                 folder / f"{year}年报表收集情况.xlsx", year=year)
     return written, summary

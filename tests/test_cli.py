@@ -77,3 +77,16 @@ def test_ingest_with_a_bad_scheduler_is_a_usage_error(tmp_path, address):
     assert "Traceback" not in result.stderr + result.stdout
     assert "无法连接 Dask 调度器" in result.stderr and address in result.stderr
     assert not (tmp_path / "r").exists() and not (tmp_path / "key").exists()
+
+
+def test_jobs_and_scheduler_together_are_a_usage_error(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "石龙镇2013.xlsx").write_bytes(b"x")
+    result = run("ingest", str(raw), "--year", "2013", "--jobs", "2",
+                 "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "p"),
+                 "--reports", str(tmp_path / "r"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "--jobs 与 --scheduler 不能同时使用" in result.stderr
+    assert not (tmp_path / "p").exists()

@@ -339,3 +339,25 @@ def test_the_window_bounds_the_files_in_flight(dirs, monkeypatch):
     outcomes = pipeline._read_all(files, b"k" * 32, Deferred(), None)
     assert peak == 2
     assert [o.source_file for o in outcomes] == [f"f{i}.txt" for i in range(6)]
+
+
+def test_a_feedback_workbook_that_cannot_be_written_leaves_no_stale_one(dirs, caplog):
+    # A feedback job that outruns its time limit: the unit's workbook of an earlier run (with
+    # outdated findings) must go, and the collection summary is still written.
+    from talentstats.executor import IsolatedExecutor
+    from talentstats.pipeline import write_reports
+
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
+                   roster=_ROSTER)
+    result = ingest_year(raw, 2013, processed, reports_dir=reports, processes=1)
+    stale = reports / "2013" / "feedback" / "石龙镇.xlsx"
+    assert stale.is_file()  # the first run wrote it
+
+    with IsolatedExecutor(1, timeout=0.001) as pool:
+        written, summary = write_reports(raw, reports, 2013, result.submissions,
+                                         result.findings, executor=pool)
+    assert written == []
+    assert not stale.exists()
+    assert summary.is_file()
+    assert "石龙镇" in caplog.text
