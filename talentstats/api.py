@@ -169,7 +169,8 @@ def tr1_wide(observations: pd.DataFrame, year: int, *, city_total: bool = False)
 
     Rows are (unit_code, 单位, 代码, 项目): every unit with an accepted TR1, items in form
     order; columns are the 11 columns by their Chinese names (合计, 女性, 博士研究生, ...).
-    With ``city_total`` a 全市合计 block (unit 441900) sums the units shown.
+    With ``city_total`` a 全市合计 block (the city's own unit code, 441900 in Dongguan) sums the
+    units shown.
     """
     tr1 = forms.form("TR1")
     obs = observations.loc[(observations["form"] == "TR1") & (observations["year"] == int(year))]

@@ -136,7 +136,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "indicators",
-            "Indicators I01-I14 per unit and for the city (441900), per year.",
+            "Indicators I01-I14 per unit and for the city (its own unit code, city.yaml `code`), per year.",
             {"year": "int64", "unit_code": _STR, "indicator": _STR, "value": "float64"},
             ("year", "unit_code", "indicator"),
         ),

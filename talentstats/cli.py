@@ -98,7 +98,10 @@ def sample(
     from talentstats.sample import generate_sample
 
     target = out_dir or paths.sample_dir()
-    result = generate_sample(target, seed=seed)
+    try:
+        result = generate_sample(target, seed=seed)
+    except TalentstatsError as exc:  # another city's profile: the collection is Dongguan's
+        _fail(exc)
     out.print(f"样例报表已生成：{len(result.files)} 个文件 → {target}（目录清单：{target / 'catalogue.csv'}）")
 
 

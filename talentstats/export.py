@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from talentstats import catalog
 from talentstats.api import guard_personal, select_rows
 from talentstats.codebook import COLUMN_LABELS, column_label, variables_table, write_workbook
+from talentstats.config import city
 from talentstats.errors import DataNotFound, ParameterError
 
 __all__ = ["FORMATS", "export", "to_stata_frame"]
@@ -88,7 +89,7 @@ def _write_dta(name: str, frame: pd.DataFrame, path: Path) -> None:
         write_index=False,
         version=118,
         variable_labels=labels,
-        data_label=f"东莞市人才资源统计 {name}"[:80],
+        data_label=f"{city().name}人才资源统计 {name}"[:80],
     )
 
 

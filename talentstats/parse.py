@@ -141,17 +141,19 @@ def _with_bare(keys: tuple[str, ...]) -> list[str]:
     return out
 
 
+# The item texts spell the profile's short city name (TR5 510: 人才{short_name}战略专项), so the
+# item caches are keyed by it too: a worker serving two profiles keeps one lookup per city.
 @cache
-def _item_lookup(code: str) -> dict[str, int]:
-    f = forms()[code]
+def _item_lookup(code: str, short_name: str) -> dict[str, int]:
+    f = forms()[code]  # the selected profile's: the caller passes its short_name
     exact = _index([(k, it.code) for it in f.items for k in it.spellings()])
     bare = _index([(k, it.code) for it in f.items for k in _with_bare(it.spellings())])
     return {**bare, **exact}
 
 
 @cache
-def _label_hits(code: str) -> dict[str, tuple[int | None, int | None]]:
-    """Per form: cell text -> (item by name, number as a code), filled as texts are met."""
+def _label_hits(code: str, short_name: str) -> dict[str, tuple[int | None, int | None]]:
+    """Per form and city: cell text -> (item by name, number as a code), filled as texts are met."""
     return {}
 
 
@@ -325,10 +327,11 @@ def _table_no_prefix() -> str:
 def _detect_by_items(sheet: SheetGrid) -> str | None:
     best: tuple[int, str] | None = None
     rows = sheet.cells[:200]
+    short_name = city().short_name
     for code, f in forms().items():
         if f.is_roster:
             continue
-        lookup = _item_lookup(code)
+        lookup = _item_lookup(code, short_name)
         seen = {lookup[k] for row in rows for v in row[:_LABEL_SCAN_COLS] if (k := _key(v)) in lookup}
         need = max(2, math.ceil(len(f.items) / 2))
         if len(seen) >= need and (best is None or len(seen) > best[0]):
@@ -538,8 +541,9 @@ class _Layout:
 
 def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
     cells = sheet.cells
-    lookup = _item_lookup(f.code)
-    hits = _label_hits(f.code)
+    short_name = city().short_name
+    lookup = _item_lookup(f.code, short_name)
+    hits = _label_hits(f.code, short_name)
     codes = set(f.item_codes)
     # one pass: per column, the rows where a known item name or code sits
     labels_at: dict[int, dict[int, int]] = {}  # column -> row -> item (by name)

@@ -31,7 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from talentstats import config
 from talentstats.config import load_yaml
+from talentstats.errors import ParameterError
 from talentstats.forms import form
 from talentstats.reference import resident_population
 from talentstats.template import (
@@ -92,9 +94,27 @@ class PlanEntry:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
-@cache
+def _require_packaged_profile() -> None:
+    """The sample collection is Dongguan's (the plan names its units): refuse another profile."""
+    selected = config.selection()
+    if selected and Path(selected) != Path(str(resources.files("talentstats").joinpath("data"))).resolve():
+        raise ParameterError(
+            f"样例报表是东莞市的演示数据（sample_plan.yaml 列出东莞的单位），不能用于配置 {selected}："
+            "请不带 --config / TALENTSTATS_CONFIG 运行 / "
+            f"the sample collection is Dongguan's and does not fit the profile {selected}: "
+            "run it without --config / TALENTSTATS_CONFIG"
+        )
+
+
 def load_plan() -> tuple[PlanEntry, ...]:
-    """The entries of ``data/sample_plan.yaml``; raises ValueError on an unknown deviation."""
+    """The entries of ``data/sample_plan.yaml``; raises ValueError on an unknown deviation and
+    ParameterError when another city's profile is selected (the plan names Dongguan's units)."""
+    _require_packaged_profile()
+    return _plan()
+
+
+@cache
+def _plan() -> tuple[PlanEntry, ...]:
     text = resources.files("talentstats").joinpath("data/sample_plan.yaml").read_text("utf-8")
     entries = []
     for e in load_yaml(text)["entries"]:
@@ -789,6 +809,12 @@ def generate_sample(out_dir: str | Path, *, seed: int = SEED, years: Iterable[in
     Returns
     -------
     SampleResult with the files written, the catalogue and the truth as DataFrames.
+
+    Raises
+    ------
+    ParameterError
+        When a profile other than the packaged (Dongguan) one is selected: the collection is
+        Dongguan's demonstration.
     """
     out = Path(out_dir)
     years = sorted(years)

@@ -49,6 +49,7 @@ CITY, CHENGGUAN, HEDONG, HEXI, PARK = "469900", "469900003", "469900101", "46990
 FUND = {CHENGGUAN: (600000, 15600), HEDONG: (700000, 14000), HEXI: (620000, 15500),
         PARK: (400000, 16000)}
 ISSUER = "西山市人才工作办公室"
+OFFICE = "西山市人才办公室"  # files TR5; Dongguan's is 市人才办
 
 
 @pytest.fixture
@@ -82,7 +83,8 @@ def test_units_and_names_come_from_the_profile(xishan):
     assert [u.code for u in units.reporting_units()] == [CHENGGUAN, HEDONG, HEXI, PARK]
     assert units.identify_unit("河東鎮2016年報表.xlsx") == HEDONG
     assert units.identify_unit("西山高新技术产业开发区管委会") == PARK  # a town wins over 西山
-    assert units.identify_unit("市人才办2016年人才统计报表.xlsx") == CITY
+    assert units.identify_unit(f"{OFFICE}2016年人才统计报表.xlsx") == CITY
+    assert units.identify_unit("市人才办2016年人才统计报表.xlsx") is None  # Dongguan's office
     assert units.identify_unit("石龙镇2016.xlsx") is None  # a Dongguan town is unknown here
     assert units.unit_name(CITY) == "西山市"
     assert forms.issuer() == ISSUER
@@ -95,10 +97,11 @@ def test_bulletin_titles_and_issuer_come_from_the_profile(xishan, tmp_path):
     from talentstats.template import build_instructions_layout, template_filename
 
     assert bulletin_name(YEAR) == "西山市人才发展统计公报（2016年）"
-    assert template_filename(YEAR, CITY) == "市人才办2016年人才统计报表.xlsx"
+    assert template_filename(YEAR, CITY) == f"{OFFICE}2016年人才统计报表.xlsx"
     first = [row[0] for row in build_instructions_layout(YEAR, CITY).rows[:2]]
     assert first[0] == "西山市人才资源统计报表填报说明（2016年）"
     assert first[1].startswith(f"一、本报表由{ISSUER}制定")
+    assert f"由{OFFICE}填报" in first[1]
     assert COLUMN_LABELS["indicators"]["unit_code"] == ("单位代码（469900为全市）", "unit code (469900 = the city)")
 
 
@@ -227,6 +230,21 @@ def test_feedback_and_summary_carry_the_profiles_names(ingested):
     assert names == ["城关街道.xlsx", "河东镇.xlsx", "河西镇.xlsx", "西山市.xlsx", "西山高新区.xlsx"]
 
 
+def test_exports_and_codebook_name_the_profiles_city(ingested, xishan, tmp_path):
+    from talentstats import export
+    from talentstats.codebook import build_codebook
+    from talentstats.indicators import indicator_dictionary
+
+    export.export(ingested[0], tmp_path, "dta", datasets=["indicators"])
+    with pd.io.stata.StataReader(tmp_path / "indicators.dta") as reader:
+        assert reader.data_label == "西山市人才资源统计 indicators"
+    markdown, _ = build_codebook(ingested[0])
+    assert "西山市人才资源统计 代码手册" in markdown
+    assert "441900" not in markdown and "东莞" not in markdown
+    definition = indicator_dictionary().set_index("indicator").loc["coverage.TR5", "definition"]
+    assert "市人才办" not in definition
+
+
 def test_bulletin_text_quotes_the_profile(ingested, xishan, tmp_path):
     from talentstats.bulletin import assessment_view as A
     from talentstats.bulletin import narrative as N
@@ -244,6 +262,7 @@ def test_bulletin_text_quotes_the_profile(ingested, xishan, tmp_path):
     notes = sections["notes"]
     assert "统计范围：全市4个镇街（园区）" in notes
     assert "报送的西山市人才资源统计报表" in notes
+    assert f"和{OFFICE}报送的市本级人才投入情况" in notes
     assert "全市2016年常住人口取西山市统计局公布数，各镇街按2020年普查的人口比例推算" in notes
     assert "东莞" not in "".join(sections.values())
     assert A.fund_text(data).startswith("报送有效数据的4个镇街（园区）中，3个达到2.5%要求，1个未达到")
@@ -332,6 +351,49 @@ def test_the_cli_refuses_an_invalid_profile(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["--config", str(folder), "codebook", "--processed", str(tmp_path)])
     assert result.exit_code == 2
     assert "targets.I08" in result.output
+
+
+def test_the_sample_command_refuses_another_citys_profile(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from talentstats.cli import app
+
+    monkeypatch.setenv(config.ENV_VAR, "")  # restored afterwards: the callback sets it
+    result = CliRunner().invoke(app, ["--config", str(XISHAN), "sample", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    said = " ".join(result.output.split())  # rich wraps the message
+    assert "样例报表是东莞市的演示数据" in said and "run it without --config / TALENTSTATS_CONFIG" in said
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_item_lookups_are_kept_per_city(monkeypatch):
+    """TR5 510 spells the short name (人才东莞战略专项 / 人才西山战略专项): a process serving one
+    profile, then another, must not keep the first one's lookups."""
+    from talentstats import parse
+
+    dongguan, xishan = parse._key_str("人才东莞战略专项"), parse._key_str("人才西山战略专项")
+    monkeypatch.delenv(config.ENV_VAR, raising=False)
+    first = parse._item_lookup("TR5", config.city().short_name)
+    assert first.get(dongguan) == 510 and xishan not in first
+    monkeypatch.setenv(config.ENV_VAR, str(XISHAN))
+    second = parse._item_lookup("TR5", config.city().short_name)
+    assert second.get(xishan) == 510 and dongguan not in second
+
+
+def test_a_sheet_that_cannot_be_parsed_names_the_profiles_office(xishan, monkeypatch):
+    from talentstats import parse
+    from talentstats.model import SheetGrid, WorkbookGrid
+
+    def boom(*_args):
+        raise TypeError("odd sheet")
+
+    monkeypatch.setattr(parse, "detect_form", lambda sheet: ("TR1", "title"))
+    monkeypatch.setattr(parse, "_read_sheet", boom)
+    grid = WorkbookGrid("河东镇2016.xlsx", "xlsx", [SheetGrid("表1", [["x"]])])
+    x01 = [f for f in parse.locate_forms(grid).findings if f.rule == "X01"]
+    assert len(x01) == 1 and x01[0].message.endswith(f"请联系{OFFICE}")
 
 
 def test_reset_reloads_a_profile_edited_in_place(tmp_path, monkeypatch):
