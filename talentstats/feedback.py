@@ -7,13 +7,15 @@ confirm. A legacy .xls is converted (values, merged ranges and sheet visibility,
 python-calamine) into an .xlsx with the same sheet names and cell positions.
 
 The files are opened here only after the ingest has read them in its sandbox; a file that the
-ingest could not read (finding X01) is never opened again: its findings are listed only. This
-runs in the ingest's own process, outside the sandbox, so a file is copied only when it is
-small (``MAX_COPY_XML_BYTES``, ``MAX_COPY_XLS_BYTES``), and a file that openpyxl cannot open
-(it is stricter than calamine) is listed rather than copied: the 审核结果 sheet says so. The
-copy keeps the unit's own formulas, except those that reach outside the workbook (DDE, links
-to other files, HYPERLINK, WEBSERVICE...), which become text; macros and external links are
-not copied. Text from a submission is always written as text, never as a formula.
+ingest could not read (finding X01) is never opened again: its findings are listed only.
+``pipeline.write_reports`` runs each unit's workbook in an ``IsolatedExecutor`` child (its
+timeout and memory limit); even so a file is copied only when it is small
+(``MAX_COPY_XML_BYTES``, ``MAX_COPY_XLS_BYTES``), and a file that openpyxl cannot open (it is
+stricter than calamine) is listed rather than copied: the 审核结果 sheet says so. The copy
+keeps the unit's own formulas, except those that reach outside the workbook (DDE, links to
+other files, HYPERLINK, WEBSERVICE...), which become text, and drops the defined names that
+reach outside; macros and external links are not copied. Text from a submission is always
+written as text, never as a formula.
 
 A feedback workbook holds the unit's roster (names and ID numbers): it goes back to that unit
 only. ``pipeline.write_reports`` writes them to ``reports/<year>/feedback/`` with a
@@ -82,8 +84,9 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ROW_REF = re.compile(r"^\$?(\d+):\$?(\d+)$")
 #: Inflated worksheet XML of a source above which it is not copied into its feedback workbook
-#: (about 200,000 cells). openpyxl holds each cell as a Python object in the ingest's own
-#: process: a sheet of 1,000,000 cells (7.5 MB on disk) took 45 s and 840 MB to copy.
+#: (about 200,000 cells). openpyxl holds each cell as a Python object: a sheet of 1,000,000
+#: cells (7.5 MB on disk) took 45 s and 840 MB to copy, close to the limits of the worker
+#: that writes the workbook (``pipeline.write_reports``).
 MAX_COPY_XML_BYTES = 8 * 2**20
 #: The same for a legacy .xls, by file size (its cells cannot be counted without parsing it).
 MAX_COPY_XLS_BYTES = 4 * 2**20
@@ -246,8 +249,23 @@ def _copy_problem(path: Path) -> str | None:
 
 
 def _defuse_formulas(wb: Workbook) -> int:
-    """Turn the formulas that reach outside the workbook (``_OUTWARD``) into text; how many."""
+    """Turn the formulas that reach outside the workbook (``_OUTWARD``) into text, and drop the
+    defined names that do; how many."""
     n = 0
+    # A defined name is a formula too (``X`` = ``cmd|' /c calc'!A0``, ``[1]Sheet1!A1``: Excel
+    # evaluates it for any cell that says ``=X``), and the unit's own workbook is the base of
+    # the copy, so its names, workbook-level and sheet-level, come with it. They get the rule
+    # of the cells: a name that reaches outside (``_OUTWARD``), or a macro's name, is dropped (a
+    # cell using it shows #NAME?). The others are kept rather than dropping every name: the
+    # unit's own sums may use one, and would show #NAME? in the copy sent back to it. Print
+    # areas and titles are read by openpyxl as cell ranges only (it drops any other value), and
+    # the copy has no macro sheet for a name to run.
+    for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
+        for key, defn in list(names.items()):
+            if (defn.function or defn.vbProcedure or defn.xlm
+                    or _OUTWARD.search(str(defn.value or ""))):
+                del names[key]
+                n += 1
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:

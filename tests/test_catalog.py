@@ -263,14 +263,47 @@ def test_a_write_killed_after_its_commit_point_is_rolled_forward(tmp_path, monke
     assert processed_files(tmp_path) == processed_files(clean)
 
 
-def test_a_write_killed_before_its_commit_point_leaves_the_old_state(tmp_path):
-    catalog.write_datasets(tmp_path, {"observations": _obs(2013, 1.0)})
-    before = processed_files(tmp_path)
-    (tmp_path / ".staging-killed" / "observations").mkdir(parents=True)  # as a kill leaves it
-    assert processed_files(tmp_path) == before
-    assert catalog.read_dataset(tmp_path, "observations")["value"].tolist() == [1.0]
-    catalog.write_datasets(tmp_path, {"indicators": _ind({2013: 1.0})})
-    assert not (tmp_path / ".staging-killed").exists()
+def test_a_write_killed_before_its_commit_point_leaves_the_old_state(tmp_path, monkeypatch):
+    old = {"observations": _years_obs({2012: 1.0, 2013: 2.0}),
+           "indicators": _ind({2012: 1.0, 2013: 2.0})}
+    new = {"observations": _years_obs({2012: 1.0, 2013: 5.0}),
+           "indicators": _ind({2012: 8.0, 2013: 9.0})}
+    out = tmp_path / "out"
+    catalog.write_datasets(out, old)
+    before, digest = processed_files(out), catalog.manifest_digest(out)
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(dst).name == catalog.PENDING_NAME:  # the commit point: killed right there
+            raise KeyboardInterrupt
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(catalog.os, "rename", rename)
+    # a SIGKILL runs no clean-up: the writer's own removal of its staging folder is skipped,
+    # so the folder stays as a kill leaves it
+    monkeypatch.setattr(catalog.shutil, "rmtree", lambda *a, **k: None)
+    with pytest.raises(KeyboardInterrupt):
+        catalog.write_datasets(out, new, years={"observations": [2013]})
+    monkeypatch.undo()
+    staged = list(out.glob(f"{catalog.STAGING_PREFIX}*"))
+    assert len(staged) == 1 and not (out / catalog.PENDING_NAME).exists()
+    assert {p.relative_to(staged[0]).as_posix() for p in staged[0].rglob("*.*")} >= {
+        catalog.MANIFEST_NAME, catalog.JOURNAL_NAME, "observations/year=2013/part-0.parquet",
+        "indicators/year=2012/part-0.parquet", "observations.csv", "indicators.csv",
+    }  # the whole write was staged: it was stopped at the commit point, not before
+    # the previous files are whole, and readers see the previous state
+    assert processed_files(out) == before and catalog.manifest_digest(out) == digest
+    for name, frame in old.items():
+        pd.testing.assert_frame_equal(catalog.read_dataset(out, name),
+                                      catalog.conform(name, frame))
+    # the next write removes the staging folder and succeeds, as on a clean folder
+    catalog.write_datasets(out, new, years={"observations": [2013]})
+    assert not list(out.glob(f"{catalog.STAGING_PREFIX}*"))
+    assert not (out / catalog.PENDING_NAME).exists()
+    clean = tmp_path / "clean"
+    catalog.write_datasets(clean, old)
+    catalog.write_datasets(clean, new, years={"observations": [2013]})
+    assert processed_files(out) == processed_files(clean)
 
 
 def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path):

@@ -1,11 +1,14 @@
 """Interrupted and concurrent runs (issue 9).
 
 An ingest is killed with SIGKILL (its whole process group: the CLI and its worker children) at
-random points spread over a run's duration. After each kill every dataset reads, through
-``read_dataset``, the SQL sandbox and its CSV, and is either the previous outputs or the
-complete new ones, never a mix; the other years' partitions are untouched. The next run then
-completes, byte for byte as a clean run. A second concurrent run is refused (exit 2) and
-changes nothing.
+random points spread over a run's duration. After each kill the datasets read, through
+``read_dataset`` and the SQL sandbox, are all the previous outputs or all the complete new
+ones, never a mix. Each CSV is a whole file of either state, and all are of the datasets'
+state unless the kill came after the commit point (``.commit`` left: the files in place are
+moved in one by one until the next writer recovers); the other years' partitions are
+untouched. The next run then completes, byte for byte as a clean run. A second concurrent
+run is refused (exit 2) and changes nothing: no file of the processed folder, no run log, no
+report.
 """
 
 from __future__ import annotations
@@ -54,6 +57,12 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def _mtimes(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
             for p in folder.rglob("*.parquet") if ".commit" not in p.parts}
+
+
+def _tree(*folders: Path) -> dict[str, tuple[int, int]]:
+    """Every file under the folders, hidden ones included, with its size and mtime."""
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for folder in folders
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _phase(log_dir: Path, pid: int) -> str:
@@ -137,20 +146,30 @@ def test_sigkill_at_random_points_leaves_old_or_new_outputs(runs):
         phase = _phase(log_dir, proc.pid)
         phases.append(phase + (" (mid-commit)" if (out / ".commit").exists() else ""))
 
-        states = set()
+        # each dataset matches "old", "new" or both (when it is the same in both); one state
+        # must fit them all, or old observations would sit with new indicators
+        pending = (out / catalog.PENDING_NAME).exists()
+        states, csv_states = {"old", "new"}, {"old", "new"}
         for name in catalog.DATASETS:
             frame = catalog.read_dataset(out, name)
             csv = catalog.csv_path(out, name).read_bytes()
             pd.read_csv(catalog.csv_path(out, name), encoding="utf-8-sig", dtype=str)
-            state = next((label for label, data in (("old", old_data), ("new", new_data))
-                          if frame.equals(data[name][0])), None)
-            assert state, f"{name}: neither the previous nor the new outputs after a kill in {phase}"
-            assert csv in (old_data[name][1], new_data[name][1]), f"{name}.csv mixed ({phase})"
-            states.add(state)
+            matched = {label for label, data in (("old", old_data), ("new", new_data))
+                       if frame.equals(data[name][0])}
+            assert matched, f"{name}: neither the previous nor the new outputs after a kill in {phase}"
+            csv_matched = {label for label, data in (("old", old_data), ("new", new_data))
+                           if csv == data[name][1]}
+            assert csv_matched, f"{name}.csv neither the previous nor the new one ({phase})"
+            states &= matched
+            csv_states &= csv_matched
+        assert states, f"datasets of both states read after a kill in {phase}"
+        # the CSVs in place: whole files, and of one state too unless the kill came after the
+        # commit point (then they are moved in one by one until the next writer recovers)
+        assert pending or states & csv_states, f"CSVs of another state ({phase})"
         n = run_query("SELECT count(*) AS n FROM observations", out)["n"].item()
         assert n == len(catalog.read_dataset(out, "observations"))
         assert {k: v for k, v in _mtimes(out).items() if k in other_years} == other_years
-        if states == {"new"} and not (out / ".commit").exists():
+        if states == {"new"} and not pending:
             shutil.rmtree(out)  # start the next kill from the previous outputs again
             shutil.copytree(previous, out)
 
@@ -179,13 +198,21 @@ def test_a_second_concurrent_run_is_refused_and_changes_nothing(runs, tmp_path, 
         "build": ["build", tmp_path / "raw", "--processed", out, "--reports",
                   tmp_path / "reports"],
     }[command]
+    logs = root / "reports" / "logs"  # where the ingest of ``args`` logs
     with lock.hold(out):  # another run holds the folder
+        files, old_logs = _tree(tmp_path, root), sorted(logs.iterdir())  # with out/.lock's note
         result = subprocess.run(_cli(*argv), cwd=tmp_path, capture_output=True,
                                 text=True, timeout=120)
+        changed = _tree(tmp_path, root)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     message = " ".join(result.stderr.split())
     assert str(out) in message.replace(" ", "")
     assert "正被使用" in message and "nothing was changed" in message
     assert processed_files(out) == before and _mtimes(out) == mtimes
-    assert not (tmp_path / "reports").exists()  # no log, no report: the run did not start
+    # the run did not start: no run log (the ingest's under root/reports, the others' under
+    # tmp_path/reports or the working folder), no report, no codebook, the holder's lock note
+    # untouched: no file created, changed or removed, here or in the module's shared folder
+    assert sorted(logs.iterdir()) == old_logs
+    assert not (tmp_path / "reports").exists()
+    assert changed == files

@@ -113,8 +113,9 @@ def test_each_hostile_file_alone_in_bounded_time_and_memory(corpus):
 
 
 def test_feedback_lists_a_file_it_cannot_copy(tmp_path, monkeypatch):
-    """A file the sandbox read but openpyxl refuses, and a file too big to copy in the ingest's
-    own process, are listed on the 审核结果 sheet instead of stopping the run."""
+    """A file the sandbox read but openpyxl refuses, and a file too big to copy within the
+    limits of the worker that writes the feedback workbook, are listed on the 审核结果 sheet
+    instead of being copied; the rest of the workbook is written."""
     import pandas as pd
 
     refused = hostile.dtd_in_odd_part(tmp_path / "石龙镇2013.xlsx")  # defusedxml refuses it

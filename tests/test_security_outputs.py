@@ -183,6 +183,51 @@ def test_no_workbook_holds_a_live_formula_from_a_submission(planted):
     assert summary["A2"].value == "=2+3无单位.xlsx" and summary["A2"].data_type == "s"
 
 
+def _defined_names(path: Path) -> dict[str, str]:
+    """Every defined name in the workbook's XML (``name`` or ``name@sheet index``) -> value."""
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as z:
+        root = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    return {d.get("name") + (f"@{d.get('localSheetId')}" if d.get("localSheetId") else ""):
+            d.text or "" for d in root.iter(f"{ns}definedName")}
+
+
+def test_feedback_drops_defined_names_that_reach_outside(tmp_path):
+    """The unit's own workbook is the base of its feedback copy, names included: a defined name
+    that reaches outside (DDE, a link to another file, HYPERLINK), workbook- or sheet-level, or
+    a macro's name, is not in the copy; a plain name of the unit's own sums is kept."""
+    from openpyxl.utils import quote_sheetname
+    from openpyxl.workbook.defined_name import DefinedName
+
+    src = hostile.good_workbook(tmp_path / "石龙镇2013.xlsx")
+    wb = openpyxl.load_workbook(src)
+    ws = wb.worksheets[0]
+    own = f"{quote_sheetname(ws.title)}!$P$60"
+    wb.defined_names["启动"] = DefinedName("启动", attr_text=DDE[1:])
+    wb.defined_names["网址"] = DefinedName("网址", attr_text=FORMULA[1:])
+    wb.defined_names["Auto_Open"] = DefinedName("Auto_Open", attr_text=own, function=True,
+                                                xlm=True)
+    ws.defined_names["外部"] = DefinedName("外部", attr_text="[1]Sheet1!$A$1")
+    ws.defined_names["外部2"] = DefinedName("外部2", attr_text="'C:\\x\\[b.xlsx]S'!$A$1")
+    wb.defined_names["本表数"] = DefinedName("本表数", attr_text=own)
+    ws["P60"] = 1
+    ws["P61"] = "=本表数+启动+外部"
+    wb.save(src)
+    planted = _defined_names(src)
+    assert {"启动", "网址", "Auto_Open", "外部@0", "外部2@0", "本表数"} <= set(planted)
+
+    out = feedback.write_feedback(src, None, tmp_path / "反馈.xlsx", unit_name="石龙镇",
+                                  year=YEAR)
+    names = _defined_names(out)
+    assert not [(k, v) for k, v in names.items() if feedback._OUTWARD.search(v)], names
+    assert {k.split("@")[0] for k in names} & set(planted) == {"本表数"}, names
+    assert names["本表数"] == own  # the unit's plain name stays, with the sum that uses it
+    copy = openpyxl.load_workbook(out)[ws.title]
+    assert (copy["P61"].value, copy["P61"].data_type) == ("=本表数+启动+外部", "f")
+
+
 def test_stata_and_parquet_keep_the_text_as_data(planted):
     back = pd.read_stata(planted["exports"] / "dta" / "roster.dta")
     assert FORMULA in set(back["note"])
