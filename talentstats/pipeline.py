@@ -427,6 +427,8 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
 
     folder = Path(reports_dir) / str(year)
     (folder / "feedback").mkdir(parents=True, exist_ok=True)
+    for leftover in (folder / "feedback").glob(".*.tmp"):  # a killed run's half-written copy
+        leftover.unlink(missing_ok=True)
     (folder / "feedback" / feedback.PERSONAL_DATA_NOTE).write_text(
         feedback.PERSONAL_DATA_TEXT, encoding="utf-8")
     jobs = []

@@ -353,11 +353,14 @@ def test_a_feedback_workbook_that_cannot_be_written_leaves_no_stale_one(dirs, ca
     result = ingest_year(raw, 2013, processed, reports_dir=reports, processes=1)
     stale = reports / "2013" / "feedback" / "石龙镇.xlsx"
     assert stale.is_file()  # the first run wrote it
+    half = stale.with_name(".茶山镇.xlsx.tmp")  # a copy half-written when a run was killed
+    half.write_bytes(b"roster rows")
 
     with IsolatedExecutor(1, timeout=0.001) as pool:
         written, summary = write_reports(raw, reports, 2013, result.submissions,
                                          result.findings, executor=pool)
     assert written == []
     assert not stale.exists()
+    assert not half.exists()  # it held personal data, and no later run would replace it
     assert summary.is_file()
     assert "石龙镇" in caplog.text
