@@ -40,6 +40,7 @@ def main() -> None:
     from talentstats import pipeline, rules
     from talentstats.bulletin import render
     from talentstats.codebook import write_codebook
+    from talentstats.executor import IsolatedExecutor
     from talentstats.sample import generate_sample
 
     watch = Stopwatch()
@@ -65,10 +66,11 @@ def main() -> None:
 
         job_start = time.perf_counter()
         with peak_memory() as peak:
-            with watch.stage("ingest (all stages)"):
+            # one pool for every year, as `talentstats build` does
+            with watch.stage("ingest (all stages)"), IsolatedExecutor(args.jobs) as pool:
                 for year in years:
                     pipeline.ingest_year(raw / str(year), year, processed, reports_dir=reports,
-                                         processes=args.jobs, key_path=Path(tmp) / "key")
+                                         executor=pool, key_path=Path(tmp) / "key")
             with watch.stage("codebook"):
                 write_codebook(processed)
             with watch.stage("bulletin (all steps)"):

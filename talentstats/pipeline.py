@@ -356,6 +356,8 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
     ])
     with run.stage("assemble") as counts:
         batch = ingest.assemble(outcomes, year)
+        del outcomes, by_name  # the batch holds what is needed: a national batch's outcomes
+        # take hundreds of MB, which validation and the writes can use
         counts.update(candidates=len(batch.candidates), roster_rows=len(batch.roster),
                       file_findings=len(batch.findings),
                       submissions=_counts(batch.submissions["status"]))
