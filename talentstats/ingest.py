@@ -192,6 +192,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from talentstats import catalog
 
@@ -230,8 +231,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     items: list = []  # arrays, one per form
     columns: list = []
     values: list = []
-    cells: list[str] = []
-    sources: list[str] = []
+    cell_blobs: list[str] = []  # each form's cell references, joined (PackedValues.cells)
     roster_rows: list[dict] = []
     for (unit_code, form_code), entries in sorted(contenders.items()):
         entries.sort(key=lambda e: e[0], reverse=True)
@@ -244,26 +244,31 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
             prefix = f"{oc.source_file}!{fr.sheet}!"
             if fr.values:
                 packed = fr.values if isinstance(fr.values, PackedValues) else PackedValues(fr.values)
-                ce = packed.cell_list()
                 items.append(packed.items)
                 columns.append(packed.columns)
                 values.append(packed.values)
-                cells += ce
-                sources += [prefix + c for c in ce]
+                cell_blobs.append(packed.cells)
                 blocks.append((unit_code, form_code, fr.sheet, oc.source_file))
-                lengths.append(len(ce))
+                lengths.append(len(packed))
             for r in fr.roster or ():
                 roster_rows.append({**r, "year": year, "unit_code": unit_code, "sheet": fr.sheet,
                                     "source_file": oc.source_file,
                                     "source": f"{prefix}{r.get('row', '')}"})
 
-    row_block = np.repeat(np.arange(len(blocks)), np.asarray(lengths, dtype=np.int64))
+    # The string columns are made in Arrow, without a Python string per number: the cell
+    # references are split out of each form's joined string, and the source is joined from
+    # file, sheet and cell.
+    row_block = pa.array(np.repeat(np.arange(len(blocks)), np.asarray(lengths, dtype=np.int64)))
 
-    def per_form(k: int) -> pd.api.extensions.ExtensionArray:
-        return pd.array([b[k] for b in blocks], dtype="string").take(row_block)
+    def per_form(k: int) -> pa.Array:
+        return pa.array([b[k] for b in blocks], pa.large_string()).take(row_block)
 
-    def strings(texts: list[str]) -> pd.api.extensions.ExtensionArray:
-        return pd.array(pa.array(texts, pa.large_string()), dtype="string")
+    def text(arrow: pa.Array) -> pd.api.extensions.ExtensionArray:
+        return pd.array(arrow, dtype="string")
+
+    cells = pc.list_flatten(pc.split_pattern(pa.array(cell_blobs, pa.large_string()),
+                                             PackedValues._SEP))
+    sheets, files = per_form(2), per_form(3)
 
     def joined(arrays: list, dtype: str) -> np.ndarray:
         return np.concatenate([np.frombuffer(a, dtype=dtype) for a in arrays]) if arrays \
@@ -271,15 +276,16 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
 
     candidates = pd.DataFrame({
         "year": np.full(len(cells), year, dtype="int64"),
-        "unit_code": per_form(0),
-        "form": per_form(1),
+        "unit_code": text(per_form(0)),
+        "form": text(per_form(1)),
         "item": joined(items, "int64"),
         "column": joined(columns, "int64"),
         "value": joined(values, "float64"),
-        "source": strings(sources),
-        "sheet": per_form(2),
-        "cell": strings(cells),
-        "source_file": per_form(3),
+        "source": text(pc.binary_join_element_wise(files, sheets, cells,
+                                                   pa.scalar("!", pa.large_string()))),
+        "sheet": text(sheets),
+        "cell": text(cells),
+        "source_file": text(files),
     })
     submissions = pd.DataFrame(sub_rows, columns=list(catalog.DATASETS["submissions"].columns))
     findings = pd.DataFrame(finding_rows, columns=list(catalog.DATASETS["findings"].columns))
