@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from talentstats.digest import sha256_file
 from talentstats.errors import DataNotFound
 
 __all__ = [
@@ -401,14 +402,6 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 FSYNC = True  # staged files reach the disk before the commit point (power cuts, not only kills)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _fsync(path: Path) -> None:
     if not FSYNC:
         return
@@ -437,12 +430,12 @@ def _scan_manifest(folder: Path) -> dict:
             for rel in rels:
                 n = pq.ParquetFile(folder / rel).metadata.num_rows
                 files[rel] = {"bytes": (folder / rel).stat().st_size,
-                              "rows": n, "sha256": _sha256(folder / rel)}
+                              "rows": n, "sha256": sha256_file(folder / rel)}
                 rows += n
         entry = {"rows": rows, "years": sorted(parts)}
         csv = csv_path(folder, name)
         if csv.is_file():
-            files[csv.name] = {"bytes": csv.stat().st_size, "sha256": _sha256(csv)}
+            files[csv.name] = {"bytes": csv.stat().st_size, "sha256": sha256_file(csv)}
             entry["csv"] = csv.name
         datasets[name] = entry
     return {"datasets": datasets, "files": files, "format": MANIFEST_FORMAT}
@@ -484,7 +477,7 @@ def _stage(folder: Path, stage: Path, frames: Mapping[str, pd.DataFrame],
             target.parent.mkdir(parents=True, exist_ok=True)
             part.to_parquet(target, index=False, compression="zstd")
             files[rel] = {"bytes": target.stat().st_size, "rows": len(part),
-                          "sha256": _sha256(target)}
+                          "sha256": sha256_file(target)}
             replace.append(rel)
             delete += [r for r in on_disk.get(y, []) if r != rel]
         for y in sorted(untouched):
@@ -492,10 +485,10 @@ def _stage(folder: Path, stage: Path, frames: Mapping[str, pd.DataFrame],
                 if rel not in files:  # not in the old manifest: describe it as it is
                     files[rel] = {"bytes": (folder / rel).stat().st_size,
                                   "rows": pq.ParquetFile(folder / rel).metadata.num_rows,
-                                  "sha256": _sha256(folder / rel)}
+                                  "sha256": sha256_file(folder / rel)}
         csv = stage / csv_path(folder, name).name
         write_csv(data, csv)
-        files[csv.name] = {"bytes": csv.stat().st_size, "sha256": _sha256(csv)}
+        files[csv.name] = {"bytes": csv.stat().st_size, "sha256": sha256_file(csv)}
         replace.append(csv.name)
         if _legacy_path(folder, name).is_file():
             delete.append(_legacy_path(folder, name).name)

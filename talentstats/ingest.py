@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from talentstats import roster
+from talentstats.digest import sha256_file as sha256_of
 from talentstats.forms import form as get_form
 from talentstats.model import Finding, FormRead, PackedValues
 from talentstats.units import city_code, identify_unit
@@ -41,14 +42,6 @@ class FileOutcome:
     @property
     def readable(self) -> bool:
         return bool(self.forms)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def file_failure(source_file: str, sha256: str, modified: float, reason: str) -> FileOutcome:

@@ -37,6 +37,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from talentstats.digest import sha256_file
+
 __all__ = ["RunLog", "configuration", "environment", "file_digest", "key_fingerprint", "open_run",
            "versions"]
 
@@ -121,11 +123,7 @@ def key_fingerprint(key: bytes) -> str:
 
 def file_digest(path: Path) -> dict[str, Any]:
     """Size and sha256 of a file (for the outputs a report command wrote)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return {"file": str(path), "bytes": path.stat().st_size, "sha256": h.hexdigest()}
+    return {"file": str(path), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 class RunLog:
