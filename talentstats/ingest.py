@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from talentstats import roster
 from talentstats.digest import sha256_file as sha256_of
 from talentstats.forms import form as get_form
-from talentstats.model import Finding, FormRead, PackedValues
+from talentstats.model import Finding, FormRead, PackedRows, PackedValues
 from talentstats.units import city_code, identify_unit
 
 if TYPE_CHECKING:
@@ -96,9 +96,9 @@ def process_file(path: str, source_file: str, key: bytes, profile: str | None = 
     for fr in result.forms:
         fr.values = PackedValues(list(fr.values))
         if fr.roster is not None:
-            fr.roster = roster.pseudonymise(
+            fr.roster = PackedRows.pack(roster.pseudonymise(
                 fr.roster, key, year=fr.year, unit_code=fr.unit_code or ""
-            )
+            ))
         forms.append(fr)
     return FileOutcome(source_file, digest, modified, forms, list(result.findings))
 
@@ -225,7 +225,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     columns: list = []
     values: list = []
     cell_blobs: list[str] = []  # each form's cell references, joined (PackedValues.cells)
-    roster_rows: list[dict] = []
+    roster_parts: list[tuple] = []  # (rows, the form's own fields, source prefix) per TR4
     for (unit_code, form_code), entries in sorted(contenders.items()):
         entries.sort(key=lambda e: e[0], reverse=True)
         for rank, (_, oc, fr) in enumerate(entries):
@@ -243,10 +243,10 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
                 cell_blobs.append(packed.cells)
                 blocks.append((unit_code, form_code, fr.sheet, oc.source_file))
                 lengths.append(len(packed))
-            for r in fr.roster or ():
-                roster_rows.append({**r, "year": year, "unit_code": unit_code, "sheet": fr.sheet,
-                                    "source_file": oc.source_file,
-                                    "source": f"{prefix}{r.get('row', '')}"})
+            if fr.roster:
+                roster_parts.append((fr.roster, {"year": year, "unit_code": unit_code,
+                                                 "sheet": fr.sheet,
+                                                 "source_file": oc.source_file}, prefix))
 
     # The string columns are made in Arrow, without a Python string per number: the cell
     # references are split out of each form's joined string, and the source is joined from
@@ -286,9 +286,54 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     return Batch(
         submissions=submissions.astype({"year": "int64"}),
         candidates=candidates,
-        roster=pd.DataFrame(roster_rows) if roster_rows else pd.DataFrame(columns=roster_columns),
+        roster=_roster_frame(roster_parts) if roster_parts else pd.DataFrame(columns=roster_columns),
         findings=findings.astype({"year": "int64"}),
     )
+
+
+def _roster_frame(parts: list[tuple]) -> pd.DataFrame:
+    """The winning rosters as one frame: each row's fields, then the form's own (year, unit,
+    sheet, file, overriding the row's) and its source (``file!sheet!row``).
+
+    Column by column when every form packed the same fields (a national batch has hundreds of
+    thousands of persons); row by row otherwise, with the same result.
+    """
+    import pandas as pd
+
+    keys = {p[0].keys if isinstance(p[0], PackedRows) else None for p in parts}
+    if len(keys) != 1 or None in keys:
+        return pd.DataFrame([{**r, **own, "source": f"{prefix}{r.get('row', '')}"}
+                             for rows, own, prefix in parts for r in rows])
+    (fields,) = keys
+    names = [*fields, *(k for k in parts[0][1] if k not in fields), "source"]
+    columns: dict[str, list] = {name: [] for name in names}
+    row_at = fields.index("row") if "row" in fields else None
+    for rows, own, prefix in parts:
+        n = len(rows)
+        by_field = list(zip(*rows.rows, strict=True))
+        for i, name in enumerate(fields):
+            columns[name] += [own[name]] * n if name in own else by_field[i]
+        for k, v in own.items():
+            if k not in fields:
+                columns[k] += [v] * n
+        rows_no = by_field[row_at] if row_at is not None else [""] * n
+        columns["source"] += [f"{prefix}{r}" for r in rows_no]
+    return pd.DataFrame(columns)
+
+
+def _only(rows: pd.DataFrame, wanted: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The rows whose keys are among ``wanted``'s (one row there per form, so an inner join).
+
+    A filter rather than a merge: a national batch's candidates are millions of rows, and a
+    merge copies them all even when every form was accepted, as most are.
+    """
+    import pandas as pd
+
+    if not len(rows):
+        return rows
+    have = pd.MultiIndex.from_frame(rows[keys])
+    keep = have.isin(pd.MultiIndex.from_frame(wanted[keys]))
+    return rows if keep.all() else rows.loc[keep]
 
 
 def settle(batch: Batch, rule_findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -316,13 +361,11 @@ def settle(batch: Batch, rule_findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     subs["status"] = subs["status"].mask(subs["status"] == "candidate", "accepted")
 
     accepted = subs.loc[subs["status"] == "accepted", ["unit_code", "form", "source_file"]]
-    cand = batch.candidates
-    observations = cand.merge(accepted, on=["unit_code", "form", "source_file"], how="inner")
+    observations = _only(batch.candidates, accepted, ["unit_code", "form", "source_file"])
     roster_df = batch.roster
     if len(roster_df):
-        tr4 = accepted[accepted["form"] == "TR4"]
-        roster_df = roster_df.merge(tr4[["unit_code", "source_file"]],
-                                    on=["unit_code", "source_file"], how="inner")
+        roster_df = _only(roster_df, accepted[accepted["form"] == "TR4"],
+                          ["unit_code", "source_file"])
     else:
         roster_df = catalog.empty("roster")
     return (

@@ -108,6 +108,42 @@ class PackedValues:
         self.items, self.columns, self.values, self.cells = state
 
 
+class PackedRows:
+    """``FormRead.roster`` (pseudonymised) packed for the trip from a worker: the field names
+    once and a tuple per person, instead of a dict per person (about a fifth of the memory
+    while the parent holds a batch). Iterates as the dicts it was made from.
+
+    Rows with different field names cannot be packed; ``pack`` leaves such a list as it is.
+    """
+
+    __slots__ = ("keys", "rows")
+
+    def __init__(self, keys: tuple[str, ...], rows: list[tuple]):
+        self.keys = keys
+        self.rows = rows
+
+    @classmethod
+    def pack(cls, rows: list[dict[str, object]]) -> PackedRows | list[dict[str, object]]:
+        if not rows:
+            return rows
+        keys = tuple(rows[0])
+        if any(tuple(r) != keys for r in rows):
+            return rows
+        return cls(keys, [tuple(r.values()) for r in rows])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return (dict(zip(self.keys, r, strict=True)) for r in self.rows)
+
+    def __getstate__(self) -> tuple:
+        return self.keys, self.rows
+
+    def __setstate__(self, state: tuple) -> None:
+        self.keys, self.rows = state
+
+
 @dataclass
 class FormRead:
     """One form found on one sheet of a submission.
@@ -126,6 +162,6 @@ class FormRead:
     year: int | None
     report_date: date | None
     values: list[tuple[int, int, float, str]] | PackedValues = field(default_factory=list)
-    roster: list[dict[str, object]] | None = None
+    roster: list[dict[str, object]] | PackedRows | None = None
     findings: list[Finding] = field(default_factory=list)
     unit_of_measure: str | None = None  # as read from 单位：...
