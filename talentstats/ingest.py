@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from talentstats import roster
-from talentstats.digest import sha256_file as sha256_of
+from talentstats.digest import sha256_file
 from talentstats.forms import form as get_form
 from talentstats.model import Finding, FormRead, PackedRows, PackedValues
 from talentstats.units import city_code, identify_unit
@@ -85,7 +85,7 @@ def process_file(path: str, source_file: str, key: bytes, profile: str | None = 
         data = p.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
     else:  # refused by the pre-flight; hashed without holding it in memory
-        digest = sha256_of(p)
+        digest = sha256_file(p)
     try:
         grid = readers.read_workbook(p, source_file, data=data)
     except readers.UnreadableFile as exc:

@@ -98,9 +98,6 @@ class PackedValues:
     def __iter__(self):
         return zip(self.items, self.columns, self.values, self.cell_list(), strict=True)
 
-    def __eq__(self, other: object) -> bool:
-        return list(self) == list(other) if isinstance(other, PackedValues | list) else NotImplemented
-
     def __getstate__(self) -> tuple:
         return self.items, self.columns, self.values, self.cells
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from talentstats import catalog, config, ingest, lock, paths, runlog
+from talentstats.digest import sha256_file
 from talentstats.errors import ParameterError
 
 __all__ = ["IngestResult", "discover", "ingest_year", "recompute_indicators",
@@ -129,7 +130,7 @@ def _collect(future: Future, path: Path, rel: str) -> ingest.FileOutcome:
         ) from exc
     except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the batch
         log.warning("file %s failed in its worker: %r", rel, exc)
-        return ingest.file_failure(rel, ingest.sha256_of(path), path.stat().st_mtime,
+        return ingest.file_failure(rel, sha256_file(path), path.stat().st_mtime,
                                    _failure_reason(exc))
     return result
 

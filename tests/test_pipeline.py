@@ -343,3 +343,35 @@ def test_a_feedback_workbook_that_cannot_be_written_leaves_no_stale_one(dirs, ca
     assert not half.exists()  # it held personal data, and no later run would replace it
     assert summary.is_file()
     assert "石龙镇" in caplog.text
+
+
+def test_packed_outcomes_assemble_as_the_plain_ones(dirs):
+    # A worker packs a form's numbers and its roster (PackedValues, PackedRows); assemble must
+    # give the same frames from packed, plain and mixed outcomes, after a pickle round trip.
+    import os
+    import pickle
+
+    from talentstats import ingest
+    from talentstats.model import PackedRows, PackedValues
+
+    raw, _, _ = dirs
+    path = raw / "石龙镇2013年人才统计报表.xlsx"
+    write_template(path, 2013, "441900102", values=_values(), roster=_ROSTER)
+    packed = pickle.loads(pickle.dumps(ingest.process_file(str(path), path.name, os.urandom(32))))
+    kinds = {type(fr.values) for fr in packed.forms} | {type(fr.roster) for fr in packed.forms}
+    assert PackedValues in kinds and PackedRows in kinds
+
+    plain = pickle.loads(pickle.dumps(packed))
+    for fr in plain.forms:
+        fr.values = list(fr.values)
+        fr.roster = list(fr.roster) if fr.roster is not None else None
+    a, b = ingest.assemble([packed], 2013), ingest.assemble([plain], 2013)
+    for name in ("candidates", "roster", "submissions", "findings"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+
+    # the worked-out figures come through: TR1 row 100 column 1, and the two persons
+    tr1 = a.candidates[(a.candidates["form"] == "TR1") & (a.candidates["item"] == 100)]
+    assert tr1.loc[tr1["column"] == 1, "value"].item() == 1000.0
+    assert sorted(a.roster["birth_year"]) == [1975, 1982]
+    assert a.roster["source"].str.startswith(f"{path.name}!").all()
+    assert len(a.candidates) == len(_values()["TR1"]) + len(_values()["TR2"]) + len(_values()["TR3"])
