@@ -189,7 +189,9 @@ class IsolatedExecutor(Executor):
         Tasks sent ahead to a child. The tasks behind one that kills its child or times out
         go back to the queue as they were (they have not run).
     preload
-        Modules the fork server imports before it forks the children.
+        Modules the fork server imports before it forks the children. The fork server is
+        started once per process, by its first executor, so only that executor's preload (and
+        the module of its first task) counts; later executors fork from the same server.
     """
 
     def __init__(self, max_workers: int | None = None, *, timeout: float = 60.0,

@@ -100,19 +100,15 @@ class UnreadableFile(TalentstatsError):
 # --- Sniffing ---------------------------------------------------------------------------------
 
 
-def _ole2_entries(f: io.BufferedIOBase, size: int) -> dict[str, tuple[int, int, int]]:
-    """Names of the OLE2 (compound file) directory entries -> (type, start sector, size).
+def _ole2_directory(
+    f: io.BufferedIOBase, size: int
+) -> tuple[dict[str, tuple[int, int, int]], list[int], Callable[[int], bytes], bytes]:
+    """The OLE2 (compound file) directory: entry name -> (type, start sector, size), with the
+    FAT, a sector reader and the header (for ``_ole2_stream``).
 
     A minimal reader of the compound file header, FAT and directory chain; every chain walk is
     bounded by the number of sectors, so a looping or truncated file ends with ``ValueError``.
     """
-    return _ole2_directory(f, size)[0]
-
-
-def _ole2_directory(
-    f: io.BufferedIOBase, size: int
-) -> tuple[dict[str, tuple[int, int, int]], list[int], Callable[[int], bytes], bytes]:
-    """``_ole2_entries``, with the FAT, a sector reader and the header (``_ole2_stream``)."""
     f.seek(0)
     header = f.read(512)
     if len(header) < 512 or header[:8] != _OLE2_MAGIC:
@@ -298,7 +294,7 @@ def sniff(path: str | os.PathLike[str]) -> str:
             return _sniff_zip(f)
         if head == _OLE2_MAGIC:
             try:
-                names = set(_ole2_entries(f, size))
+                names = set(_ole2_directory(f, size)[0])
             except (ValueError, struct.error, OSError):
                 return "corrupt"
             if "EncryptedPackage" in names:
