@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from talentstats.digest import sha256_file
@@ -391,13 +392,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     millions of rows of a national collection. Strings are quoted, numbers are not; a float
     prints in its shortest form (``12`` for 12.0).
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     table = pa.Table.from_pandas(csv_safe(frame), preserve_index=False)
     with open(path, "wb") as f:
         f.write(b"\xef\xbb\xbf")
         pacsv.write_csv(table, f, pacsv.WriteOptions(quoting_style="needed"))
+
 
 FSYNC = True  # staged files reach the disk before the commit point (power cuts, not only kills)
 
