@@ -452,9 +452,9 @@ def compute_indicators(
 
     accepted = accepted_forms(submissions)
     years = sorted(
-        {int(y) for y in submissions["year"]}
-        | {int(y) for y in observations["year"]}
-        | set(accepted["year"])
+        {int(y) for y in submissions["year"].unique()}
+        | {int(y) for y in observations["year"].unique()}
+        | {int(y) for y in accepted["year"].unique()}
     )
     cells = _Cells(_accepted_cells(observations, accepted))
     unit: dict[str, pd.Series] = {}

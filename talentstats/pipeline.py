@@ -379,7 +379,7 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
                                         frame, [year])
             for name, frame in new.items()
         }
-        counts.update(years=sorted({int(y) for f in merged.values() for y in f["year"]}))
+        counts.update(years=sorted({int(y) for f in merged.values() for y in f["year"].unique()}))
     with run.stage("indicators") as counts:
         merged["indicators"] = refresh_indicators(merged)
         counts.update(rows=len(merged["indicators"]))
