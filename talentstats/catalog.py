@@ -24,10 +24,13 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +45,7 @@ __all__ = [
     "DATASETS",
     "MANIFEST_NAME",
     "Dataset",
+    "Write",
     "conform",
     "csv_path",
     "csv_safe",
@@ -512,27 +516,14 @@ def _stage_one(folder: Path, stage: Path, name: str, frame: pd.DataFrame,
     return _Staged(files, entry, replace, delete)
 
 
-def _stage(folder: Path, stage: Path, frames: Mapping[str, pd.DataFrame],
-           years: Mapping[str, Iterable[int]], old: dict) -> tuple[dict, dict]:
-    """Write the new files under ``stage``; return the new manifest and the journal.
-
-    The datasets are staged on threads, one each: sorting, Parquet and CSV encoding and
-    hashing run in Arrow, numpy and hashlib without the GIL, so a batch's largest dataset
-    (observations) no longer waits for the others. The manifest and the journal are put
-    together in the datasets' order, whatever order the threads finish in.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=max(1, min(len(frames), os.cpu_count() or 1))) as pool:
-        staged = [pool.submit(_stage_one, folder, stage, name, frame, years.get(name),
-                              old["files"])
-                  for name, frame in frames.items()]
-        results = [s.result() for s in staged]
+def _combine(old: dict, staged: Mapping[str, _Staged]) -> tuple[dict, dict]:
+    """The new manifest and the journal, from the old manifest and the staged datasets (put
+    together in the datasets' order, whatever order they were staged in)."""
     files = dict(old["files"])
     datasets = dict(old["datasets"])
     replace: list[str] = []
     delete: list[str] = []
-    for name, result in zip(frames, results, strict=True):
+    for name, result in staged.items():
         files.update(result.files)
         datasets[name] = result.entry
         replace += result.replace
@@ -540,7 +531,7 @@ def _stage(folder: Path, stage: Path, frames: Mapping[str, pd.DataFrame],
     for rel in delete:
         files.pop(rel, None)
     manifest = {"datasets": datasets, "files": files, "format": MANIFEST_FORMAT}
-    return manifest, {"datasets": sorted(frames), "delete": sorted(set(delete)),
+    return manifest, {"datasets": sorted(staged), "delete": sorted(set(delete)),
                       "replace": replace}
 
 
@@ -591,6 +582,94 @@ def recover(folder: str | Path) -> dict[str, object]:
     return {"finished": finished, "removed": removed}
 
 
+class Write:
+    """One atomic write of datasets, each staged on a thread as soon as it is added.
+
+    ::
+
+        with catalog.Write(folder) as write:
+            write.add("observations", frame, years=[2016])  # staging starts at once
+            ...                                              # other work meanwhile
+            written = write.commit()
+
+    Sorting, Parquet and CSV encoding, hashing and fsync run in Arrow, numpy and hashlib
+    without the GIL, so the datasets are staged side by side, and alongside whatever the
+    caller computes next (the ingest computes the indicators while the other datasets are
+    staged). ``commit`` waits for them, then commits every file together (see the module
+    docstring). Leaving the block without a commit (an error, Ctrl-C) removes what was staged
+    and leaves the folder as it was.
+
+    The block holds the folder's lock, and on entering finishes or removes what an earlier
+    killed write left. ``add`` takes the dataset's whole content after the write (all years)
+    and ``years``, the partitions to rewrite (see :func:`write_datasets`).
+
+    Raises
+    ------
+    FolderBusy
+        On entering, when another process holds the folder's lock.
+    """
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self._staged: dict[str, Future] = {}
+        self._written: list[Path] | None = None
+
+    def __enter__(self) -> Write:
+        from talentstats import lock
+
+        self._lock = lock.hold(self.folder)
+        self._lock.__enter__()
+        try:
+            recover(self.folder)
+            self._old = _current_manifest(self.folder)
+            self._stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
+        except BaseException:
+            self._lock.__exit__(*sys.exc_info())
+            raise
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                        thread_name_prefix="talentstats-stage")
+        return self
+
+    def add(self, name: str, frame: pd.DataFrame, *, years: Iterable[int] | None = None) -> None:
+        """Stage ``name`` (on a thread): its new partitions of ``years`` and its CSV."""
+        _dataset(name)
+        if name in self._staged:
+            raise ValueError(f"dataset {name!r} was already added to this write")
+        # a shallow copy: the caller goes on reading ``frame`` while the thread stages it
+        self._staged[name] = self._pool.submit(
+            _stage_one, self.folder, self._stage, name, frame.copy(deep=False),
+            None if years is None else [int(y) for y in years], self._old["files"])
+
+    def commit(self) -> list[Path]:
+        """Wait for the staging, then commit. Returns the paths written, the manifest last."""
+        staged = {name: future.result() for name, future in self._staged.items()}
+        manifest, journal = _combine(self._old, staged)
+        _write_json(self._stage / MANIFEST_NAME, manifest)
+        _write_json(self._stage / JOURNAL_NAME, journal)
+        # the datasets' files were synced as they were staged; now the rest, files before
+        # their folders
+        _fsync(self._stage / MANIFEST_NAME)
+        _fsync(self._stage / JOURNAL_NAME)
+        for p in sorted((p for p in self._stage.rglob("*") if p.is_dir()), reverse=True):
+            _fsync(p)
+        _fsync(self._stage)
+        os.rename(self._stage, self.folder / PENDING_NAME)  # the commit point
+        self._written = ([self.folder / rel for rel in journal["replace"]]
+                         + [self.folder / MANIFEST_NAME])
+        _fsync(self.folder)
+        _finish(self.folder)
+        return self._written
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            if self._written is None:  # not committed: nothing of it may stay
+                shutil.rmtree(self._stage, ignore_errors=True)
+        finally:
+            self._lock.__exit__(exc_type, exc, tb)
+        return False
+
+
 def write_datasets(folder: Path, frames: Mapping[str, pd.DataFrame], *,
                    years: Mapping[str, Iterable[int]] | None = None) -> list[Path]:
     """Write datasets as year partitions (Parquet) and one CSV each, atomically.
@@ -603,7 +682,8 @@ def write_datasets(folder: Path, frames: Mapping[str, pd.DataFrame], *,
 
     The write holds the folder's lock, finishes or removes what an earlier killed write left,
     then stages every file and commits them together (see the module docstring): an
-    interruption leaves the previous state whole, or the new one once committed.
+    interruption leaves the previous state whole, or the new one once committed. It is a
+    :class:`Write` with every dataset added at once.
 
     Returns
     -------
@@ -614,28 +694,7 @@ def write_datasets(folder: Path, frames: Mapping[str, pd.DataFrame], *,
     FolderBusy
         When another process holds the folder's lock.
     """
-    from talentstats import lock
-
-    folder = Path(folder)
-    with lock.hold(folder):
-        recover(folder)
-        stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
-        try:
-            manifest, journal = _stage(folder, stage, frames, dict(years or {}),
-                                       _current_manifest(folder))
-            _write_json(stage / MANIFEST_NAME, manifest)
-            _write_json(stage / JOURNAL_NAME, journal)
-            # the datasets' files were synced as they were staged; now the rest, files
-            # before their folders
-            _fsync(stage / MANIFEST_NAME)
-            _fsync(stage / JOURNAL_NAME)
-            for p in sorted((p for p in stage.rglob("*") if p.is_dir()), reverse=True):
-                _fsync(p)
-            _fsync(stage)
-            os.rename(stage, folder / PENDING_NAME)  # the commit point
-        except BaseException:
-            shutil.rmtree(stage, ignore_errors=True)
-            raise
-        _fsync(folder)
-        _finish(folder)
-    return [folder / rel for rel in journal["replace"]] + [folder / MANIFEST_NAME]
+    with Write(folder) as write:
+        for name, frame in frames.items():
+            write.add(name, frame, years=(years or {}).get(name))
+        return write.commit()

@@ -373,20 +373,27 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
 
     new = {"observations": observations, "findings": findings, "submissions": submissions,
            "roster": roster_df}
-    with run.stage("merge") as counts:
-        merged = {
-            name: catalog.replace_years(catalog.read_dataset(out_dir, name, missing_ok=True),
-                                        frame, [year])
-            for name, frame in new.items()
-        }
-        counts.update(years=sorted({int(y) for f in merged.values() for y in f["year"].unique()}))
-    with run.stage("indicators") as counts:
-        merged["indicators"] = refresh_indicators(merged)
-        counts.update(rows=len(merged["indicators"]))
-    with run.stage("write") as counts:
-        written = catalog.write_datasets(out_dir, merged, years={name: [year] for name in new})
-        counts.update(datasets=_dataset_counts(merged, year),
-                      files=[p.relative_to(out_dir).as_posix() for p in written])
+    # Each dataset is staged (sorted, encoded, hashed, synced) on a thread as soon as it is
+    # merged, and the indicators are computed meanwhile: see catalog.Write.
+    with catalog.Write(out_dir) as write:
+        with run.stage("merge") as counts:
+            merged = {
+                name: catalog.replace_years(catalog.read_dataset(out_dir, name, missing_ok=True),
+                                            frame, [year])
+                for name, frame in new.items()
+            }
+            for name, frame in merged.items():
+                write.add(name, frame, years=[year])
+            counts.update(years=sorted({int(y) for f in merged.values()
+                                        for y in f["year"].unique()}))
+        with run.stage("indicators") as counts:
+            merged["indicators"] = refresh_indicators(merged)
+            write.add("indicators", merged["indicators"])
+            counts.update(rows=len(merged["indicators"]))
+        with run.stage("write") as counts:
+            written = write.commit()
+            counts.update(datasets=_dataset_counts(merged, year),
+                          files=[p.relative_to(out_dir).as_posix() for p in written])
 
     feedback_paths: list[Path] = []
     summary = None

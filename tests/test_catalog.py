@@ -75,6 +75,32 @@ def test_interrupted_write_leaves_previous_files(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".staging-*"))
 
 
+def test_write_left_without_commit_leaves_previous_files(tmp_path):
+    catalog.write_datasets(tmp_path, {"observations": _obs(2013, 1.0)})
+    before = processed_files(tmp_path)
+    with pytest.raises(RuntimeError, match="indicator bug"), catalog.Write(tmp_path) as write:
+        write.add("observations", _obs(2013, 9.0), years=[2013])  # staged on a thread
+        raise RuntimeError("indicator bug")  # the caller's own work fails before the commit
+    assert processed_files(tmp_path) == before
+    assert not list(tmp_path.glob(".staging-*")) and not (tmp_path / ".commit").exists()
+
+
+def test_write_stages_datasets_added_at_different_times(tmp_path):
+    with catalog.Write(tmp_path) as write:
+        write.add("observations", _obs(2013, 2.0), years=[2013])
+        with pytest.raises(ValueError, match="already added"):
+            write.add("observations", _obs(2013, 3.0))
+        write.add("findings", catalog.empty("findings"))
+        written = write.commit()
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == [
+        "observations/year=2013/part-0.parquet", "observations.csv", "findings.csv",
+        "_manifest.json"]
+    assert catalog.read_dataset(tmp_path, "observations")["value"].tolist() == [2.0]
+    manifest = json.loads((tmp_path / "_manifest.json").read_text("utf-8"))
+    assert manifest["datasets"]["findings"] == {"csv": "findings.csv", "rows": 0, "years": []}
+    assert manifest["datasets"]["observations"]["rows"] == 1
+
+
 def test_missing_dataset_says_what_to_run(tmp_path):
     with pytest.raises(DataNotFound, match="talentstats ingest"):
         catalog.read_dataset(tmp_path, "indicators")
