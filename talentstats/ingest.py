@@ -136,8 +136,10 @@ def _finding_rows(
     ]
 
 
-def _attribution_findings(fr: FormRead, year: int, unit_code: str | None) -> list[Finding]:
-    """X03/X05/X06: a form that cannot count for this year's collection of this unit."""
+def _attribution_findings(fr: FormRead, year: int, unit_code: str | None,
+                          city: str) -> list[Finding]:
+    """X03/X05/X06: a form that cannot count for this year's collection of this unit
+    (``city``: the city's own unit code)."""
     out = []
     num = get_form(fr.form).number
     if unit_code is None:
@@ -158,7 +160,7 @@ def _attribution_findings(fr: FormRead, year: int, unit_code: str | None) -> lis
             )
         )
     reporter = get_form(fr.form).reporter
-    if (reporter == "city") != (unit_code == city_code()):
+    if (reporter == "city") != (unit_code == city):
         who = "市本级" if reporter == "city" else "各镇街（园区）"
         out.append(
             Finding(
@@ -192,6 +194,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     sub_rows: list[dict] = []
     finding_rows: list[dict] = []
     contenders: dict[tuple[str, str], list[tuple[tuple, FileOutcome, FormRead]]] = {}
+    city = city_code()
 
     for oc in outcomes:
         file_unit = identify_unit(Path(oc.source_file).name) or ""
@@ -204,7 +207,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
             )
             continue
         for fr in oc.forms:
-            problems = _attribution_findings(fr, year, fr.unit_code)
+            problems = _attribution_findings(fr, year, fr.unit_code, city)
             unit_code = fr.unit_code or ""
             finding_rows += _finding_rows(fr.findings + problems, year=year,
                                           source_file=oc.source_file, unit_code=unit_code,
