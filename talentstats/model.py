@@ -84,10 +84,11 @@ class PackedValues:
     def __init__(self, rows: list[tuple[int, int, float, str]]):
         from array import array
 
-        self.items = array("q", [r[0] for r in rows])
-        self.columns = array("q", [r[1] for r in rows])
-        self.values = array("d", [r[2] for r in rows])
-        self.cells = self._SEP.join(r[3] for r in rows)
+        items, columns, values, cells = zip(*rows, strict=True) if rows else ((), (), (), ())
+        self.items = array("q", items)
+        self.columns = array("q", columns)
+        self.values = array("d", values)
+        self.cells = self._SEP.join(cells)
 
     def cell_list(self) -> list[str]:
         return self.cells.split(self._SEP) if self.items else []

@@ -50,7 +50,7 @@ from functools import cache, lru_cache
 from pathlib import PurePath
 
 from talentstats.clean import MONEY_FACTORS, clean_value, parse_report_date, parse_unit_of_measure
-from talentstats.config import city
+from talentstats.config import Profile, city, load_profile
 from talentstats.forms import Form, footer_labels, forms
 from talentstats.model import Cell, Finding, FormRead, SheetGrid, WorkbookGrid, cell_ref
 from talentstats.text import normalize_label
@@ -86,6 +86,7 @@ _A1 = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _INDEX_MARKS = frozenset({"甲", "乙", "丙", "丁"})
 _BIRTH_YM = re.compile(r"((?:19|20)\d{2})[年\-./](\d{1,2})(?:月|[\-./]\d{1,2}日?|月\d{1,2}日)?")
 _BIRTH_DIGITS = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})?")
+_YEAR_LABELS = frozenset({"年份", "年度", "报告期", "统计年度"})  # a label whose next cell is the year
 _EXTRA_FOOTERS = ("审核人", "制表人", "填报人", "负责人", "单位负责人", "报出日期", "填报日期")
 
 
@@ -153,7 +154,7 @@ def _item_lookup(code: str, short_name: str) -> dict[str, int]:
 
 @cache
 def _label_hits(code: str, short_name: str) -> dict[str, tuple[int | None, int | None]]:
-    """Per form and city: cell text -> (item by name, number as a code), filled as texts are met."""
+    """Per form and city: cell text -> (item by name, item by code), filled as texts are met."""
     return {}
 
 
@@ -210,18 +211,19 @@ def _width(cells: list[list[Cell]]) -> int:
     return max((len(r) for r in cells), default=0)
 
 
-def _filled(sheet: SheetGrid, upto: int) -> list[list[Cell]]:
-    """The first ``upto`` rows with every merged range filled with its top-left value."""
+def _filled(sheet: SheetGrid, upto: int, start: int = 0) -> list[list[Cell]]:
+    """Rows ``start`` to ``upto`` (excluded) with every merged range filled with its top-left
+    value (which may lie above ``start``)."""
     nrows = min(upto, len(sheet.cells))
-    out = [list(r) for r in sheet.cells[:nrows]]
+    out = [list(r) for r in sheet.cells[start:nrows]]
     for r0, c0, r1, c1 in sheet.merged:
-        if r0 >= nrows:
+        if r0 >= nrows or r1 < start:
             continue
         v = _get(sheet.cells, r0, c0)
         if _blank(v):
             continue
-        for r in range(r0, min(r1, nrows - 1) + 1):
-            row = out[r]
+        for r in range(max(r0, start), min(r1, nrows - 1) + 1):
+            row = out[r - start]
             last = min(c1, max(len(row) - 1, c0))
             if len(row) <= last:
                 row.extend([""] * (last + 1 - len(row)))
@@ -252,6 +254,12 @@ def _str_code(v: str) -> int | None:
 
 
 _ref = lru_cache(maxsize=1 << 16)(cell_ref)
+
+
+@lru_cache(maxsize=1024)
+def _col_letters(c: int) -> str:
+    """A 0-based column's letters: 2 -> 'C' (``cell_ref(r, c)`` is them and the row number)."""
+    return cell_ref(0, c)[:-1]
 
 
 def _col_letters_to_index(letters: str) -> int:
@@ -397,8 +405,18 @@ def _sheet_unit(cells: list[list[Cell]], upto: int) -> tuple[str | None, str]:
                 label = "填报单位" if "填报单位" in k else "报送单位"
                 text = _unit_text_after(cells, r, c, label)
                 if text:
-                    return identify_unit(text), _ref(r, c)
+                    return _identify_unit(text), _ref(r, c)
     return None, ""
+
+
+def _identify_unit(text: str) -> str | None:
+    """``units.identify_unit``, cached per profile: the same 填报单位 texts recur in a batch."""
+    return _unit_of_text(load_profile(), text)
+
+
+@lru_cache(maxsize=4096)
+def _unit_of_text(profile: Profile, text: str) -> str | None:
+    return identify_unit(text)
 
 
 def _year_of(v: object) -> int | None:
@@ -417,11 +435,13 @@ def _sheet_year(cells: list[list[Cell]], upto: int) -> int | None:
         if _footer_row(cells, r):
             continue
         for c, v in enumerate(row):
+            if v.__class__ is not str or not v:
+                continue  # only a text holds a year (2013年) or its label (年份)
             y = _year_of(v)
             if y:
                 return y
-            k = _norm(v)
-            if k in ("年份", "年度", "报告期", "统计年度") and c + 1 < len(row):
+            k = _norm_str(v)  # type: ignore[arg-type]
+            if k in _YEAR_LABELS and c + 1 < len(row):
                 nxt = row[c + 1]
                 n = _as_code(nxt)
                 if n and 1990 <= n <= 2100:
@@ -430,8 +450,7 @@ def _sheet_year(cells: list[list[Cell]], upto: int) -> int | None:
 
 
 def _report_date(cells: list[list[Cell]], start: int) -> date | None:
-    rows = list(range(start, len(cells))) + list(range(0, min(start, len(cells))))
-    for r in rows:
+    for r in (*range(start, len(cells)), *range(min(start, len(cells)))):
         for c, v in enumerate(cells[r]):
             if v.__class__ is str and "日" in v and "报出日期" in _norm_str(v):
                 d = parse_report_date(_norm_str(v).split("报出日期", 1)[1])
@@ -546,8 +565,8 @@ def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
     hits = _label_hits(f.code, short_name)
     codes = set(f.item_codes)
     # one pass: per column, the rows where a known item name or code sits
-    labels_at: dict[int, dict[int, int]] = {}  # column -> row -> item (by name)
-    codes_at: dict[int, dict[int, int]] = {}  # column -> row -> item (by code)
+    labels_in: list[dict[int, int]] = [{} for _ in range(_LABEL_SCAN_COLS)]  # column: row -> item (by name)
+    codes_in: list[dict[int, int]] = [{} for _ in range(_LABEL_SCAN_COLS)]  # column: row -> item (by code)
     for r, row in enumerate(cells):
         for c, v in enumerate(row[:_LABEL_SCAN_COLS]):
             cls = v.__class__
@@ -558,16 +577,17 @@ def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
                 if hit is None:
                     if len(hits) > 65536:
                         hits.clear()
-                    hit = hits[v] = (lookup.get(_key_str(v)), _str_code(v))  # type: ignore[arg-type]
+                    n = _str_code(v)  # type: ignore[arg-type]
+                    hit = hits[v] = (lookup.get(_key_str(v)), n if n in codes else None)  # type: ignore[arg-type]
                 it, n = hit
                 if it is not None:
-                    labels_at.setdefault(c, {})[r] = it
-            elif cls is float or cls is int:
-                n = v if v in codes else None
-            else:
-                continue
-            if n in codes:
-                codes_at.setdefault(c, {})[r] = int(n)  # type: ignore[arg-type]
+                    labels_in[c][r] = it
+                if n is not None:
+                    codes_in[c][r] = n
+            elif (cls is float or cls is int) and v in codes:
+                codes_in[c][r] = int(v)  # type: ignore[arg-type]
+    labels_at = {c: m for c, m in enumerate(labels_in) if m}
+    codes_at = {c: m for c, m in enumerate(codes_in) if m}
     # a code column holds at least half of the form's codes: a value column whose numbers
     # happen to equal a few codes (140 persons) is not one
     need = max(2, math.ceil(len(codes) / 2))
@@ -613,12 +633,17 @@ def _is_index_row(row: list[Cell], item_cols: set[int], ncols: int) -> dict[int,
     marks = False
     nums: dict[int, int] = {}
     for c, v in enumerate(row):
-        if _blank(v):
+        if v.__class__ is str:  # the common case, without the general helpers' checks
+            if not v or v.isspace():  # _blank
+                continue
+            if _norm_str(v) in _INDEX_MARKS:  # type: ignore[arg-type]
+                marks = True
+                continue
+            n = _str_code(v)  # type: ignore[arg-type]  # _as_code of a text
+        elif _blank(v):
             continue
-        if isinstance(v, str) and _norm_str(v) in _INDEX_MARKS:
-            marks = True
-            continue
-        n = _as_code(v)
+        else:
+            n = _as_code(v)
         if n is None:
             if c not in item_cols:
                 return None
@@ -637,7 +662,7 @@ def _map_columns(
 ) -> dict[int, int]:
     lookup = _column_lookup(f.code)
     top = max(0, first - _HEADER_WINDOW)
-    head = _filled(sheet, first)[top:first]
+    head = _filled(sheet, first, top)
     width = max(_width(head), _width([sheet.cells[r] for r in item_rows]))
     index: dict[int, int] = {}
     header_rows = []
@@ -715,32 +740,37 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Layout) -> tuple[list, list[Fin
     cell_units: list[str] = []
     columns = sorted(lay.columns.items())
 
-    for item in f.item_codes:
+    formulas = sheet.formulas
+    letters = [(c, col, _col_letters(c)) for c, col in columns]
+    append = values.append
+    for it in f.items:
+        item = it.code
         r = lay.item_rows.get(item)
         if r is None:
-            it = f.item(item)
             found.append(Finding(
                 "F08", "格式", "error",
                 f"表{f.number}（工作表“{name}”）缺少第{item}行“{it.name}”。",
                 form=f.code, cells=name,
             ))
             continue
-        vtype = f.item_value_type(item)
+        vtype = it.value_type or f.value_type  # f.item_value_type(item)
         row = sheet.cells[r]
-        for c, col in columns:
-            raw = row[c] if c < len(row) else ""
+        n = len(row)
+        rownum = str(r + 1)
+        for c, col, letter in letters:
+            raw = row[c] if c < n else ""
             cls = raw.__class__
             if (cls is float or cls is int) and 0 <= raw < 1e15:  # a plain number (not NaN/inf)
                 if not is_money:
                     if cls is int or raw.is_integer():  # type: ignore[union-attr]
-                        values.append((item, col, float(raw), _ref(r, c)))
+                        append((item, col, float(raw), letter + rownum))
                         continue
                 elif sheet_factor == 1.0:
-                    values.append((item, col, round(float(raw), 4) + 0.0, _ref(r, c)))
+                    append((item, col, round(float(raw), 4) + 0.0, letter + rownum))
                     continue
-            elif raw == "" and (r, c) not in sheet.formulas:
+            elif raw == "" and (r, c) not in formulas:
                 continue
-            ref = _ref(r, c)
+            ref = letter + rownum
             if (r, c) in sheet.formulas and _blank(raw):
                 total = _evaluate(sheet, r, c, vtype, frozenset(), sheet_factor)
                 if total is None:
@@ -904,17 +934,26 @@ def _roster_value(key: str, v: object) -> object:
     return _text_of(v)
 
 
+@lru_cache(maxsize=4096)
+def _birth_of_text(v: str) -> object:
+    """``_roster_value('birth', v)`` of a typed text; cached, as 出生年月 texts recur."""
+    return _birth_text(v) if v.strip() else None
+
+
 def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> list[dict[str, object]]:
     hr, cols = header
     fields = sorted(cols.items())
     seq_col = next((c for c, k in fields if k == "seq"), None)
+    # per field: (column, key, is 出生年月, counts as content: the 序号 alone makes no person)
+    plan = [(c, key, key == "birth", key != "seq") for c, key in fields]
     out: list[dict[str, object]] = []
     cells = sheet.cells
     for r in range(hr + 1, len(cells)):
         row = cells[r]
-        if not row:
-            continue
-        seq = row[seq_col] if seq_col is not None and seq_col < len(row) else None
+        n = len(row)
+        if not n or row.count("") == n:
+            continue  # an empty row: no person, and neither the footer nor the index row
+        seq = row[seq_col] if seq_col is not None and seq_col < n else None
         # a person's row is numbered; only an unnumbered row can be the footer
         if seq.__class__ is not float and seq.__class__ is not int and _footer_row(cells, r):
             break
@@ -922,17 +961,19 @@ def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> list[d
             continue
         rec: dict[str, object] = {}
         content = False
-        n = len(row)
-        for c, key in fields:
+        for c, key, birth, counts in plan:
             v = row[c] if c < n else ""
-            if v.__class__ is str and key != "birth":
-                v = v.strip() or None  # type: ignore[union-attr]
-            elif v == "" or v is None:
-                v = None
+            cls = v.__class__
+            if cls is str:
+                v = _birth_of_text(v) if birth else (v.strip() or None)  # type: ignore[union-attr]
+            elif cls is float and not birth and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
+                v = str(int(v))  # what _roster_value gives (through _text_of)
+            elif v is None:
+                pass
             else:
                 v = _roster_value(key, v)
             rec[key] = v
-            if v is not None and key != "seq":
+            if counts and v is not None:
                 content = True
         if content:
             rec["row"] = r + 1

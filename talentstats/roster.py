@@ -24,7 +24,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
@@ -210,10 +210,12 @@ def check_id_number(s: object) -> bool:
 def _id_birth(n: str) -> tuple[int, int] | None:
     """(year, month) from an 18-character ID number, if it is a real date."""
     try:
-        d = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+        y, m, d = int(n[6:10]), int(n[10:12]), int(n[12:14])
+        if not (y >= 1 and 1 <= m <= 12 and 1 <= d <= 28):  # else a day every month has
+            date(y, m, d)
     except ValueError:
         return None
-    return d.year, d.month
+    return y, m
 
 
 def _pseudonym_id(n: str) -> str | None:
@@ -395,6 +397,20 @@ def _hmac(key: bytes, text: str) -> str:
     return hmac.digest(key, text.encode("utf-8"), "sha256").hex()[:PERSON_CHARS]
 
 
+def _keyed(key: bytes):
+    """``text -> _hmac(key, text)`` for one roster: the key is hashed into an HMAC object once,
+    and each text hashed on a copy of it (cheaper than ``hmac.digest`` per text)."""
+    base = hmac.new(key, digestmod="sha256")
+    nbytes = PERSON_CHARS // 2
+
+    def person(text: str) -> str:
+        h = base.copy()
+        h.update(text.encode("utf-8"))
+        return h.digest()[:nbytes].hex()
+
+    return person
+
+
 # ---------------------------------------------------------------------------------------------
 # Pseudonymise
 
@@ -454,7 +470,8 @@ def _pseudonymise_row(raw: Mapping[str, object], key: bytes, year: int, unit_cod
 # The fast path. A parsed roster row holds stripped texts (or None) and its row number, and the
 # same few texts recur (sex, 出生年月, 认定年份), so each text field is read through a cache
 # and anything that is not text goes the general way above. Its output is that of
-# ``_pseudonymise_row`` (tests/test_perf_roster.py compares the two on the sample rosters).
+# ``_pseudonymise_row`` with the free-text fields scrubbed (``_scrub_text``);
+# tests/test_perf_roster.py compares the two on the sample rosters.
 
 
 @lru_cache(maxsize=4096)
@@ -478,7 +495,10 @@ def _strip_or_none(value: object) -> str | None:
     return None if value is None else _str_or_none(value)
 
 
-def _pseudonymise_row_fast(raw: Mapping[str, object], key: bytes, year: int, unit_code: str) -> dict:
+def _pseudonymise_row_fast(
+    raw: Mapping[str, object], person_of: Callable[[str], str], year: int, unit_code: str
+) -> dict:
+    """``_pseudonymise_row`` with its free-text fields scrubbed; ``person_of`` is ``_keyed(key)``."""
     get = raw.get
     v = get("id_number")
     if v.__class__ is str and v.isascii() and v.isalnum():  # type: ignore[union-attr]
@@ -492,20 +512,17 @@ def _pseudonymise_row_fast(raw: Mapping[str, object], key: bytes, year: int, uni
     is18 = _ID18.match(n) is not None
 
     if is18:
-        person = _hmac(key, n)
-    else:
-        shaped = _pseudonym_id(n)
-        if shaped is not None:
-            person = _hmac(key, shaped)
-        else:
-            name = _text(get("name"))
-            ym = f"{birth_year}-{'/'.join(map(str, months))}" if birth_year else ""
-            person = _hmac(key, f"{name}|{ym}") if name else None
-
-    if is18:
+        person = person_of(n)
         id_valid = _check_char(n[:17]) == n[17]
         id_birth = _id_birth(n)
     else:
+        shaped = _pseudonym_id(n)
+        if shaped is not None:
+            person = person_of(shaped)
+        else:
+            name = _text(get("name"))
+            ym = f"{birth_year}-{'/'.join(map(str, months))}" if birth_year else ""
+            person = person_of(f"{name}|{ym}") if name else None
         id_valid = check_id_number(n)
         id_birth = None
     if id_birth is None or birth_year is None or not months:
@@ -519,9 +536,19 @@ def _pseudonymise_row_fast(raw: Mapping[str, object], key: bytes, year: int, uni
     if birth_year is None and id_birth is not None:
         birth_year = id_birth[0]
 
+    v = get("recognised_year")
+    if v.__class__ is str:
+        recognised = _int_of_text(v)  # type: ignore[arg-type]
+    elif v.__class__ is float and v.is_integer():  # type: ignore[union-attr]
+        recognised = int(v)  # type: ignore[arg-type]
+    else:
+        recognised = _int_or_none(v)
     category = _strip_or_none(get("category"))
     industry = _strip_or_none(get("industry"))
-    v = get("recognised_year")
+    name = get("name")
+    name = name.strip() if isinstance(name, str) else ""
+    if len(name) < 2:
+        name = ""
     return {
         "year": year,
         "unit_code": unit_code,
@@ -529,14 +556,14 @@ def _pseudonymise_row_fast(raw: Mapping[str, object], key: bytes, year: int, uni
         "seq": _strip_or_none(get("seq")),
         "sex": sex,
         "birth_year": birth_year,
-        "education": _strip_or_none(get("education")),
-        "title": _strip_or_none(get("title")),
-        "category": category,
+        "education": _free_text(get("education"), name),
+        "title": _free_text(get("title"), name),
+        "category": _scrub_text(category, name),
         "category_item": category_item(category),
-        "employer": _strip_or_none(get("employer")),
-        "industry": industry_section(industry) or industry,
-        "recognised_year": _int_of_text(v) if v.__class__ is str else _int_or_none(v),  # type: ignore[arg-type]
-        "note": _strip_or_none(get("note")),
+        "employer": _free_text(get("employer"), name),
+        "industry": _scrub_text(industry_section(industry) or industry, name),
+        "recognised_year": recognised,
+        "note": _free_text(get("note"), name),
         "row": get("row"),
         "id_valid": id_valid,
         "birth_ok": birth_ok,
@@ -565,32 +592,50 @@ def pseudonymise(
     category, category_item, employer, industry, recognised_year, note, row, id_valid, birth_ok,
     sex_ok``. ``person`` is the first 16 hex characters of HMAC-SHA256(key, ID number), or of
     name and birth year-month when the ID number is unusable. ``birth_ok`` and ``sex_ok`` are
-    None when they cannot be checked (no usable ID number, or the field is blank).
+    None when they cannot be checked (no usable ID number, or the field is blank). The
+    free-text fields (education ... note) hold no ID-shaped text and not the person's own name
+    (``_scrub_text``).
     """
     if len(key) < 16:
         raise ParameterError("the pseudonym key is too short; use load_or_create_key()")
-    return [_scrub(_pseudonymise_row_fast(r, key, year, unit_code), r) for r in rows]
+    person_of = _keyed(key)
+    return [_pseudonymise_row_fast(r, person_of, year, unit_code) for r in rows]
 
 
 #: Text shaped like a citizen ID number (the pattern of ``api.redact_personal``), and what
 #: replaces it. A town may type one into a free-text column (备注: 「配偶身份证号…」).
 _ID_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_ID_TEXT_LEN = 18  # what _ID_TEXT matches is 18 characters long: a shorter text holds none
 _REDACTED = "［已删除］"
-_FREE_TEXT = ("education", "title", "category", "employer", "industry", "note")
 
 
-def _scrub(row: dict, raw: Mapping[str, object]) -> dict:
-    """The row's free-text fields without ID-shaped text or the person's own name, so that
-    neither reaches the processed roster (other persons' names typed there cannot be told from
-    ordinary text: docs/security.md)."""
-    name = raw.get("name")
-    name = name.strip() if isinstance(name, str) else ""
-    for k in _FREE_TEXT:
-        v = row.get(k)
-        if v.__class__ is str:
-            new = _ID_TEXT.sub(_REDACTED, v)  # type: ignore[arg-type]
-            if len(name) >= 2:
-                new = new.replace(name, _REDACTED)
-            if new != v:
-                row[k] = new
-    return row
+def _free_text(value: object, name: str) -> str | None:
+    """``_scrub_text(_strip_or_none(value), name)`` in one call."""
+    if value.__class__ is str:
+        value = value.strip()  # type: ignore[union-attr]
+        if not value:
+            return None
+    elif value is None:
+        return None
+    else:
+        value = _str_or_none(value)
+        if value is None:
+            return None
+    if len(value) >= _ID_TEXT_LEN:  # type: ignore[arg-type]
+        value = _ID_TEXT.sub(_REDACTED, value)  # type: ignore[arg-type]
+    if name and name in value:  # type: ignore[operator]
+        value = value.replace(name, _REDACTED)  # type: ignore[union-attr]
+    return value  # type: ignore[return-value]
+
+
+def _scrub_text(value: object, name: str) -> object:
+    """A free-text field without ID-shaped text or the person's own ``name`` (stripped, at
+    least 2 characters, else ''), so that neither reaches the processed roster (other persons'
+    names typed there cannot be told from ordinary text: docs/security.md)."""
+    if value.__class__ is not str:
+        return value
+    if len(value) >= _ID_TEXT_LEN:  # type: ignore[arg-type]
+        value = _ID_TEXT.sub(_REDACTED, value)  # type: ignore[arg-type]
+    if name and name in value:  # type: ignore[operator]
+        value = value.replace(name, _REDACTED)  # type: ignore[union-attr]
+    return value
