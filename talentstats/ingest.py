@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # processes import this module for ``process_file``, and a worker that does not import pandas
 # starts in a fraction of the time (the ingest benchmark's startup was mostly pandas' import).
 
-__all__ = ["FileOutcome", "Batch", "assemble", "process_file", "file_failure"]
+__all__ = ["FileOutcome", "Batch", "assemble", "process_file", "process_files", "file_failure"]
 
 
 @dataclass
@@ -101,6 +101,27 @@ def process_file(path: str, source_file: str, key: bytes, profile: str | None = 
             ))
         forms.append(fr)
     return FileOutcome(source_file, digest, modified, forms, list(result.findings))
+
+
+def process_files(jobs: list[tuple[str, str]], key: bytes,
+                  profile: str | None = None) -> list[FileOutcome | Exception]:
+    """``process_file`` on each ``(path, source_file)`` of ``jobs``: one task for a few files.
+
+    A task costs a round trip between the parent and a worker (or a Dask scheduler); carrying
+    a few files in each roughly halves the parent's share of the read. Each file's error is
+    its own: the list holds, per file, its outcome or the exception it raised (the caller
+    decides, as for a task of one file). ``MemoryError`` is not caught: the task fails as a
+    whole, and the caller runs its files one by one, so that the culprit is found.
+    """
+    out: list[FileOutcome | Exception] = []
+    for path, source_file in jobs:
+        try:
+            out.append(process_file(path, source_file, key, profile))
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed back with the file it belongs to
+            out.append(exc)
+    return out
 
 
 @dataclass

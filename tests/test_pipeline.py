@@ -218,17 +218,24 @@ def test_attribution_findings_x03_x05_x06(dirs):
 
 
 class _InlineExecutor(Executor):
-    """Runs each task in this process at submit, except for the files named in ``fail``, whose
-    futures fail with the given exception (what a Dask or a broken pool gives)."""
+    """Runs each task (``ingest.process_files``) in this process at submit, except a task that
+    holds a file named in ``fail``: its future fails as a whole with the given exception (what
+    a Dask worker's death or a broken pool gives). ``tasks`` records the files of each task."""
 
-    def __init__(self, fail: dict[str, BaseException]):
+    def __init__(self, fail: dict[str, BaseException], max_workers: int = 1):
         self.fail = fail
-        self.submitted = 0
+        self.max_workers = max_workers
+        self.tasks: list[list[str]] = []
+
+    @property
+    def submitted(self) -> int:
+        return len(self.tasks)
 
     def submit(self, fn, /, *args, **kwargs):
-        self.submitted += 1
+        names = [Path(path).name for path, _ in args[0]]
+        self.tasks.append(names)
         future: Future = Future()
-        exc = self.fail.get(Path(args[0]).name)
+        exc = next((self.fail[n] for n in names if n in self.fail), None)
         if isinstance(exc, CancelledError):
             future.cancel()
         elif exc is not None:
@@ -262,6 +269,30 @@ def test_a_failed_task_costs_its_file_only(dirs):
     x01 = result.findings[result.findings["rule"] == "X01"].set_index("source_file")["message"]
     assert "工作进程多次异常退出（KilledWorker）" in x01["茶山镇2013年人才统计报表.xlsx"]
     assert "解析时出错（RuntimeError: boom）" in x01["石排镇2013年人才统计报表.xlsx"]
+
+
+def test_a_failed_task_of_several_files_is_run_again_file_by_file(dirs, monkeypatch):
+    # 8 files, one worker: tasks of two files (four tasks per worker while the batch allows).
+    # The task holding the file whose worker dies fails as a whole; its two files run again one
+    # per task, and only the culprit is lost.
+    from distributed import KilledWorker
+
+    from talentstats import pipeline
+
+    monkeypatch.setattr(pipeline, "FILES_PER_TASK", 4)
+    raw, processed, reports = dirs
+    names = [f"f{i}.txt" for i in range(8)]
+    for name in names:
+        (raw / name).write_text("不是报表", encoding="utf-8")
+    executor = _InlineExecutor({"f5.txt": KilledWorker("process_files-1", "tcp://w:1", 3)})
+    outcomes = pipeline._read_all([(raw / n, n) for n in names], b"k" * 32, executor, None)
+
+    assert executor.tasks == [["f0.txt", "f1.txt"], ["f2.txt", "f3.txt"], ["f4.txt", "f5.txt"],
+                              ["f6.txt", "f7.txt"], ["f4.txt"], ["f5.txt"]]
+    assert [o.source_file for o in outcomes] == names
+    x01 = {o.source_file: o.findings[0].message for o in outcomes}
+    assert "KilledWorker" in x01["f5.txt"]
+    assert all("KilledWorker" not in m for n, m in x01.items() if n != "f5.txt")
 
 
 @pytest.mark.parametrize(
