@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -330,7 +331,7 @@ def _sniff_zip(f: io.BufferedIOBase) -> str:
         return "corrupt"
 
 
-def _zip_kind(z: zipfile.ZipFile) -> str:
+def _zip_kind(z: _Package | zipfile.ZipFile) -> str:
     """The kind of an opened zip package (see ``sniff``)."""
     try:
         names = z.NameToInfo
@@ -354,7 +355,7 @@ def _zip_kind(z: zipfile.ZipFile) -> str:
         return "corrupt"
 
 
-def _read_head(z: zipfile.ZipFile, member: str, n: int) -> bytes:
+def _read_head(z: _Package | zipfile.ZipFile, member: str, n: int) -> bytes:
     fast = _fast_member(z, member, n)
     if fast is not None:
         return fast
@@ -362,41 +363,168 @@ def _read_head(z: zipfile.ZipFile, member: str, n: int) -> bytes:
         return m.read(n)
 
 
-def _read_member(z: zipfile.ZipFile, member: str) -> bytes:
+def _read_member(z: _Package | zipfile.ZipFile, member: str) -> bytes:
     """A whole member, as ``z.read`` gives it (same checks: size and CRC-32)."""
     fast = _fast_member(z, member, None)
     return fast if fast is not None else z.read(member)
 
 
-def _open_zip(data: bytes) -> zipfile.ZipFile:
-    """A package held in memory; its members are then read without zipfile's per-member cost."""
+class _Member:
+    """One member as the central directory describes it: the ``zipfile.ZipInfo`` fields used
+    here, under the same names, then the name's bytes and the fields a local header repeats."""
+
+    __slots__ = (
+        "filename", "orig_filename", "flag_bits", "compress_type", "CRC", "compress_size",
+        "file_size", "header_offset", "create_version", "create_system", "internal_attr",
+        "external_attr", "raw_name", "version", "time", "date",
+    )
+    extra = comment = b""  # a plain package has neither (``_central_directory``)
+
+
+class _Package:
+    """A plain zip package held in memory, its central directory parsed once
+    (``_central_directory``). It answers as the ``zipfile.ZipFile`` of the same bytes would:
+    ``NameToInfo``, ``infolist``, and ``open`` and ``read``, which that ZipFile serves."""
+
+    def __init__(self, data: bytes, members: list[_Member]):
+        self._ts_data = data
+        self._ts_full: dict[str, bytes] = {}  # members inflated whole once, by name
+        self._ts_exact: set[str] = set()  # those whose data ends at their size
+        self.NameToInfo = {m.filename: m for m in members}
+        self._members = members
+        self._zip: zipfile.ZipFile | None = None
+
+    def infolist(self) -> list[_Member]:
+        return self._members
+
+    def _zipfile(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(io.BytesIO(self._ts_data))
+        return self._zip
+
+    def open(self, member: str) -> Any:
+        return self._zipfile().open(member)
+
+    def read(self, member: str) -> bytes:
+        return self._zipfile().read(member)
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+    def __enter__(self) -> _Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL_HEADER = struct.Struct("<IBBHHHHHIIIHHHHHII")
+_END_RECORD = struct.Struct("<IHHHHIIH")
+_MAX_EXTRACT_VERSION = 63  # zipfile's: it refuses members that need a later version
+
+
+def _central_directory(data: bytes) -> list[_Member] | None:
+    """The members of a plain package, as ``zipfile.ZipFile`` lists them; None for anything
+    else, which zipfile then parses (and refuses) itself.
+
+    Plain: the end record is the last 22 bytes (no archive comment, no Zip64 records), the
+    central directory ends right where it starts (nothing prepended to the package), holds the
+    number of entries the end record gives on disk 0, and its entries have no extra fields or
+    comments, names that decode, distinct names, and versions zipfile accepts. zipfile reads
+    such a directory without error, to the same fields.
+    """
+    end = len(data) - _END_RECORD.size
+    if end < 20:
+        return None
+    sig, disk, cd_disk, n_disk, n_all, cd_size, cd_off, comment_len = _END_RECORD.unpack_from(
+        data, end
+    )
+    if (
+        sig != 0x06054B50
+        or disk
+        or cd_disk
+        or n_disk != n_all
+        or comment_len
+        or cd_off + cd_size != end
+        or data[end - 20 : end - 16] == b"PK\x06\x07"  # a Zip64 locator: zipfile's affair
+    ):
+        return None
+    members: list[_Member] = []
+    pos = cd_off
+    for _ in range(n_all):
+        if pos + 46 > end:
+            return None
+        (sig, create_version, create_system, version, flags, method, time_, date_, crc, csize,
+         size, name_len, extra_len, comment_len, _disk, internal, external,
+         offset) = _CENTRAL_HEADER.unpack_from(data, pos)
+        if (
+            sig != 0x02014B50
+            or extra_len
+            or comment_len
+            or version & 0xFF > _MAX_EXTRACT_VERSION
+            or pos + 46 + name_len > end
+        ):
+            return None
+        raw_name = data[pos + 46 : pos + 46 + name_len]
+        try:
+            name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        except UnicodeDecodeError:
+            return None
+        m = _Member()
+        m.raw_name, m.orig_filename = raw_name, name
+        m.filename = name.split("\0", 1)[0]  # as zipfile.ZipInfo cuts it
+        m.flag_bits, m.compress_type, m.CRC = flags, method, crc
+        m.compress_size, m.file_size, m.header_offset = csize, size, offset
+        m.create_version, m.create_system = create_version, create_system
+        m.internal_attr, m.external_attr = internal, external
+        m.version, m.time, m.date = version, time_, date_
+        members.append(m)
+        pos += 46 + name_len
+    if pos != end or len({m.filename for m in members}) != len(members):
+        return None
+    return members
+
+
+def _open_zip(data: bytes) -> _Package | zipfile.ZipFile:
+    """A package held in memory; its members are then read without zipfile's per-member cost.
+    A plain package's directory is parsed here (``_Package``), any other by zipfile."""
+    members = _central_directory(data)
+    if members is not None:
+        return _Package(data, members)
     z = zipfile.ZipFile(io.BytesIO(data))
     z._ts_data = data  # type: ignore[attr-defined]
-    z._ts_full = {}  # type: ignore[attr-defined]  # worksheet parts inflated once, by name
+    z._ts_full = {}  # type: ignore[attr-defined]  # members inflated whole once, by name
+    z._ts_exact = set()  # type: ignore[attr-defined]  # those whose data ends at their size
     return z
 
 
-#: Worksheet parts up to this size are inflated whole once and kept for the sheet scan.
+#: Members up to this size are kept once inflated whole (for the prolog check, then the sheet
+#: scan, then calamine's copy of the package, ``_parser_copy``).
 _FULL_READ_BYTES = 1 << 20
 
 
-def _fast_member(z: zipfile.ZipFile, member: str, n: int | None) -> bytes | None:
+def _fast_member(z: _Package | zipfile.ZipFile, member: str, n: int | None) -> bytes | None:
     """The first ``n`` bytes of a member (all of it when None), inflated straight from the
     package bytes of ``_open_zip``; None to let zipfile read it (and raise as it does).
 
     Only the plain case is taken: stored or deflated, not encrypted, the local header where the
     central directory says, with the same name; the output must have the declared size (and,
     for a whole member, the declared CRC-32). Anything else goes through zipfile unchanged.
+    A member read whole is kept (up to ``_FULL_READ_BYTES``), and marked exact when its
+    compressed data ends where its declared size does (``_parser_copy`` may then store it).
     """
     data = getattr(z, "_ts_data", None)
     if data is None:
         return None
+    full = z._ts_full  # type: ignore[attr-defined]
+    whole = full.get(member)
+    if whole is not None:
+        return whole if n is None else whole[:n]
     info = z.NameToInfo.get(member)
     if info is None:
         return None
-    full = z._ts_full  # type: ignore[attr-defined]
-    if member in full:
-        return full[member] if n is None else full[member][:n]
     if (
         n is not None
         and n < info.file_size <= _FULL_READ_BYTES
@@ -412,36 +540,118 @@ def _fast_member(z: zipfile.ZipFile, member: str, n: int | None) -> bytes | None
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         return None
     name_len, extra_len = struct.unpack_from("<HH", header, 26)
-    try:
-        name = data[off + 30 : off + 30 + name_len].decode(
-            "utf-8" if info.flag_bits & 0x800 else "cp437"
-        )
-    except UnicodeDecodeError:
-        return None
-    if name != info.orig_filename:
-        return None
+    name = data[off + 30 : off + 30 + name_len]
+    raw_name = getattr(info, "raw_name", None)  # a _Member's: both decodings are one-to-one
+    if raw_name is not None:
+        if name != raw_name:
+            return None
+    else:
+        try:
+            if name.decode("utf-8" if info.flag_bits & 0x800 else "cp437") != info.orig_filename:
+                return None
+        except UnicodeDecodeError:
+            return None
     start = off + 30 + name_len + extra_len
     comp = data[start : start + info.compress_size]
     if len(comp) != info.compress_size:
         return None
     want = info.file_size if n is None else min(n, info.file_size)
+    exact = False
     if want == 0:
         out = b""
     elif info.compress_type == zipfile.ZIP_STORED:
         out = comp[:want]
+        exact = len(comp) == want
     else:
+        inflater = zlib.decompressobj(-15)
         try:
-            out = zlib.decompressobj(-15).decompress(comp, want)
+            out = inflater.decompress(comp, want)
         except zlib.error:
             return None
+        if len(out) == info.file_size:  # does the stream end here? (ask for one byte more)
+            try:
+                more = inflater.decompress(inflater.unconsumed_tail, 1)
+            except zlib.error:
+                more = b"?"
+            exact = not more and inflater.eof and not inflater.unused_data
     if len(out) != want:
         return None
     if want == info.file_size:
         if zlib.crc32(out) != info.CRC:
             return None
-        if n is None and info.file_size <= _FULL_READ_BYTES and member.startswith("xl/worksheets/"):
+        if info.file_size <= _FULL_READ_BYTES:
             full[member] = out
+            if exact:
+                z._ts_exact.add(member)  # type: ignore[attr-defined]
     return out
+
+
+#: calamine gets the file as it came when the parts to store would exceed this.
+_PARSER_COPY_BYTES = 16 << 20
+
+
+def _parser_copy(z: _Package | zipfile.ZipFile) -> bytes | None:
+    """The package for calamine, with the members the pre-flight inflated whole stored
+    uncompressed (calamine then does not inflate them again); None to give it the file as it
+    came.
+
+    Only a plain package (``_Package``) is rebuilt, and only if each local header repeats its
+    central directory entry byte for byte (no extra field) and no member is encrypted or has a
+    data descriptor: a package that any zip reader sees as zipfile does. A member is stored
+    only when its compressed data inflates to exactly its declared size and CRC-32
+    (``_fast_member``); every other member is copied as it is (header, name and compressed
+    bytes). So calamine reads from every member the bytes it would read from the file, and
+    fails on the same members.
+    """
+    if not isinstance(z, _Package):
+        return None
+    data, full, exact = z._ts_data, z._ts_full, z._ts_exact
+    if not exact or sum(len(full[m]) for m in exact) > _PARSER_COPY_BYTES:
+        return None
+    pieces: list[bytes] = []
+    directory: list[bytes] = []
+    offset = 0
+    for m in z.infolist():
+        if m.flag_bits & ~0x806 or m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None  # only UTF-8 names and deflate options
+        off, name = m.header_offset, m.raw_name
+        start = off + 30 + len(name)
+        local = _LOCAL_HEADER.pack(
+            0x04034B50, m.version, m.flag_bits, m.compress_type, m.time, m.date, m.CRC,
+            m.compress_size, m.file_size, len(name), 0,
+        )
+        if data[off : off + 30] != local or data[off + 30 : start] != name:
+            return None
+        flags, method, csize = m.flag_bits, m.compress_type, m.compress_size
+        if m.filename in exact:
+            body = full[m.filename]
+            flags, method, csize = flags & 0x800, zipfile.ZIP_STORED, len(body)
+            pieces += (
+                _LOCAL_HEADER.pack(
+                    0x04034B50, m.version, flags, method, m.time, m.date, m.CRC, csize,
+                    m.file_size, len(name), 0,
+                ),
+                name,
+                body,
+            )
+        else:
+            body = data[start : start + csize]
+            if len(body) != csize:
+                return None
+            pieces += (local, name, body)
+        directory += (
+            _CENTRAL_HEADER.pack(
+                0x02014B50, m.create_version, m.create_system, m.version, flags, method, m.time,
+                m.date, m.CRC, csize, m.file_size, len(name), 0, 0, 0, m.internal_attr,
+                m.external_attr, offset,
+            ),
+            name,
+        )
+        offset += 30 + len(name) + csize
+    n = len(directory) // 2
+    cd = b"".join(directory)
+    pieces += (cd, _END_RECORD.pack(0x06054B50, 0, 0, n, n, len(cd), offset, 0))
+    return b"".join(pieces)
 
 
 # --- Pre-flight -------------------------------------------------------------------------------
@@ -516,6 +726,7 @@ class _Inspection:
     reason: str | None = None
     sheets: dict[str, str] = field(default_factory=dict)  # sheet name -> worksheet member
     scans: dict[str, _SheetScan] = field(default_factory=dict)  # sheet name -> scan
+    parser_data: bytes | None = None  # what calamine reads, if not the file (_parser_copy)
 
 
 def _col_index(letters: bytes | str) -> int:
@@ -525,7 +736,7 @@ def _col_index(letters: bytes | str) -> int:
     return n - 1
 
 
-def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _SheetScan:
+def _scan_sheet(z: _Package | zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _SheetScan:
     """Stream a worksheet part once, tracking positions the way a reader would.
 
     Cells and rows without an ``r`` attribute follow the previous one, as in calamine. Only
@@ -540,10 +751,10 @@ def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _Sheet
     if info is not None and info.file_size <= _FULL_READ_BYTES and info.file_size < chunk:
         data = _fast_member(z, member, None)
         if data is not None:  # the whole part in one piece, as the loop below would read it
-            scan.declared = _declared_area(data[:PROLOG_BYTES])
+            scan.declared = _declared_area(data)
             if scan.declared and scan.declared[1] > MAX_CELLS:
                 return scan
-            _scan_part(data, state, scan)
+            _scan_part(data, None, scan)  # no later chunk needs the position it ends at
             return scan
     buf = b""
     first = True
@@ -551,7 +762,7 @@ def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _Sheet
         while True:
             data = m.read(chunk)
             if first:
-                scan.declared = _declared_area(data[:PROLOG_BYTES])
+                scan.declared = _declared_area(data)
                 first = False
                 if scan.declared and scan.declared[1] > MAX_CELLS:
                     return scan  # refused on the declaration; no need to read on
@@ -569,8 +780,10 @@ def _scan_sheet(z: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _Sheet
     return scan
 
 
-def _scan_part(part: bytes, state: list[int], scan: _SheetScan) -> None:
-    """Scan one chunk: cell by cell when it holds anything odd (see ``_TAGS``), else fast."""
+def _scan_part(part: bytes, state: list[int] | None, scan: _SheetScan) -> None:
+    """Scan one chunk: cell by cell when it holds anything odd (see ``_TAGS``), else fast.
+    ``state`` is the row and column the previous chunk ended at, updated for the next one;
+    None for a whole part."""
     odd = formula = hidden = False
     for m in _TAGS.finditer(part):
         tag = m.group()
@@ -587,7 +800,7 @@ def _scan_part(part: bytes, state: list[int], scan: _SheetScan) -> None:
         or (_MAYBE_PREFIXED.search(part) and _SLOW_CHUNK.search(part))
         or _SMALL_REF_AREA > MAX_CELLS
     ):
-        _scan_slow(part, state, scan)
+        _scan_slow(part, state or [-1, -1], scan)
     else:
         _scan_fast(part, state, scan, formula=formula, hidden=hidden)
 
@@ -638,10 +851,16 @@ def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
 
 
 def _scan_fast(
-    part: bytes, state: list[int], scan: _SheetScan, *, formula: bool = True, hidden: bool = True
+    part: bytes,
+    state: list[int] | None,
+    scan: _SheetScan,
+    *,
+    formula: bool = True,
+    hidden: bool = True,
 ) -> None:
     """A chunk where every <c> and <row> starts with a plain ``r`` within ZZ999 or Z9999
-    (``_scan_part``): the extent is bounded, so only hidden rows and uncached formulas remain."""
+    (``_scan_part``): the extent is bounded, so only hidden rows and uncached formulas remain,
+    and the position the chunk ends at (``state``; None for a whole part)."""
     if hidden:
         for attrs in _FAST_HIDDEN.findall(part):
             scan.hidden_rows.add(int(_ATTR_R_ROW.search(attrs).group(1)) - 1)
@@ -651,6 +870,8 @@ def _scan_fast(
             if not _cached(attrs, body):
                 r = _ATTR_R_CELL.search(attrs)
                 scan.uncached.add((int(r.group(2)) - 1, _col_index(r.group(1))))
+    if state is None:
+        return
     last_row = part.rfind(b"<row ")
     r = _ATTR_R_ROW.match(part, last_row + 5) if last_row >= 0 else None
     if r is None and last_row >= 0:
@@ -676,8 +897,9 @@ def _last_close(buf: bytes) -> int:
 
 
 def _declared_area(head: bytes) -> tuple[str, int] | None:
-    """The ``<dimension ref>`` near the start of a worksheet part: (ref, area from A1)."""
-    m = _DIMENSION.search(head)
+    """The ``<dimension ref>`` near the start of a worksheet part (within its first
+    ``PROLOG_BYTES``): (ref, area from A1)."""
+    m = _DIMENSION.search(head, 0, PROLOG_BYTES)
     if not m:
         return None
     ref = m.group(1).decode("ascii", errors="replace")
@@ -690,7 +912,7 @@ def _declared_area(head: bytes) -> tuple[str, int] | None:
     return ref, rows * cols
 
 
-def _workbook_sheets(z: zipfile.ZipFile) -> dict[str, str]:
+def _workbook_sheets(z: _Package | zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part, from xl/workbook.xml and its relationships."""
     rels_name = "xl/_rels/workbook.xml.rels"
     rels = _read_member(z, rels_name) if rels_name in z.NameToInfo else None
@@ -727,8 +949,9 @@ def _sheets_of(workbook_xml: bytes, rels_xml: bytes | None) -> tuple[tuple[str, 
     return tuple(sheets.items())
 
 
-def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
-    """Sniff and check a file; ``data`` is its content when the caller has read it already."""
+def _inspect(path: Path, data: bytes | None = None, *, for_parser: bool = False) -> _Inspection:
+    """Sniff and check a file; ``data`` is its content when the caller has read it already.
+    ``for_parser``: also give calamine's copy of an accepted package (``_parser_copy``)."""
     size = path.stat().st_size if data is None else len(data)
     if size == 0:
         return _Inspection("empty", _KIND_REASONS["empty"])
@@ -797,6 +1020,8 @@ def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
                     )
                     return insp
                 insp.scans[name] = s
+            if for_parser:
+                insp.parser_data = _parser_copy(z)
             return insp
     except UnreadableFile as e:
         return _Inspection(kind, e.reason)
@@ -804,7 +1029,7 @@ def _inspect(path: Path, data: bytes | None = None) -> _Inspection:
         return _Inspection(kind, f"文件已损坏，无法读取（{type(e).__name__}）" + _RE_SEND)
 
 
-def _check_zip(z: zipfile.ZipFile) -> str | None:
+def _check_zip(z: _Package | zipfile.ZipFile) -> str | None:
     infos = z.infolist()
     if len(infos) > MAX_ZIP_MEMBERS:
         return (
@@ -825,7 +1050,7 @@ def _check_zip(z: zipfile.ZipFile) -> str | None:
     return None
 
 
-def _check_prologs(z: zipfile.ZipFile) -> str | None:
+def _check_prologs(z: _Package | zipfile.ZipFile) -> str | None:
     """Refuse any XML part that declares a DTD or entities (billion laughs, external entities).
 
     A DOCTYPE can only stand in the prolog, before the root element, so the first
@@ -943,13 +1168,13 @@ def read_workbook(
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     path = Path(path)
-    insp = _inspect(path, data)
+    insp = _inspect(path, data, for_parser=True)
     if insp.reason:
         raise UnreadableFile(insp.reason)
     if data is None:
         data = path.read_bytes()
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(insp.parser_data or data))
     except BaseException as e:  # calamine raises its own error types and ValueError/OSError
         if not _parser_failure(e):
             raise
@@ -979,7 +1204,10 @@ def read_workbook(
                 if not _parser_failure(e):
                     raise
                 raise UnreadableFile(_calamine_reason(e, meta.name)) from e
-            cells = [row if _is_plain_row(row) else [_plain(v) for v in row] for row in rows]
+            if _PLAIN_TYPES.issuperset(map(type, chain.from_iterable(rows))):
+                cells = rows  # all plain (the usual case): one pass over the values in C
+            else:
+                cells = [row if _is_plain_row(row) else [_plain(v) for v in row] for row in rows]
             scan = insp.scans.get(meta.name)
             formulas: dict[tuple[int, int], str] = {}
             if scan and scan.uncached:

@@ -5,13 +5,17 @@ Running the reader in crash-isolated children is tested in test_executor.py.
 
 from __future__ import annotations
 
+import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import hostile
 import openpyxl
 import pytest
 
+from talentstats import readers
 from talentstats.readers import UnreadableFile, preflight, read_workbook, sniff
 
 FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"  # copied from shared/spec
@@ -294,3 +298,90 @@ def test_preflight_refuses_crafted_far_cells(tmp_path, case, body):
     path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
     reason = preflight(path)
     assert reason is not None and "上限" in reason, case
+
+
+# --- the package as held in memory (internal helpers) ----------------------------------------
+
+_INFO_FIELDS = ("filename", "orig_filename", "flag_bits", "compress_type", "CRC",
+                "compress_size", "file_size", "header_offset")
+
+
+def _fields(infos) -> list[tuple]:
+    return [tuple(getattr(i, f) for f in _INFO_FIELDS) for i in infos]
+
+
+def test_central_directory_of_a_plain_package_is_zipfiles(form_xlsx: Path) -> None:
+    members = readers._central_directory(form_xlsx.read_bytes())
+    assert members is not None
+    with zipfile.ZipFile(form_xlsx) as z:
+        assert _fields(members) == _fields(z.infolist())
+
+
+def test_other_packages_are_left_to_zipfile(tmp_path: Path, form_xlsx: Path) -> None:
+    data = form_xlsx.read_bytes()
+    commented = tmp_path / "comment.xlsx"
+    commented.write_bytes(data)
+    with zipfile.ZipFile(commented, "a") as z:
+        z.comment = b"x"
+    extra = tmp_path / "extra.xlsx"
+    with zipfile.ZipFile(form_xlsx) as src, zipfile.ZipFile(extra, "w") as dst:
+        for info in src.infolist():
+            info.extra = b"\x55\x54\x05\x00\x01\x00\x00\x00\x00"  # an extended timestamp
+            dst.writestr(info, src.read(info))
+    for other in (commented.read_bytes(), extra.read_bytes(), b"MZ" * 50 + data):
+        assert readers._central_directory(other) is None
+        z = readers._open_zip(other)
+        assert isinstance(z, zipfile.ZipFile)
+        with zipfile.ZipFile(io.BytesIO(other)) as ref:
+            assert _fields(z.infolist()) == _fields(ref.infolist())
+    assert preflight(commented) is None and preflight(extra) is None
+    assert readers._inspect(extra, for_parser=True).parser_data is None  # calamine reads the file
+
+
+def test_parser_copy_stores_inflated_members_and_reads_the_same(form_xlsx: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    copy = readers._inspect(form_xlsx, for_parser=True).parser_data
+    assert copy is not None
+    with zipfile.ZipFile(form_xlsx) as old, zipfile.ZipFile(io.BytesIO(copy)) as new:
+        assert new.namelist() == old.namelist()
+        assert all(new.read(name) == old.read(name) for name in old.namelist())
+        assert new.getinfo("xl/worksheets/sheet1.xml").compress_type == zipfile.ZIP_STORED
+
+    def values(data: bytes) -> list:
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
+            return [(name, wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names]
+
+    assert values(copy) == values(form_xlsx.read_bytes())
+
+
+def test_parser_copy_keeps_a_member_whose_data_runs_past_its_size(tmp_path: Path) -> None:
+    """A sheet whose headers declare (and checksum) only its first bytes is read to that size,
+    as zipfile reads it, but is not stored: calamine gets its compressed bytes as they are."""
+    member = "xl/worksheets/sheet1.xml"
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(
+        "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 200)))})
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        xml = z.read(member)
+        info = z.getinfo(member)
+    short = len(xml) - 100
+    crc = zlib.crc32(xml[:short])
+    struct.pack_into("<II", data, info.header_offset + 18, info.compress_size, short)
+    struct.pack_into("<I", data, info.header_offset + 14, crc)
+    pos = data.find(b"PK\x01\x02")
+    while pos >= 0:  # the central directory entry of the member
+        if bytes(data[pos + 46 : pos + 46 + len(member)]) == member.encode():
+            struct.pack_into("<I", data, pos + 16, crc)
+            struct.pack_into("<I", data, pos + 24, short)
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    z = readers._open_zip(bytes(data))
+    assert isinstance(z, readers._Package)
+    assert readers._fast_member(z, member, None) == xml[:short]
+    assert member not in z._ts_exact
+    assert readers._fast_member(z, "xl/workbook.xml", None)
+    assert "xl/workbook.xml" in z._ts_exact
+    with zipfile.ZipFile(io.BytesIO(readers._parser_copy(z))) as copy:
+        kept = copy.getinfo(member)
+        assert (kept.compress_type, kept.file_size, kept.CRC) == (zipfile.ZIP_DEFLATED, short, crc)
+        assert copy.getinfo("xl/workbook.xml").compress_type == zipfile.ZIP_STORED
