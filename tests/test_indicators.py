@@ -355,6 +355,16 @@ def test_only_accepted_submissions_count():
     assert not acc.duplicated().any()
 
 
+def test_a_number_given_twice_is_refused_with_its_cell():
+    obs = _observations()
+    twice = pd.concat([obs, obs.iloc[[3]].assign(value=1.0)], ignore_index=True)
+    first = obs.iloc[3]
+    with pytest.raises(ValueError, match=(
+            f"2 duplicate numbers, e.g. {first['year']} {first['unit_code']} "
+            f"{first['form']}:{first['item']}:{first['column']}")):
+        compute_indicators(twice, _submissions(), _roster(), _population())
+
+
 def test_dictionary_covers_every_indicator(result):
     d = indicator_dictionary()
     assert d["indicator"].is_unique
