@@ -193,11 +193,13 @@ def check_workers(jobs: int | None, scheduler: str | None) -> None:
 
 @contextmanager
 def workers(jobs: int | None, scheduler: str | None):
-    """The executor of the per-file work: a Dask cluster's, or a local isolated pool."""
-    from talentstats.executor import IsolatedExecutor, dask_executor
+    """The executor of the per-file work: a Dask cluster's, or a local isolated pool (which
+    starts at once, while the command finds the files and takes the lock)."""
+    from talentstats.executor import dask_executor
+    from talentstats.pipeline import local_pool
 
     check_workers(jobs, scheduler)
-    with dask_executor(scheduler) if scheduler else IsolatedExecutor(jobs) as executor:
+    with dask_executor(scheduler) if scheduler else local_pool(jobs) as executor:
         yield executor
 
 

@@ -96,13 +96,19 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def _child_main(conn: Any, memory_mb: int) -> None:
-    """A long-lived child: limit memory, then run one task at a time until told to stop.
+def _child_main(conn: Any, memory_mb: int, warmup: tuple | None = None) -> None:
+    """A long-lived child: limit memory, warm up, then run one task at a time until told to
+    stop.
 
     Each answer is ``(task id, ok, value)``: the function's result, or the exception it raised.
+    ``warmup`` is ``(fn, args)``, called once before the first task; its errors are ignored
+    (it only fills caches: a task that needs what failed meets the error itself).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     _limit_memory(memory_mb)
+    if warmup is not None:
+        with contextlib.suppress(Exception):
+            warmup[0](*warmup[1])
     while True:
         try:
             msg = conn.recv()
@@ -191,11 +197,17 @@ class IsolatedExecutor(Executor):
     preload
         Modules the fork server imports before it forks the children. The fork server is
         started once per process, by its first executor, so only that executor's preload (and
-        the module of its first task) counts; later executors fork from the same server.
+        the module of the first task, or of ``warmup``) counts; later executors fork from the
+        same server.
+    warmup
+        ``(fn, args)``: called in each child when it starts, before its first task, to load
+        what every task needs (declarations, a registry). Its errors are ignored. With
+        ``prestart`` the children warm up while the caller is still preparing its tasks.
     """
 
     def __init__(self, max_workers: int | None = None, *, timeout: float = 60.0,
-                 memory_mb: int = 1536, prefetch: int = 4, preload: Sequence[str] = PRELOAD):
+                 memory_mb: int = 1536, prefetch: int = 4, preload: Sequence[str] = PRELOAD,
+                 warmup: tuple[Callable[..., Any], tuple] | None = None):
         if max_workers is not None and max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.max_workers = max_workers or default_workers()
@@ -203,6 +215,8 @@ class IsolatedExecutor(Executor):
         self.memory_mb = memory_mb
         self.prefetch = max(1, prefetch)
         self._preload = list(preload)
+        self._warmup = warmup
+        self._prestart = False  # start every child now, not on demand (``prestart``)
         self._ctx = mp.get_context("forkserver")
         self._lock = threading.Lock()
         self._incoming: deque[_Task] = deque()  # submitted, not yet seen by the dispatcher
@@ -230,16 +244,33 @@ class IsolatedExecutor(Executor):
             future: Future = Future()
             self._incoming.append(_Task(next(self._ids), future, payload))
             if self._thread is None:
-                module = getattr(fn, "__module__", None)
-                if module and module != "__main__" and module not in self._preload:
-                    self._preload.append(module)
-                self._ctx.set_forkserver_preload(self._preload)
-                self._thread = threading.Thread(target=self._run, name="IsolatedExecutor",
-                                                daemon=True)
-                self._thread.start()
+                self._start_dispatcher(fn)
             elif self._hungry:  # else the dispatcher takes it when a child next answers
                 self._wake()
         return future
+
+    def prestart(self) -> None:
+        """Start the fork server and every child now, rather than at the first tasks: they
+        start (and warm up) while the caller prepares its work. Safe to call more than once."""
+        with self._lock:
+            if self._broken or self._shutdown:
+                return
+            self._prestart = True
+            if self._thread is None:
+                self._start_dispatcher(self._warmup[0] if self._warmup else None)
+            else:
+                self._wake()
+
+    def _start_dispatcher(self, fn: Callable[..., Any] | None) -> None:
+        """Start the dispatcher thread (the caller holds ``_lock``); the fork server preloads
+        ``fn``'s module too, so that a child imports nothing more for it."""
+        for f in (fn, self._warmup[0] if self._warmup else None):
+            module = getattr(f, "__module__", None)
+            if module and module != "__main__" and module not in self._preload:
+                self._preload.append(module)
+        self._ctx.set_forkserver_preload(self._preload)
+        self._thread = threading.Thread(target=self._run, name="IsolatedExecutor", daemon=True)
+        self._thread.start()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the children once the submitted tasks are done.
@@ -304,7 +335,8 @@ class IsolatedExecutor(Executor):
 
     def _start(self) -> _Slot:
         parent_conn, child_conn = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_child_main, args=(child_conn, self.memory_mb),
+        proc = self._ctx.Process(target=_child_main,
+                                 args=(child_conn, self.memory_mb, self._warmup),
                                  daemon=True)
         proc.start()
         child_conn.close()
@@ -361,7 +393,7 @@ class IsolatedExecutor(Executor):
             with self._lock:
                 pending.extend(self._incoming)
                 self._incoming.clear()
-                shutdown, cancel = self._shutdown, self._cancel
+                shutdown, cancel, prestart = self._shutdown, self._cancel, self._prestart
             if cancel:
                 for task in pending:
                     if not task.future.cancel() and not task.future.done():
@@ -377,7 +409,10 @@ class IsolatedExecutor(Executor):
             if shutdown and not pending and not any(s.tasks for s in slots):
                 return
 
-            # Start children on demand: another one while every child already has a task.
+            if prestart:  # every child at once (``prestart``), else on demand:
+                while len(slots) < self.max_workers:
+                    slots.append(self._start())
+            # another one while every child already has a task.
             while pending and len(slots) < self.max_workers and all(s.tasks for s in slots):
                 slots.append(self._start())
             # Fill the children's pipes round-robin, one level of depth at a time.
@@ -396,7 +431,8 @@ class IsolatedExecutor(Executor):
                             slots[i] = self._start()
 
             with self._lock:
-                if self._incoming or self._shutdown != shutdown or self._cancel != cancel:
+                if (self._incoming or self._shutdown != shutdown or self._cancel != cancel
+                        or self._prestart != prestart):
                     woken = False
                     continue
                 self._hungry = not pending

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # processes import this module for ``process_file``, and a worker that does not import pandas
 # starts in a fraction of the time (the ingest benchmark's startup was mostly pandas' import).
 
-__all__ = ["FileOutcome", "Batch", "assemble", "process_file", "process_files", "file_failure"]
+__all__ = ["FileOutcome", "Batch", "assemble", "process_file", "process_files", "file_failure",
+           "warm"]
 
 
 @dataclass
@@ -101,6 +102,22 @@ def process_file(path: str, source_file: str, key: bytes, profile: str | None = 
             ))
         forms.append(fr)
     return FileOutcome(source_file, digest, modified, forms, list(result.findings))
+
+
+def warm(profile: str | None = None) -> None:
+    """Load what every ``process_file`` needs: the profile, its registry's names, the forms.
+
+    A worker calls it when it starts (``IsolatedExecutor(warmup=...)``), so that its first
+    file does not pay for it, and, with ``prestart``, while the parent is still preparing.
+    """
+    from talentstats import config, forms, units
+
+    if profile is not None:
+        config.select(profile)
+    config.load_profile()
+    forms.forms()
+    forms.footer_labels()
+    units.identify_unit("")  # builds the index of names and aliases
 
 
 def process_files(jobs: list[tuple[str, str]], key: bytes,

@@ -11,16 +11,20 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from talentstats import catalog, config, ingest, lock, paths, runlog
 from talentstats.digest import sha256_file
 from talentstats.errors import ParameterError
+
+if TYPE_CHECKING:
+    from talentstats.executor import IsolatedExecutor
 
 __all__ = ["IngestResult", "discover", "ingest_year", "recompute_indicators",
            "refresh_indicators"]
@@ -240,9 +244,7 @@ def _read_files(files: list[tuple[Path, str]], key: bytes, executor: Executor | 
     """``_read_all`` through ``executor``, or through a local isolated pool made for the call."""
     if executor is not None:
         return _read_all(files, key, executor, progress)
-    from talentstats.executor import IsolatedExecutor
-
-    with IsolatedExecutor(processes) as pool:
+    with local_pool(processes) as pool:
         return _read_all(files, key, pool, progress)
 
 
@@ -317,7 +319,8 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     Only year ``year`` is replaced in the datasets; indicators are refreshed for all years.
     All datasets are written together, atomically. The per-file work runs on ``executor``
     (any ``concurrent.futures.Executor``, e.g. a Dask client's ``get_executor()``), by default
-    on an ``IsolatedExecutor`` of ``processes`` child processes (every core if None).
+    on ``local_pool(processes)``, whose children start while the files are found and locked;
+    the same pool then writes the feedback workbooks.
 
     The run holds the processed folder's lock (:mod:`talentstats.lock`) from before it reads
     the previous datasets until it has written; with ``log_dir`` it writes a run log there
@@ -329,6 +332,30 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
         Another run holds ``out_dir``; nothing was changed.
     """
     check_year(year)
+    with ExitStack() as stack:
+        if executor is None:  # a local pool, starting while the files are found and locked
+            executor = stack.enter_context(local_pool(processes))
+        return _ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir, key_path=key_path,
+                            processes=processes, feedback=feedback, progress=progress,
+                            executor=executor, log_dir=log_dir)
+
+
+def local_pool(processes: int | None = None) -> IsolatedExecutor:
+    """The default executor of the per-file work: an ``IsolatedExecutor`` of ``processes``
+    children (every core if None), started at once, each loading the profile and the forms
+    (``ingest.warm``) before its first file."""
+    from talentstats.executor import IsolatedExecutor
+
+    pool = IsolatedExecutor(processes, warmup=(ingest.warm, (config.selection(),)))
+    pool.prestart()
+    return pool
+
+
+def _ingest_year(raw_dir: Path, year: int, out_dir: Path | None, *,
+                 reports_dir: Path | None, key_path: Path | None, processes: int | None,
+                 feedback: bool, progress: Callable[[str], None] | None, executor: Executor,
+                 log_dir: Path | None) -> IngestResult:
+    """``ingest_year`` once its executor is there (a local pool starts meanwhile)."""
     out_dir = Path(out_dir or paths.processed_dir())
     reports_dir = Path(reports_dir or paths.reports_dir())
     files = discover(raw_dir)

@@ -202,6 +202,24 @@ def xls_file(path: Path, rows: list[list[object]], sheet: str = "表1") -> Path:
 # --- workers for IsolatedExecutor ------------------------------------------------------------
 
 
+_warmed: str | None = None  # what warm_child left in this (child) process
+
+
+def warm_child(folder: str, fail: bool = False) -> None:
+    """An ``IsolatedExecutor`` warm-up: leaves a file named by the child's pid in ``folder``
+    and remembers ``folder`` (``warmed`` tells); with ``fail``, raises instead."""
+    global _warmed
+    if fail:
+        raise RuntimeError("warm-up failed")
+    Path(folder, str(os.getpid())).write_text("warm", encoding="utf-8")
+    _warmed = folder
+
+
+def warmed() -> tuple[int, str | None]:
+    """This child's pid and what its warm-up left."""
+    return os.getpid(), _warmed
+
+
 def echo_worker(path: str, source_file: str, tag: str) -> tuple[str, str, str]:
     """Return the file's text, unless its name says to misbehave (abort, kill, once, sleep,
     raise, hog)."""

@@ -50,6 +50,26 @@ def test_submit_gives_results_and_shutdown_stops_every_child(tmp_path: Path) -> 
     IsolatedExecutor(1).shutdown()  # never used: nothing to stop
 
 
+def test_prestart_starts_and_warms_every_child_before_any_task(tmp_path: Path) -> None:
+    with IsolatedExecutor(2, warmup=(hostile.warm_child, (str(tmp_path),))) as pool:
+        pool.prestart()
+        deadline = time.monotonic() + 30
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        warm_pids = {int(p.name) for p in tmp_path.iterdir()}
+        assert len(warm_pids) == 2  # both children, and no task was submitted
+        answers = {pool.submit(hostile.warmed).result() for _ in range(20)}
+    assert {pid for pid, _ in answers} <= warm_pids
+    assert {left for _, left in answers} == {str(tmp_path)}  # each task ran after its warm-up
+
+
+def test_a_failing_warm_up_is_ignored(tmp_path: Path) -> None:
+    with IsolatedExecutor(1, warmup=(hostile.warm_child, (str(tmp_path), True))) as pool:
+        pool.prestart()
+        assert pool.submit(hostile.warmed).result()[1] is None
+        assert list(pool.map(pow, [2], [5])) == [32]
+
+
 def test_a_crash_or_a_hang_costs_that_task_only(tmp_path: Path) -> None:
     names = ["a1", "abort", "a2", "sleep", "a3", "raise", "kill", "a4", "once", "a5"]
     jobs = _jobs(tmp_path, names)
