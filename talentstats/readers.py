@@ -685,25 +685,39 @@ _ROOT_START = re.compile(rb"<[A-Za-z_]")
 # The fast path of _scan_sheet: no prefixes, every <row> and <c> has r="...".
 _SLOW_CHUNK = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|f|v)\b|<(?:c|row)(?:>|/>|\s(?![^>]*\br=\"))")
 # Which path a chunk takes, by a few scans that each start on a literal (C-level skipping):
-# ``_TAGS`` finds a <c>/<row> tag that does not start with ``r="`` (no attributes, whitespace
-# other than one space, another attribute first), where positions follow the previous element,
-# and, for the fast path, formula tags and hidden rows; ``_ODD_R``, an ``r`` attribute spelled
-# otherwise than ``r="A1"`` within ZZ999 or Z9999 (or a row number of up to 7 digits): a second
-# ``r`` (calamine takes the last), quotes or spaces, a large or malformed reference;
-# ``_MAYBE_PREFIXED`` then ``_SLOW_CHUNK``: a prefixed cell, row, formula or value tag. Any of
-# them sends the chunk cell by cell (``_scan_slow``). Otherwise every cell lies within ZZ999
-# or Z9999, an area below ``_SMALL_REF_AREA``.
+# ``_TAGS`` finds a <c> tag that does not start with ``r="`` and a letter, or a <row> tag that
+# does not start with ``r="`` and a digit (no attributes, whitespace other than one space,
+# another attribute first, a malformed reference), where positions follow the previous element
+# or calamine refuses the reference, and, for the fast path, formula tags and hidden rows;
+# ``_MAYBE_PREFIXED`` then ``_SLOW_CHUNK``: a prefixed cell, row, formula or value tag;
+# ``_ODD_R``, an ``r`` attribute spelled otherwise than ``r="A1"`` within ZZ999 or Z9999 (or a
+# row number of up to 7 digits): quotes or spaces, a large or malformed reference, or an ``r``
+# that is not the first attribute of its tag, such as a second one (calamine takes a row's
+# first ``r`` and a cell's last). Any of them sends the chunk cell by cell (``_scan_slow``).
+# Otherwise every cell has its own plain reference, and the extent is the largest row and
+# column among the cells with content (``_FAST_CELL``). ``_SMALL_R`` is ``_ODD_R`` for
+# references within Z999 only: a chunk it finds nothing in (every chunk of the usual forms)
+# spans at most ``_SMALL_ROWS`` x ``_SMALL_COLS``, which stands for its extent until the sheets
+# together come near ``MAX_CELLS`` (``_inspect`` then asks for the real one).
 _TAGS = re.compile(
-    rb"<(?:c(?:[\t\r\n/>]| (?!r=\"))|row(?:[\t\r\n/>]| (?!r=\")|[^>]*\bhidden=)|f[ />])"
+    rb"<(?:c(?:[\t\r\n/>]| (?!r=\"[A-Za-z]))|row(?:[\t\r\n/>]| (?!r=\"\d)|[^>]*\bhidden=)|f[ />])"
 )
-_ODD_R = re.compile(rb"r(?<=\sr)\s*=(?!\"(?:[A-Za-z]\d{1,4}|[A-Za-z]{2}\d{1,3}|\d{1,7})\")")
+_NOT_FIRST_R = rb"r(?<=\sr)(?:(?<=[^cw]\sr)\s*=|\s*=(?!\""
+_ODD_R = re.compile(_NOT_FIRST_R + rb"(?:[A-Za-z]\d{1,4}|[A-Za-z]{2}\d{1,3}|\d{1,7})\"))")
+_SMALL_R = re.compile(_NOT_FIRST_R + rb"(?:[A-Za-z]\d{1,3}|\d{1,7})\"))")
+_SMALL_ROWS, _SMALL_COLS = 999, 26
 _MAYBE_PREFIXED = re.compile(rb":(?:c|row|f|v)\b")
-#: Largest area from A1 that cell references of at most ZZ999 or Z9999 can span.
-_SMALL_REF_AREA = max(702 * 999, 26 * 9999)
-# The slow path's ``r`` attribute: any spacing and quoting; calamine takes the last one.
+# A cell of a fast chunk that counts for the extent: its reference, if it has a body holding a
+# value, inline string or formula (``_HAS_CONTENT``, the slow path's test).
+_FAST_CELL = re.compile(
+    rb"<c r=\"([A-Za-z]+)(\d+)\"[^>]*(?<!/)>(?=(?:(?!</c>).)*?<" + _P + rb"(?:v|is|f)[\s/>])", re.S
+)
+_FAST_R_CELL = re.compile(rb"r=\"([A-Za-z]+)(\d+)\"")  # at the start of a fast chunk's <c>
+# The slow path's ``r`` attribute: any spacing and quoting. calamine takes the first of a
+# <row> (``get_attribute``) and the last of a <c> (it reads all of a cell's attributes).
 _ATTR_R_ANY = re.compile(rb"(?<![\w:.-])r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_REF = re.compile(rb"([A-Za-z]+)(\d+)")
-_ROW_NUM = re.compile(rb"\d+")
+_ROW_NUM = re.compile(rb"[A-Za-z]*(\d+)")  # calamine reads a row's "A5" as 5
 _FAST_HIDDEN = re.compile(rb"<row\s([^>]*\bhidden=\"(?:1|true)\"[^>]*)>")
 _FAST_FORMULA = re.compile(rb"<c\s([^>]*)(?<!/)>((?:(?!</c>).)*?<f[\s/>].*?)</c>", re.S)
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
@@ -718,6 +732,7 @@ class _SheetScan:
     hidden_rows: set[int] = field(default_factory=set)
     uncached: set[tuple[int, int]] = field(default_factory=set)
     declared: tuple[str, int] | None = None  # <dimension ref> and its area from A1
+    bounded: bool = False  # rows and cols may be bounds (``_SMALL_R``), not the real extent
 
 
 @dataclass
@@ -736,7 +751,9 @@ def _col_index(letters: bytes | str) -> int:
     return n - 1
 
 
-def _scan_sheet(z: _Package | zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> _SheetScan:
+def _scan_sheet(
+    z: _Package | zipfile.ZipFile, member: str, chunk: int = 1 << 20, *, exact: bool = False
+) -> _SheetScan:
     """Stream a worksheet part once, tracking positions the way a reader would.
 
     Cells and rows without an ``r`` attribute follow the previous one, as in calamine. Only
@@ -744,6 +761,7 @@ def _scan_sheet(z: _Package | zipfile.ZipFile, member: str, chunk: int = 1 << 20
     cells are skipped by calamine too. Chunks where every row and cell starts with a plain
     ``r`` attribute and no namespace prefix is used (what Excel, WPS and the usual libraries
     write) take a fast path of C-level regex scans; the others are walked cell by cell.
+    ``exact``: the real extent of every chunk, never the bound of a small one (``_SMALL_R``).
     """
     scan = _SheetScan()
     state = [-1, -1]  # row, col of the last element seen
@@ -754,7 +772,7 @@ def _scan_sheet(z: _Package | zipfile.ZipFile, member: str, chunk: int = 1 << 20
             scan.declared = _declared_area(data)
             if scan.declared and scan.declared[1] > MAX_CELLS:
                 return scan
-            _scan_part(data, None, scan)  # no later chunk needs the position it ends at
+            _scan_part(data, None, scan, exact)  # no later chunk needs where it ends
             return scan
     buf = b""
     first = True
@@ -774,16 +792,18 @@ def _scan_sheet(z: _Package | zipfile.ZipFile, member: str, chunk: int = 1 << 20
                 part, buf = buf[:cut], buf[cut:]
             else:
                 part, buf = buf, b""
-            _scan_part(part, state, scan)
+            _scan_part(part, state, scan, exact)
             if len(data) < chunk:
                 break
     return scan
 
 
-def _scan_part(part: bytes, state: list[int] | None, scan: _SheetScan) -> None:
+def _scan_part(
+    part: bytes, state: list[int] | None, scan: _SheetScan, exact: bool = False
+) -> None:
     """Scan one chunk: cell by cell when it holds anything odd (see ``_TAGS``), else fast.
     ``state`` is the row and column the previous chunk ended at, updated for the next one;
-    None for a whole part."""
+    None for a whole part. ``exact``: as for ``_scan_sheet``."""
     odd = formula = hidden = False
     for m in _TAGS.finditer(part):
         tag = m.group()
@@ -794,15 +814,29 @@ def _scan_part(part: bytes, state: list[int] | None, scan: _SheetScan) -> None:
         else:
             odd = True
             break
-    if (
-        odd
-        or _ODD_R.search(part)
-        or (_MAYBE_PREFIXED.search(part) and _SLOW_CHUNK.search(part))
-        or _SMALL_REF_AREA > MAX_CELLS
-    ):
+    if odd or (_MAYBE_PREFIXED.search(part) and _SLOW_CHUNK.search(part)):
+        _scan_slow(part, state or [-1, -1], scan)
+    elif not _SMALL_R.search(part):  # every reference plain, single and within Z999
+        if exact:
+            _fast_extent(part, scan)
+        else:
+            scan.rows, scan.cols = max(scan.rows, _SMALL_ROWS), max(scan.cols, _SMALL_COLS)
+            scan.bounded = True
+        _scan_fast(part, state, scan, formula=formula, hidden=hidden)
+    elif _ODD_R.search(part):
         _scan_slow(part, state or [-1, -1], scan)
     else:
+        _fast_extent(part, scan)
         _scan_fast(part, state, scan, formula=formula, hidden=hidden)
+
+
+def _fast_extent(part: bytes, scan: _SheetScan) -> None:
+    """The extent of a fast chunk: the largest row and column among its cells with content."""
+    found = _FAST_CELL.findall(part)
+    if found:
+        letters, digits = zip(*found, strict=True)
+        scan.rows = max(scan.rows, max(map(int, set(digits))))
+        scan.cols = max(scan.cols, max(map(_col_index, set(letters))) + 1)
 
 
 def _cached(attrs: bytes, body: bytes) -> bool:
@@ -811,6 +845,12 @@ def _cached(attrs: bytes, body: bytes) -> bool:
         return True
     t = _ATTR_T.search(attrs)
     return bool(t and t.group(1) == b"str" and _HAS_V.search(body))
+
+
+def _first_r(attrs: bytes) -> bytes | None:
+    """The value of the first ``r`` attribute of a tag (any spacing and quoting), or None."""
+    m = _ATTR_R_ANY.search(attrs)
+    return None if m is None else m.group(1) or m.group(2) or b""
 
 
 def _last_r(attrs: bytes) -> bytes | None:
@@ -827,9 +867,9 @@ def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
     for tok in _SHEET_TOKEN.finditer(part):
         if tok.group(1):  # <row ...>
             attrs = tok.group(2)
-            v = _last_r(attrs)
+            v = _first_r(attrs)
             r = _ROW_NUM.fullmatch(v) if v is not None else None
-            row = int(r.group(0)) - 1 if r else row + 1
+            row = int(r.group(1)) - 1 if r else row + 1
             col = -1
             if _HIDDEN.search(attrs):
                 scan.hidden_rows.add(row)
@@ -858,17 +898,17 @@ def _scan_fast(
     formula: bool = True,
     hidden: bool = True,
 ) -> None:
-    """A chunk where every <c> and <row> starts with a plain ``r`` within ZZ999 or Z9999
-    (``_scan_part``): the extent is bounded, so only hidden rows and uncached formulas remain,
-    and the position the chunk ends at (``state``; None for a whole part)."""
+    """A chunk where every <c> and <row> starts with its one plain ``r`` (``_scan_part``,
+    which has counted its extent): hidden rows, uncached formulas, and the position the chunk
+    ends at (``state``; None for a whole part)."""
     if hidden:
         for attrs in _FAST_HIDDEN.findall(part):
-            scan.hidden_rows.add(int(_ATTR_R_ROW.search(attrs).group(1)) - 1)
+            scan.hidden_rows.add(int(_ATTR_R_ROW.match(attrs).group(1)) - 1)
     if formula:  # <f>, <f .../>: not <formula1> of validations
         for cell in _FAST_FORMULA.finditer(part):
             attrs, body = cell.group(1), cell.group(2)
             if not _cached(attrs, body):
-                r = _ATTR_R_CELL.search(attrs)
+                r = _FAST_R_CELL.match(attrs)
                 scan.uncached.add((int(r.group(2)) - 1, _col_index(r.group(1))))
     if state is None:
         return
@@ -988,6 +1028,7 @@ def _inspect(path: Path, data: bytes | None = None, *, for_parser: bool = False)
             insp.sheets = _workbook_sheets(z)
             seen: dict[str, str] = {}  # worksheet part -> the sheet that uses it
             total = 0  # cells of the sheets scanned so far
+            exact = False  # whether the small chunks' bounds (_SMALL_R) no longer do
             for name, member in insp.sheets.items():
                 if member not in z.NameToInfo:
                     continue
@@ -998,7 +1039,7 @@ def _inspect(path: Path, data: bytes | None = None, *, for_parser: bool = False)
                     )
                     return insp
                 seen[member] = name
-                s = _scan_sheet(z, member)
+                s = _scan_sheet(z, member, exact=exact)
                 declared = s.declared
                 if declared and declared[1] > MAX_CELLS:
                     insp.reason = (
@@ -1013,13 +1054,19 @@ def _inspect(path: Path, data: bytes | None = None, *, for_parser: bool = False)
                     )
                     return insp
                 total += s.rows * s.cols
+                insp.scans[name] = s
+                if total > MAX_CELLS and not exact:  # count the real extents from now on
+                    exact = True
+                    for n, sc in list(insp.scans.items()):
+                        if sc.bounded:
+                            insp.scans[n] = _scan_sheet(z, insp.sheets[n], exact=True)
+                    total = sum(sc.rows * sc.cols for sc in insp.scans.values())
                 if total > MAX_CELLS:  # many sheets, each under the limit
                     insp.reason = (
                         f"各工作表数据范围合计约 {total:,} 个单元格（上限 {MAX_CELLS:,}），"
                         "疑似恶意构造的文件"
                     )
                     return insp
-                insp.scans[name] = s
             if for_parser:
                 insp.parser_data = _parser_copy(z)
             return insp

@@ -385,3 +385,119 @@ def test_parser_copy_keeps_a_member_whose_data_runs_past_its_size(tmp_path: Path
         kept = copy.getinfo(member)
         assert (kept.compress_type, kept.file_size, kept.CRC) == (zipfile.ZIP_DEFLATED, short, crc)
         assert copy.getinfo("xl/workbook.xml").compress_type == zipfile.ZIP_STORED
+
+
+# --- the real-extent scan: fast path, duplicate and malformed references ----------------------
+
+
+def _cells(*refs: str) -> str:
+    """Sheet data with a value in each cell, every row and cell with its own plain ``r``."""
+    rows: dict[int, list[str]] = {}
+    for ref in refs:
+        rows.setdefault(int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), []).append(ref)
+    return "".join(
+        f'<row r="{r}">' + "".join(f'<c r="{ref}"><v>1</v></c>' for ref in cells) + "</row>"
+        for r, cells in sorted(rows.items())
+    )
+
+
+def test_fast_path_counts_the_real_extent(tmp_path: Path) -> None:
+    """Plain references within ZZ999 or Z9999 still span 702 x 9,999 cells together, and the
+    sheets' areas add up (calamine allocated ~224 MB for the first before ``sheet.end``)."""
+    far = hostile.raw_xlsx(tmp_path / "far.xlsx", {"表1": hostile.sheet_xml(_cells("ZZ1", "A9999"))})
+    reason = preflight(far)
+    assert reason is not None and "ZZ9999" in reason and "7,019,298" in reason
+    eight = {f"表{i}": hostile.sheet_xml(_cells("ZZ999")) for i in range(8)}
+    reason = preflight(hostile.raw_xlsx(tmp_path / "eight.xlsx", eight))
+    assert reason is not None and "合计" in reason and "5,610,384" in reason
+    seven = {f"表{i}": hostile.sheet_xml(_cells("ZZ999")) for i in range(7)}  # 4,908,906 cells
+    assert preflight(hostile.raw_xlsx(tmp_path / "seven.xlsx", seven)) is None
+    # small sheets stand for their bound until the sum nears the limit, then for their extent
+    small = {f"表{i}": hostile.sheet_xml(_cells("A1", "B2")) for i in range(200)}
+    path = hostile.raw_xlsx(tmp_path / "small.xlsx", small)
+    assert preflight(path) is None
+    assert {(s.rows, s.cols) for s in readers._inspect(path).scans.values()} == {(2, 2)}
+    wide = {f"表{i}": hostile.sheet_xml(_cells("Z999")) for i in range(193)}  # 5,012,982 cells
+    reason = preflight(hostile.raw_xlsx(tmp_path / "wide.xlsx", wide))
+    assert reason is not None and "5,012,982" in reason
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 40])
+def test_fast_and_slow_paths_agree_on_the_extent(tmp_path: Path, chunk: int) -> None:
+    body = (
+        '<row r="1"><c r="A1" s="1"/><c r="B1" t="s"><v>0</v></c><c r="ZZ1" s="2"></c></row>'
+        '<row r="40"><c r="C40"><f>1+1</f></c><c r="D40" s="1"/></row>'
+        '<row r="99" hidden="1"><c r="F7"><is><t>x</t></is></c></row>'
+    )
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
+    with zipfile.ZipFile(path) as z:
+        fast = readers._scan_sheet(z, "xl/worksheets/sheet1.xml", chunk, exact=True)
+    slow = readers._SheetScan()
+    readers._scan_slow(hostile.sheet_xml(body).encode(), [-1, -1], slow)
+    assert (fast.rows, fast.cols, fast.hidden_rows, fast.uncached) == (40, 6, {98}, {(39, 2)})
+    assert (slow.rows, slow.cols, slow.hidden_rows, slow.uncached) == (40, 6, {98}, {(39, 2)})
+
+
+@pytest.mark.parametrize(
+    ("body", "extent", "hidden"),
+    [
+        # a cell's last r is where calamine puts it
+        ('<row r="1"><c r="A1" r="C5"><v>1</v></c></row>', (5, 3), set()),
+        ('<row r="1"><c r="A1" s="1"  r="C5"><v>1</v></c></row>', (5, 3), set()),
+        # a row's first r is where calamine puts its cells without r (and the row it hides)
+        ('<row r="2" r="3" hidden="1"><c><v>1</v></c></row>', (2, 1), {1}),
+        ('<row r="3000" r="1"><c><v>1</v></c></row><row r="1"><c r="ZZ1"><v>1</v></c></row>',
+         (3000, 702), set()),
+    ],
+)
+def test_duplicate_r_is_read_as_calamine_reads_it(tmp_path: Path, body, extent, hidden) -> None:
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
+    assert readers._ODD_R.search(body.encode()) or readers._TAGS.search(body.encode())
+    scan = readers._inspect(path).scans["表1"]
+    assert ((scan.rows, scan.cols), scan.hidden_rows) == (extent, hidden)
+    from python_calamine import CalamineWorkbook
+
+    end = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表1").end
+    assert (end[0] + 1, end[1] + 1) == extent
+
+
+def test_duplicate_row_r_cannot_hide_a_far_row(tmp_path: Path) -> None:
+    body = ('<row r="1048576" r="1"><c><v>1</v></c></row>'
+            '<row r="1"><c r="XFD1"><v>1</v></c></row>')
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
+    reason = preflight(path)
+    assert reason is not None and "XFD1048576" in reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<row r="1"><c r="12"><f>1+1</f></c></row>',  # digits only, uncached formula
+        '<row r="1"><c r="B1"><v>1</v></c><c r="12"><v>2</v></c></row>',
+        '<row r="1"><c r="A1"><v>1</v></c><c r="12"/></row>',
+    ],
+)
+def test_malformed_reference_is_a_clear_finding(tmp_path: Path, body: str) -> None:
+    """calamine refuses a cell reference without a column (or a row number with letters); the
+    pre-flight walks such a chunk cell by cell and lets calamine say so."""
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
+    assert preflight(path) is None
+    with pytest.raises(UnreadableFile) as e:
+        read_workbook(path, "t.xlsx")
+    assert "工作表“表1”已损坏或格式不正确" in e.value.reason
+    assert "Error）" not in e.value.reason  # not a catch-all naming an exception class
+
+
+def test_row_number_with_letters_is_read_as_calamine_reads_it(tmp_path: Path) -> None:
+    """calamine reads a row's ``r="A5"`` as row 5: so does the pre-flight (the fast path used
+    to raise AttributeError on such a hidden row)."""
+    body = '<row r="A5" hidden="1"><c><v>1</v></c></row>'
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
+    scan = readers._inspect(path).scans["表1"]
+    assert (scan.rows, scan.cols, scan.hidden_rows) == (5, 1, {4})
+    grid = read_workbook(path, "t.xlsx").sheets[0]
+    assert grid.cells[4] == [1.0] and grid.hidden_rows == {4}
+    far = '<row r="A3000"><c><v>1</v></c></row><row r="1"><c r="ZZ1"><v>1</v></c></row>'
+    path = hostile.raw_xlsx(tmp_path / "far.xlsx", {"表1": hostile.sheet_xml(far)})
+    scan = readers._inspect(path).scans["表1"]
+    assert (scan.rows, scan.cols) == (3000, 702)
