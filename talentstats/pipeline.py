@@ -333,11 +333,13 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     """
     check_year(year)
     with ExitStack() as stack:
-        if executor is None:  # a local pool, starting while the files are found and locked
+        own = executor is None
+        if own:  # a local pool, starting while the files are found and locked
             executor = stack.enter_context(local_pool(processes))
         return _ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir, key_path=key_path,
                             processes=processes, feedback=feedback, progress=progress,
-                            executor=executor, log_dir=log_dir)
+                            executor=executor, log_dir=log_dir,
+                            release=own and not feedback)
 
 
 def local_pool(processes: int | None = None) -> IsolatedExecutor:
@@ -354,8 +356,10 @@ def local_pool(processes: int | None = None) -> IsolatedExecutor:
 def _ingest_year(raw_dir: Path, year: int, out_dir: Path | None, *,
                  reports_dir: Path | None, key_path: Path | None, processes: int | None,
                  feedback: bool, progress: Callable[[str], None] | None, executor: Executor,
-                 log_dir: Path | None) -> IngestResult:
-    """``ingest_year`` once its executor is there (a local pool starts meanwhile)."""
+                 log_dir: Path | None, release: bool = False) -> IngestResult:
+    """``ingest_year`` once its executor is there (a local pool starts meanwhile). With
+    ``release`` the executor is shut down once the files are read: its children's memory is
+    then free for the batch steps."""
     out_dir = Path(out_dir or paths.processed_dir())
     reports_dir = Path(reports_dir or paths.reports_dir())
     files = discover(raw_dir)
@@ -374,7 +378,7 @@ def _ingest_year(raw_dir: Path, year: int, out_dir: Path | None, *,
                                             parameters=parameters) as run:
         result = _ingest_locked(raw_dir, year, out_dir, reports_dir, key_file, files, run,
                                 processes=processes, feedback=feedback, progress=progress,
-                                executor=executor)
+                                executor=executor, release=release)
         run.end(result.exit_status, manifest=catalog.manifest_digest(out_dir))
     return result
 
@@ -395,7 +399,7 @@ def _dataset_counts(frames: dict[str, pd.DataFrame], year: int) -> dict[str, dic
 def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, key_file: Path,
                    files: list[tuple[Path, str]], run: runlog.RunLog, *, processes: int | None,
                    feedback: bool, progress: Callable[[str], None] | None,
-                   executor: Executor | None) -> IngestResult:
+                   executor: Executor | None, release: bool = False) -> IngestResult:
     """The ingest proper, holding the folder's lock, logging each stage's counts."""
     from talentstats import roster
 
@@ -410,6 +414,8 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
 
     with run.stage("read") as counts:
         outcomes = _read_files(files, key, executor, processes, progress)
+        if release and executor is not None:
+            executor.shutdown(wait=True)
         counts.update(files=len(outcomes), readable=sum(o.readable for o in outcomes),
                       unreadable=sum(not o.readable for o in outcomes),
                       forms=sum(len(o.forms) for o in outcomes))
