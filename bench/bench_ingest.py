@@ -6,6 +6,8 @@ For each size (default 35, 1,000 and 10,000 workbooks) it prints and records:
   files in one process (target: 2.0 or less at every size);
 - the peak memory of the ingest: the parent and its workers together (target: under 2 GB at
   10,000, growing sublinearly);
+- the seconds of each stage of the fastest run (read, assemble, validate, merge, indicators,
+  write), from its run log;
 - at 1,000, the share validation adds to ingest time (target: 25% or less), by running the
   ingest once more with validation switched off.
 
@@ -55,9 +57,9 @@ def calamine_alone(files: list[Path]) -> float:
 
 
 def full_ingest(folder: Path, jobs: int, validate: bool = True,
-                memory: bool = False) -> tuple[float, float | None]:
-    """Seconds of one ingest of ``folder`` into a fresh output folder, and with ``memory`` its
-    peak memory (MB).
+                memory: bool = False) -> tuple[float, float | None, dict[str, float]]:
+    """Seconds of one ingest of ``folder`` into a fresh output folder; with ``memory`` its
+    peak memory (MB); and the seconds of each stage, from the run log.
 
     The memory sampler walks the process tree every 20 ms (about 1.5 ms each time here), which
     takes CPU from the ingest on a two-core machine: a run that samples is not timed.
@@ -76,9 +78,12 @@ def full_ingest(folder: Path, jobs: int, validate: bool = True,
         with peak_memory() if memory else contextlib.nullcontext() as peak:
             start = time.perf_counter()
             pipeline.ingest_year(folder, YEAR, out, processes=jobs, feedback=False,
-                                 key_path=out.parent / f"{out.name}.key")
+                                 key_path=out.parent / f"{out.name}.key", log_dir=out / "logs")
             seconds = time.perf_counter() - start
-        return seconds, peak.mb if memory else None
+        stages = {e["stage"]: e["seconds"] for log in (out / "logs").glob("*.jsonl")
+                  for e in map(json.loads, log.read_text("utf-8").splitlines())
+                  if e["event"] == "stage"}
+        return seconds, peak.mb if memory else None, stages
     finally:
         rules.validate = original
         shutil.rmtree(out, ignore_errors=True)
@@ -110,8 +115,9 @@ def one_size(size: int, jobs: int, runs: int, work: Path) -> dict:
         registry = f"synthetic, {size} units"
 
     base = min(calamine_alone(files) for _ in range(runs))
-    full = min(full_ingest(folder, jobs)[0] for _ in range(runs))
-    _, peak_mb = full_ingest(folder, jobs, memory=True)
+    full, _, stages = min((full_ingest(folder, jobs) for _ in range(runs)),
+                          key=lambda run: run[0])
+    _, peak_mb, _ = full_ingest(folder, jobs, memory=True)
     record = {
         "workbooks": len(files),
         "registry": registry,
@@ -120,6 +126,7 @@ def one_size(size: int, jobs: int, runs: int, work: Path) -> dict:
         "workbooks_per_s": round(len(files) / full, 1),
         "ratio": round(full / base, 2),
         "peak_memory_mb": round(peak_mb),
+        "stages_s": stages,  # of the fastest run: read (with the pool's start), then the batch
     }
     if 500 <= size <= 5000:
         no_val = min(full_ingest(folder, jobs, validate=False)[0] for _ in range(runs))
@@ -158,6 +165,7 @@ def main() -> None:
                 f"{r['calamine_alone_s']:.2f} s | full ingest {r['full_ingest_s']:.2f} s = "
                 f"{r['workbooks_per_s']:.0f} workbooks/s | ratio {r['ratio']:.2f} | "
                 f"peak memory {r['peak_memory_mb']} MB")
+        line += " | stages: " + ", ".join(f"{k} {v:.2f}" for k, v in r["stages_s"].items())
         if "validation_share" in r:
             line += f" | validation adds {100 * r['validation_share']:.0f}%"
         print(line, flush=True)
