@@ -664,12 +664,8 @@ _KIND_REASONS = {
     "xlsb": "不支持 Excel 二进制工作簿（.xlsb）格式" + _RE_SEND,
 }
 
-# Tokens of sheet XML: a row start tag, or a whole cell element (self-closing or with a body).
-# Prefixes (``<x:c>``) occur in files written by some .NET libraries.
+# A namespace prefix of a tag: ``<x:c>`` occurs in files written by some .NET libraries.
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"
-_SHEET_TOKEN = re.compile(
-    rb"<" + _P + rb"(?:(row)\b([^>]*)>|c\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"c>))", re.S
-)
 _ATTR_R_ROW = re.compile(rb"\br=\"(\d+)\"")
 _ATTR_R_CELL = re.compile(rb"\br=\"([A-Za-z]{1,3})(\d+)\"")
 _ATTR_T = re.compile(rb"\bt=\"(\w+)\"")
@@ -702,7 +698,7 @@ _SLOW_CHUNK = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|f|v)\b|<(?:c|row)(?:>|/>|
 _TAGS = re.compile(
     rb"<(?:c(?:[\t\r\n/>]| (?!r=\"[A-Za-z]))|row(?:[\t\r\n/>]| (?!r=\"\d)|[^>]*\bhidden=)|f[ />])"
 )
-_NOT_FIRST_R = rb"r(?<=\sr)(?:(?<=[^cw]\sr)\s*=|\s*=(?!\""
+_NOT_FIRST_R = rb"r(?<=[\s\"']r)(?:(?<![cw]\sr)\s*=|\s*=(?!\""
 _ODD_R = re.compile(_NOT_FIRST_R + rb"(?:[A-Za-z]\d{1,4}|[A-Za-z]{2}\d{1,3}|\d{1,7})\"))")
 _SMALL_R = re.compile(_NOT_FIRST_R + rb"(?:[A-Za-z]\d{1,3}|\d{1,7})\"))")
 _SMALL_ROWS, _SMALL_COLS = 999, 26
@@ -713,9 +709,35 @@ _FAST_CELL = re.compile(
     rb"<c r=\"([A-Za-z]+)(\d+)\"[^>]*(?<!/)>(?=(?:(?!</c>).)*?<" + _P + rb"(?:v|is|f)[\s/>])", re.S
 )
 _FAST_R_CELL = re.compile(rb"r=\"([A-Za-z]+)(\d+)\"")  # at the start of a fast chunk's <c>
-# The slow path's ``r`` attribute: any spacing and quoting. calamine takes the first of a
-# <row> (``get_attribute``) and the last of a <c> (it reads all of a cell's attributes).
-_ATTR_R_ANY = re.compile(rb"(?<![\w:.-])r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# Whether a chunk's markup is plain enough for the fast path (``_plain_markup``): its quotes,
+# angle brackets and nothing else.
+_NOT_MARKUP = bytes(range(256)).translate(None, b"<>\"'")
+# The slow path reads tags as calamine's XML reader (quick-xml) does: a start tag ends at the
+# first ``>`` outside quotes, single or double (an attribute value may hold ``>``); an end tag
+# at its first ``>``; comments, CDATA sections and processing instructions at their own ends.
+# One match of ``_SLOW_TOKEN`` skips (in C) everything up to the next <row> start tag or <c>
+# element, and gives that: the row's attributes (2), or the cell's attributes (3) and its body
+# (4; None if it is self-closing, or has no end tag, which calamine refuses).
+_Q = rb"\"[^\"]*+\"|'[^']*+'"
+_IN_TAG = rb"(?:[^>\"']++|" + _Q + rb")*+"
+_NAME_END = rb"(?=[ \t\r\n/>])"
+_MISC = rb"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<\?.*?(?:\?>|\Z)|<![^>]*+>"
+_CELL_END = rb"</" + _P + rb"c[ \t\r\n]*>"
+_CELL_BODY = (
+    rb"(?:[^<]++|</(?!" + _P + rb"c[ \t\r\n]*>)[^>]*+>|<(?![/!?])" + _IN_TAG + rb">|" + _MISC + rb")*+"
+)
+_SLOW_TOKEN = re.compile(
+    rb"(?:[^<]++|</[^>]*+>|<(?![/!?]|" + _P + rb"(?:row|c)" + _NAME_END + rb")" + _IN_TAG + rb">|"
+    + _MISC + rb")*+"
+    rb"(?:<" + _P + rb"(?:(row)" + _NAME_END + rb"(" + _IN_TAG + rb")>|c" + _NAME_END
+    + rb"(" + _IN_TAG + rb")(?:(?<=/)>|>(" + _CELL_BODY + rb")(?:" + _CELL_END + rb"|\Z)|>)))?",
+    re.S,
+)
+# The attributes of a tag in order, as quick-xml splits them: a quoted value is never read for
+# an attribute inside it. calamine takes the first ``r`` of a <row> (``get_attribute``) and the
+# last of a <c> (it reads all of a cell's attributes).
+# A match with an empty first group is a quoted value skipped whole.
+_ATTR_R = re.compile(rb"(?<![^ \t\r\n\"'])r\s*(=)\s*(?:\"([^\"]*)\"|'([^']*)')|" + _Q)
 _CELL_REF = re.compile(rb"([A-Za-z]+)(\d+)")
 _ROW_NUM = re.compile(rb"[A-Za-z]*(\d+)")  # calamine reads a row's "A5" as 5
 _FAST_HIDDEN = re.compile(rb"<row\s([^>]*\bhidden=\"(?:1|true)\"[^>]*)>")
@@ -775,6 +797,8 @@ def _scan_sheet(
             _scan_part(data, None, scan, exact)  # no later chunk needs where it ends
             return scan
     buf = b""
+    rest: list[bytes] = []  # the rest of the part, once a cut is no longer safe
+    at_start = True  # the next part scanned starts the worksheet part (its XML declaration)
     first = True
     with z.open(member) as m:
         while True:
@@ -784,26 +808,45 @@ def _scan_sheet(
                 first = False
                 if scan.declared and scan.declared[1] > MAX_CELLS:
                     return scan  # refused on the declaration; no need to read on
-            buf += data
-            if len(data) == chunk:
-                cut = _last_close(buf)
-                if cut == 0:
+            if rest:
+                rest.append(data)
+                if len(data) == chunk:
                     continue
-                part, buf = buf[:cut], buf[cut:]
+                part = b"".join(rest)
+                plain = _plain_markup(part, _decl_at(part) if at_start else -1)
             else:
-                part, buf = buf, b""
-            _scan_part(part, state, scan, exact)
+                buf += data
+                if len(data) == chunk:
+                    cut = _last_close(buf)
+                    if cut == 0:
+                        continue
+                    part = buf[:cut]
+                    plain = _plain_markup(part, _decl_at(part) if at_start else -1)
+                    if not plain:  # the cut may be inside a quoted value or a comment
+                        rest, buf = [buf], b""
+                        continue
+                    buf = buf[cut:]
+                else:
+                    part, buf = buf, b""
+                    plain = _plain_markup(part, _decl_at(part) if at_start else -1)
+            _scan_part(part, state, scan, exact, plain)
+            at_start = False
             if len(data) < chunk:
                 break
     return scan
 
 
 def _scan_part(
-    part: bytes, state: list[int] | None, scan: _SheetScan, exact: bool = False
+    part: bytes,
+    state: list[int] | None,
+    scan: _SheetScan,
+    exact: bool = False,
+    plain: bool | None = None,
 ) -> None:
-    """Scan one chunk: cell by cell when it holds anything odd (see ``_TAGS``), else fast.
-    ``state`` is the row and column the previous chunk ended at, updated for the next one;
-    None for a whole part. ``exact``: as for ``_scan_sheet``."""
+    """Scan one chunk: cell by cell when it holds anything odd (see ``_TAGS`` and
+    ``_plain_markup``), else fast. ``state`` is the row and column the previous chunk ended
+    at, updated for the next one; None for a whole part. ``exact``: as for ``_scan_sheet``.
+    ``plain``: ``_plain_markup(part)`` if the caller knows it."""
     odd = formula = hidden = False
     for m in _TAGS.finditer(part):
         tag = m.group()
@@ -816,18 +859,23 @@ def _scan_part(
             break
     if odd or (_MAYBE_PREFIXED.search(part) and _SLOW_CHUNK.search(part)):
         _scan_slow(part, state or [-1, -1], scan)
-    elif not _SMALL_R.search(part):  # every reference plain, single and within Z999
-        if exact:
-            _fast_extent(part, scan)
-        else:
-            scan.rows, scan.cols = max(scan.rows, _SMALL_ROWS), max(scan.cols, _SMALL_COLS)
-            scan.bounded = True
-        _scan_fast(part, state, scan, formula=formula, hidden=hidden)
-    elif _ODD_R.search(part):
+        return
+    small = not _SMALL_R.search(part)  # every reference plain, single and within Z999
+    if small and not exact:
+        # The bound needs no tag read to its end: every ``r`` of the chunk, quoted or not, is
+        # small and the first of a <c> or <row> (and a <c> without one is odd), so no cell is
+        # beyond it whatever a quoted ``>`` hides. The position the chunk ends at is read from
+        # tags, but a chunk with a next one is plain (``_scan_sheet`` cuts only those).
+        scan.rows, scan.cols = max(scan.rows, _SMALL_ROWS), max(scan.cols, _SMALL_COLS)
+        scan.bounded = True
+    elif (not small and _ODD_R.search(part)) or not (
+        _plain_markup(part, _decl_at(part)) if plain is None else plain
+    ):
         _scan_slow(part, state or [-1, -1], scan)
-    else:
+        return
+    else:  # the extent is read from the cells' tags: no quoted ``>`` may fool ``[^>]*``
         _fast_extent(part, scan)
-        _scan_fast(part, state, scan, formula=formula, hidden=hidden)
+    _scan_fast(part, state, scan, formula=formula, hidden=hidden)
 
 
 def _fast_extent(part: bytes, scan: _SheetScan) -> None:
@@ -849,22 +897,45 @@ def _cached(attrs: bytes, body: bytes) -> bool:
 
 def _first_r(attrs: bytes) -> bytes | None:
     """The value of the first ``r`` attribute of a tag (any spacing and quoting), or None."""
-    m = _ATTR_R_ANY.search(attrs)
-    return None if m is None else m.group(1) or m.group(2) or b""
+    for eq, dq, sq in _ATTR_R.findall(attrs):
+        if eq:
+            return dq or sq
+    return None
 
 
 def _last_r(attrs: bytes) -> bytes | None:
     """The value of the last ``r`` attribute of a tag (any spacing and quoting), or None."""
-    found = _ATTR_R_ANY.findall(attrs)
-    if not found:
-        return None
-    dq, sq = found[-1]
-    return dq or sq
+    for eq, dq, sq in reversed(_ATTR_R.findall(attrs)):
+        if eq:
+            return dq or sq
+    return None
+
+
+def _decl_at(part: bytes) -> int:
+    """Where a part's XML declaration may start: after a byte order mark, if any."""
+    return 3 if part.startswith(b"\xef\xbb\xbf") else 0
+
+
+def _plain_markup(part: bytes, start: int = -1) -> bool:
+    """Whether every ``<`` of a chunk opens a tag that the first ``>`` after it closes, with
+    its quotes in pairs: no ``>`` or ``<`` inside a quoted value, a comment or a text, so the
+    fast path's ``[^>]*`` finds the end of every tag, and every ``</c>`` is one.
+
+    The chunk reduced to its quotes and angle brackets, with each ``""`` and then each ``''``
+    taken out, must be ``<>`` repeated: a quoted value holding ``>`` leaves a quote (its
+    opening one cannot pair with the quote before it, the run of quotes from the tag's ``<``
+    being odd) or two ``<`` or ``>`` in a row. A few C-level passes over the chunk. Nor may
+    it hold a comment, CDATA section, DOCTYPE or processing instruction (which end otherwise
+    than at a ``>``), but for the XML declaration at ``start`` (-1: none allowed)."""
+    if b"<!" in part or part.find(b"<?", start + 1) >= 0:
+        return False
+    s = part.translate(None, _NOT_MARKUP).replace(b'""', b"").replace(b"''", b"")
+    return s.count(b"<>") * 2 == len(s)
 
 
 def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
     row, col = state
-    for tok in _SHEET_TOKEN.finditer(part):
+    for tok in _SLOW_TOKEN.finditer(part):
         if tok.group(1):  # <row ...>
             attrs = tok.group(2)
             v = _first_r(attrs)
@@ -875,6 +946,8 @@ def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
                 scan.hidden_rows.add(row)
             continue
         attrs, body = tok.group(3), tok.group(4)
+        if attrs is None:  # the end of the chunk
+            continue
         v = _last_r(attrs)
         r = _CELL_REF.fullmatch(v) if v is not None else None
         if r:

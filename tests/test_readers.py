@@ -469,6 +469,101 @@ def test_duplicate_row_r_cannot_hide_a_far_row(tmp_path: Path) -> None:
     assert reason is not None and "XFD1048576" in reason
 
 
+# A ``>`` (or ``<``) inside a quoted attribute value does not end a tag for calamine's XML
+# reader; every one of these was read short of calamine's extent by a scan that stopped at it.
+_QUOTED_GT = [
+    ("gt in a cell's attribute", '<row r="1"><c r="A1" x=">" r="ZZ300"><v>1</v></c></row>'),
+    ("gt in single quotes", "<row r='1'><c r='A1' x='>' r='ZZ300'><v>1</v></c></row>"),
+    ("gt in a row's attribute",
+     '<row x=">" r="300"><c><v>1</v></c></row><row r="1"><c r="ZZ1"><v>1</v></c></row>'),
+    ("gt and lt in an attribute", '<row r="1"><c r="A1" x="<>" r="ZZ300"><v>1</v></c></row>'),
+    ("no space after the value", '<row r="1"><c r="A1" x=">"r="ZZ300"><v>1</v></c></row>'),
+    ("self-closing in quotes", '<row r="1"><c r="ZZ300" x="/>"><v>1</v></c></row>'),
+    ("end tag in quotes", '<row r="1"><c r="ZZ300" x="</c>"><v>1</v></c></row>'),
+    ("gt in a value's attribute",
+     '<row r="1"><c r="A1"><v x=">">1</v></c><c r="ZZ300"><v>1</v></c></row>'),
+    ("r inside a quoted value", "<row r=\"1\"><c r=\"ZZ300\" x=' r=\"A1\"'><v>1</v></c></row>"),
+    ("row r inside a quoted value", "<row x=' r=\"1\"' r=\"300\"><c r=\"ZZ300\"><v>1</v></c></row>"),
+    ("end tag in a comment", '<row r="1"><c r="ZZ300"><!-- </c> --><v>1</v></c></row>'),
+    ("quote in a comment",
+     '<row r="1"><c r="A1"><!-- " --><v>1</v></c><c r="ZZ300"><v>1</v></c><!-- " --></row>'),
+    ("end tag in CDATA", '<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[</c>]]></t></is>'
+     '</c><c r="ZZ300"><v>1</v></c></row>'),
+    ("quote in a processing instruction",
+     '<row r="1"><c r="A1"><?x " ?><v>1</v></c><c r="ZZ300"><v>1</v></c></row>'),
+]
+
+
+_FAR = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+
+@pytest.mark.parametrize(("case", "body"), _QUOTED_GT)
+@pytest.mark.parametrize("chunk", [1 << 20, 64])
+def test_quoted_gt_is_read_as_calamine_reads_it(tmp_path: Path, case, body, chunk) -> None:
+    """The extent counted for each spelling is at least calamine's, by the fast path (a chunk
+    whose markup is not plain goes cell by cell), the slow one, and in chunks."""
+    from python_calamine import CalamineWorkbook
+
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
+    end = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表1").end
+    assert not readers._plain_markup(body.encode()) or readers._ODD_R.search(body.encode()), case
+    with zipfile.ZipFile(path) as z:
+        for exact in (False, True):
+            scan = readers._scan_sheet(z, "xl/worksheets/sheet1.xml", chunk, exact=exact)
+            assert scan.rows >= end[0] + 1 and scan.cols >= end[1] + 1, (case, exact)
+    slow = readers._SheetScan()
+    readers._scan_slow(hostile.sheet_xml(body).encode(), [-1, -1], slow)
+    assert (slow.rows, slow.cols) >= (end[0] + 1, end[1] + 1), case
+
+
+@pytest.mark.parametrize(
+    ("case", "body"),
+    [
+        ("cell", _HEAD + '<row r="2"><c r="A2" x=">" r="XFD1048576"><v>1</v></c></row>'),
+        ("cell, single quotes", _HEAD + "<row r='2'><c r='A2' x='>' r='XFD1048576'><v>1</v></c></row>"),
+        ("cell, no space", _HEAD + '<row r="2"><c r="A2" x="y"r="XFD1048576"><v>1</v></c></row>'),
+        ("cell, r in quotes", _HEAD + "<row r=\"2\"><c r=\"XFD1048576\" x=' r=\"A2\"'><v>1</v></c></row>"),
+        ("cell, self-closing in quotes",
+         _HEAD + '<row r="2"><c r="XFD1048576" x="/>"><v>1</v></c></row>'),
+        ("row", '<row x=">" r="1048576"><c><v>1</v></c></row><row r="1"><c r="XFD1"><v>1</v></c></row>'),
+    ],
+)
+def test_quoted_gt_cannot_hide_the_killer_cell(tmp_path: Path, case, body) -> None:
+    """XFD1048576 behind a quoted ``>`` (calamine would abort on it): refused before parsing."""
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
+    reason = preflight(path)
+    assert reason is not None and "XFD1048576" in reason, case
+
+
+@pytest.mark.parametrize("chunk", [256, 1000, 4096])
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [('<row r="60"><c r="A60" x="', '" r="XFD1048576"><v>1</v></c></row>'),  # a quoted value
+     ("<!-- a >", '<x a=" -->' + _FAR + '">'),  # a comment
+     ("<?x a >", '<x a=" ?>' + _FAR + '">')],  # a processing instruction
+)
+def test_chunks_are_not_cut_inside_a_quoted_value(tmp_path: Path, chunk, opening, closing) -> None:
+    """A ``</c>`` inside a quoted value, a comment or a processing instruction is no place to
+    cut a long part (the next chunk would start inside it): the scan reads the rest whole."""
+    def filler(rows: range) -> str:
+        return "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in rows)
+
+    body = filler(range(1, 60)) + opening + "</c>" * 300 + closing + filler(range(2000, 2060))
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
+    with zipfile.ZipFile(path) as z:
+        scan = readers._scan_sheet(z, "xl/worksheets/sheet1.xml", chunk)
+    assert (scan.rows, scan.cols) == (1_048_576, 16_384)
+
+
+def test_plain_markup() -> None:
+    """The fast path's test of a chunk's markup: quoted ``>`` and ``<``, markup inside comments
+    and odd quotes send it cell by cell; quotes in pairs (formulas) do not."""
+    assert readers._plain_markup(b'<c r="A1" s="2"><f>IF(A1="","x",\'S 1\'!B2)</f><v>1</v></c>')
+    assert readers._plain_markup(b'\xef\xbb\xbf<?xml version="1.0"?><c r="A1"/>', 3)
+    for odd in (b'<c r="A1" x=">">', b"<c r='A1' x='>'>", b'<c x="<>">', b'<c x="a" y=">">',
+                b'<c x="\'" y=">\'">', b"<!-- </c> -->", b'<c r="A1"', b'<t>5"</t>',
+                b"<!-- a -->", b'<c r="A1"/><?x ?>'):
+        assert not readers._plain_markup(odd), odd
 @pytest.mark.parametrize(
     "body",
     [
