@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from talentstats import roster
 from talentstats.digest import sha256_file
-from talentstats.forms import form as get_form
+from talentstats.forms import Form, forms
 from talentstats.model import Finding, FormRead, PackedRows, PackedValues
 from talentstats.units import city_code, identify_unit
 
@@ -174,12 +174,12 @@ def _finding_rows(
     ]
 
 
-def _attribution_findings(fr: FormRead, year: int, unit_code: str | None,
-                          city: str) -> list[Finding]:
+def _attribution_findings(fr: FormRead, year: int, unit_code: str | None, city: str,
+                          f: Form) -> list[Finding]:
     """X03/X05/X06: a form that cannot count for this year's collection of this unit
-    (``city``: the city's own unit code)."""
+    (``city``: the city's own unit code; ``f``: the form's declaration)."""
     out = []
-    num = get_form(fr.form).number
+    num = f.number
     if unit_code is None:
         out.append(
             Finding(
@@ -197,7 +197,7 @@ def _attribution_findings(fr: FormRead, year: int, unit_code: str | None,
                 form=fr.form, unit_code=unit_code,
             )
         )
-    reporter = get_form(fr.form).reporter
+    reporter = f.reporter
     if (reporter == "city") != (unit_code == city):
         who = "市本级" if reporter == "city" else "各镇街（园区）"
         out.append(
@@ -233,6 +233,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     finding_rows: list[dict] = []
     contenders: dict[tuple[str, str], list[tuple[tuple, FileOutcome, FormRead]]] = {}
     city = city_code()
+    declared = forms()
 
     for oc in outcomes:
         file_unit = identify_unit(Path(oc.source_file).name) or ""
@@ -245,7 +246,7 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
             )
             continue
         for fr in oc.forms:
-            problems = _attribution_findings(fr, year, fr.unit_code, city)
+            problems = _attribution_findings(fr, year, fr.unit_code, city, declared[fr.form])
             unit_code = fr.unit_code or ""
             finding_rows += _finding_rows(fr.findings + problems, year=year,
                                           source_file=oc.source_file, unit_code=unit_code,
@@ -305,8 +306,8 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
     sheets, files = per_form(2), per_form(3)
 
     def joined(arrays: list, dtype: str) -> np.ndarray:
-        return np.concatenate([np.frombuffer(a, dtype=dtype) for a in arrays]) if arrays \
-            else np.empty(0, dtype=dtype)
+        # one buffer, one array: a numpy array per form cost more than the copy
+        return np.frombuffer(b"".join(arrays), dtype=dtype)
 
     candidates = pd.DataFrame({
         "year": np.full(len(cells), year, dtype="int64"),
