@@ -234,46 +234,77 @@ class _Context:
         return self._shared[key]
 
     def grid(self, code: str) -> pd.DataFrame:
-        """unit_code, item, column, value, ref for every declared item and column of a form.
+        """unit_code, item, column, value, at for every declared item and column of a form.
 
         A cell left blank in a present item row is 0; every cell of an absent row is NaN.
+        ``at`` is the position of the cell's number among the candidates (-1: none), whose
+        ``sheet!cell`` reference ``ref`` gives.
         """
         if code not in self._grids:
             self._grids[code] = _grid(self.candidates, code)
         return self._grids[code]
 
+    def ref(self, at: pd.Series) -> pd.Series:
+        """``sheet!cell`` of the candidates at positions ``at``; NA at -1 (no number there).
+
+        Made only for the rows a finding names: the grids of a national batch have millions
+        of cells, few of them in a finding.
+        """
+        pos = at.to_numpy(dtype="int64")
+        out = pd.Series(pd.NA, index=at.index, dtype="string")
+        have = pos >= 0
+        if have.any():
+            c = self.candidates
+            text = (c["sheet"].iloc[pos[have]].astype("string").to_numpy() + "!"
+                    + c["cell"].iloc[pos[have]].astype("string").to_numpy())
+            out[have] = text
+        return out
+
+    def with_cells(self, v: pd.DataFrame) -> pd.DataFrame:
+        """``v`` with its grid positions ``at`` replaced by the references ``cells``."""
+        return v.assign(cells=self.ref(v["at"])).drop(columns="at")
+
 
 def _grid(candidates: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The full grid of form ``code`` (see ``_Context.grid``), laid out with numpy: units in
+    the order they first appear, then items and columns in their declared order; the first
+    number given for a cell counts."""
     f = form(code)
-    obs = candidates.loc[
-        (candidates["form"] == code)
-        & candidates["item"].isin(f.item_codes)
-        & candidates["column"].isin(f.column_codes)
-    ]
-    cols = ["unit_code", "item", "column"]
-    if obs.empty:
+    keep = ((candidates["form"] == code)
+            & candidates["item"].isin(f.item_codes)
+            & candidates["column"].isin(f.column_codes)).to_numpy(dtype=bool)
+    if not keep.any():
         return pd.DataFrame(
             {"unit_code": pd.Series(dtype="string"), "item": pd.Series(dtype="int64"),
              "column": pd.Series(dtype="int64"), "value": pd.Series(dtype="float64"),
-             "ref": pd.Series(dtype="string")}
+             "at": pd.Series(dtype="int64")}
         )
-    obs = (
-        obs.assign(
-            ref=obs["sheet"].astype("string") + "!" + obs["cell"].astype("string"),
-            item=obs["item"].astype("int64"),
-            column=obs["column"].astype("int64"),
-            value=pd.to_numeric(obs["value"]).astype("float64"),
-        )
-        .drop_duplicates(cols)
-        .loc[:, [*cols, "value", "ref"]]
-    )
-    full = pd.MultiIndex.from_product(
-        [obs["unit_code"].unique(), f.item_codes, f.column_codes], names=cols
-    ).to_frame(index=False)
-    rows = obs[["unit_code", "item"]].drop_duplicates().assign(_present=True)
-    g = full.merge(obs, how="left", on=cols).merge(rows, how="left", on=["unit_code", "item"])
-    value = g["value"].fillna(0.0).where(g["_present"].notna())
-    return g.assign(value=value).drop(columns="_present")
+    obs = candidates.loc[keep]
+    positions = np.flatnonzero(keep)
+    unit_of, units = pd.factorize(obs["unit_code"], use_na_sentinel=False)
+    items = np.asarray(f.item_codes, dtype="int64")
+    columns = np.asarray(f.column_codes, dtype="int64")
+    item_of = pd.Index(items).get_indexer(obs["item"].astype("int64"))
+    column_of = pd.Index(columns).get_indexer(obs["column"].astype("int64"))
+    n_units, n_items, n_columns = len(units), len(items), len(columns)
+    row = unit_of.astype("int64") * n_items + item_of  # (unit, item)
+    cell = row * n_columns + column_of  # (unit, item, column)
+    cell, first = np.unique(cell, return_index=True)  # the first number given for a cell
+    size = n_units * n_items * n_columns
+    value = np.full(size, np.nan)
+    value[cell] = pd.to_numeric(obs["value"]).to_numpy(dtype="float64")[first]
+    at = np.full(size, -1, dtype="int64")
+    at[cell] = positions[first]
+    present = np.zeros(n_units * n_items, dtype=bool)  # item rows the unit filled at all
+    present[row] = True
+    value = np.where(np.repeat(present, n_columns), np.nan_to_num(value, nan=0.0), np.nan)
+    return pd.DataFrame({
+        "unit_code": units.take(np.repeat(np.arange(n_units), n_items * n_columns)),
+        "item": np.tile(np.repeat(items, n_columns), n_units),
+        "column": np.tile(columns, n_units * n_items),
+        "value": value,
+        "at": at,
+    })
 
 
 def _join_cells(refs: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -326,9 +357,10 @@ def _check_compare(r: Rule, ctx: _Context) -> pd.DataFrame:
     refs = (
         v[["unit_code", key, "gid"]]
         .merge(terms, on="gid")
-        .merge(g[["unit_code", key, term, "ref"]], how="left", on=["unit_code", key, term])
+        .merge(g[["unit_code", key, term, "at"]], how="left", on=["unit_code", key, term])
         .sort_values(["unit_code", key, "gid", "order"], kind="stable")
     )
+    refs = refs.assign(ref=ctx.ref(refs["at"]))
     cells = _join_cells(refs, ["unit_code", key, "gid"]).rename("cells").reset_index()
     v = v.merge(cells, how="left", on=["unit_code", key, "gid"])
     v = v.assign(**{term: v["code"]})
@@ -360,7 +392,7 @@ def _cells_of(r: Rule, ctx: _Context) -> pd.DataFrame:
 def _check_positive(r: Rule, ctx: _Context) -> pd.DataFrame:
     """value > 0."""
     g = _cells_of(r, ctx)
-    v = g.loc[g["value"] <= 0].rename(columns={"ref": "cells"})
+    v = ctx.with_cells(g.loc[g["value"] <= 0])
     return _finish(r, v, numbers=("value",))
 
 
@@ -368,7 +400,7 @@ def _check_domain(r: Rule, ctx: _Context) -> pd.DataFrame:
     """value in the declared ``values``."""
     g = _cells_of(r, ctx)
     v = g.loc[~g["value"].isin([float(x) for x in r.params["values"]])]
-    return _finish(r, v.rename(columns={"ref": "cells"}), numbers=("value",))
+    return _finish(r, ctx.with_cells(v), numbers=("value",))
 
 
 def _check_cross_count(r: Rule, ctx: _Context) -> pd.DataFrame:
@@ -379,7 +411,7 @@ def _check_cross_count(r: Rule, ctx: _Context) -> pd.DataFrame:
     counts = pd.DataFrame({"unit_code": units, "count": rows.reindex(units, fill_value=0).to_numpy()})
     v = g.assign(unit_code=g["unit_code"].astype("string")).merge(counts, on="unit_code")
     v = v.loc[(v["value"] - v["count"]).abs() > _EPS]
-    v = v.assign(diff=(v["value"] - v["count"]).abs()).rename(columns={"ref": "cells"})
+    v = ctx.with_cells(v.assign(diff=(v["value"] - v["count"]).abs()))
     return _finish(r, v, numbers=("value", "count", "diff"))
 
 
@@ -424,7 +456,7 @@ def _check_history_change(r: Rule, ctx: _Context) -> pd.DataFrame:
         + v["rate"].abs().round(1).map(lambda x: f"{x:.1f}").to_numpy(dtype=object)
         + "%",
     )
-    v = v.assign(change=change).rename(columns={"ref": "cells"})
+    v = ctx.with_cells(v.assign(change=change))
     return _finish(r, v, numbers=("value", "previous"))
 
 
@@ -434,7 +466,7 @@ def _check_history_equal(r: Rule, ctx: _Context) -> pd.DataFrame:
     v = cur.merge(_previous_values(r, ctx, int(r.params["previous_column"])), on=["unit_code", "item"])
     diff = (v["value"] - v["previous"]).abs()
     v = v.assign(diff=diff).loc[diff > r.tolerance_for(r.items) + _EPS]
-    return _finish(r, v.rename(columns={"ref": "cells"}), numbers=("value", "previous", "diff"))
+    return _finish(r, ctx.with_cells(v), numbers=("value", "previous", "diff"))
 
 
 def _check_history_absent(r: Rule, ctx: _Context) -> pd.DataFrame:
