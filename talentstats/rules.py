@@ -279,7 +279,7 @@ def _grid(candidates: pd.DataFrame, code: str) -> pd.DataFrame:
              "column": pd.Series(dtype="int64"), "value": pd.Series(dtype="float64"),
              "at": pd.Series(dtype="int64")}
         )
-    obs = candidates.loc[keep]
+    obs = candidates.loc[keep, ["unit_code", "item", "column", "value"]]
     positions = np.flatnonzero(keep)
     unit_of, units = pd.factorize(obs["unit_code"], use_na_sentinel=False)
     items = np.asarray(f.item_codes, dtype="int64")
