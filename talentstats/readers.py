@@ -786,7 +786,7 @@ def _scan_sheet(
     ``exact``: the real extent of every chunk, never the bound of a small one (``_SMALL_R``).
     """
     scan = _SheetScan()
-    state = [-1, -1]  # row, col of the last element seen
+    state = [-1, -1]  # the row of the last <row>, the column of the last cell (_scan_slow)
     info = z.NameToInfo.get(member)
     if info is not None and info.file_size <= _FULL_READ_BYTES and info.file_size < chunk:
         data = _fast_member(z, member, None)
@@ -934,6 +934,13 @@ def _plain_markup(part: bytes, start: int = -1) -> bool:
 
 
 def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
+    """Walk a chunk cell by cell. ``state`` is where the previous chunk ended: the row of the
+    last ``<row>`` and the column of the last cell, both 0-based.
+
+    Cells are placed as calamine places them: a cell by its own reference, else at the next
+    column of the last cell, in the row of its ``<row>`` (not the row of an earlier cell's own
+    reference); a ``<row>`` without ``r`` follows the previous ``<row>``.
+    """
     row, col = state
     for tok in _SLOW_TOKEN.finditer(part):
         if tok.group(1):  # <row ...>
@@ -951,15 +958,15 @@ def _scan_slow(part: bytes, state: list[int], scan: _SheetScan) -> None:
         v = _last_r(attrs)
         r = _CELL_REF.fullmatch(v) if v is not None else None
         if r:
-            col, row = _col_index(r.group(1)), int(r.group(2)) - 1
+            col, at = _col_index(r.group(1)), int(r.group(2)) - 1
         else:
-            col += 1
+            col, at = col + 1, row
         if not body or not _HAS_CONTENT.search(body):
             continue
-        scan.rows = max(scan.rows, row + 1)
+        scan.rows = max(scan.rows, at + 1)
         scan.cols = max(scan.cols, col + 1)
         if _HAS_F.search(body) and not _cached(attrs, body):
-            scan.uncached.add((row, col))
+            scan.uncached.add((at, col))
     state[:] = [row, col]
 
 
@@ -994,8 +1001,8 @@ def _scan_fast(
     last_cell = part.rfind(b"<c ")
     if last_cell > last_row:
         r = _ATTR_R_CELL.search(part[last_cell : part.find(b">", last_cell)])
-        if r:
-            state[:] = [int(r.group(2)) - 1, _col_index(r.group(1))]
+        if r:  # its column; the row stays its <row>'s (see _scan_slow)
+            state[1] = _col_index(r.group(1))
 
 
 def _last_close(buf: bytes) -> int:

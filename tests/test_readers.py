@@ -469,6 +469,40 @@ def test_duplicate_row_r_cannot_hide_a_far_row(tmp_path: Path) -> None:
     assert reason is not None and "XFD1048576" in reason
 
 
+# A cell without ``r`` sits in its <row>'s row, at the next column of the cell before it,
+# whatever row that cell's own reference named; a <row> without ``r`` follows the one before.
+_NO_R = [
+    ("after a far column", '<row r="3000"><c r="A1"><v>1</v></c><c r="CU1"><v>1</v></c>'
+                           '<c><v>1</v></c></row>'),
+    ("in the next row", '<row r="3000"><c r="A1"><v>1</v></c><c r="B1"><v>1</v></c></row>'
+                        '<row><c><v>1</v></c></row>'),
+]
+
+
+@pytest.mark.parametrize(("case", "body"), _NO_R)
+@pytest.mark.parametrize("chunk", [1 << 20, 40])
+def test_cells_without_r_are_placed_as_calamine_places_them(tmp_path: Path, case, body,
+                                                            chunk) -> None:
+    from python_calamine import CalamineWorkbook
+
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
+    end = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表1").end
+    assert end[0] + 1 >= 3000, case  # calamine places the last cell in row 3,000 or 3,001
+    with zipfile.ZipFile(path) as z:
+        for exact in (False, True):
+            scan = readers._scan_sheet(z, "xl/worksheets/sheet1.xml", chunk, exact=exact)
+            assert (scan.rows, scan.cols) >= (end[0] + 1, end[1] + 1), (case, exact)
+
+
+def test_a_cell_without_r_cannot_hide_the_killer_extent(tmp_path: Path) -> None:
+    # calamine would place the last cell at XFD1048576 and abort
+    body = ('<row r="1048576"><c r="A1"><v>1</v></c><c r="XFC1"><v>1</v></c>'
+            '<c><v>1</v></c></row>')
+    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
+    reason = preflight(path)
+    assert reason is not None and "XFD1048576" in reason
+
+
 # A ``>`` (or ``<``) inside a quoted attribute value does not end a tag for calamine's XML
 # reader; every one of these was read short of calamine's extent by a scan that stopped at it.
 _QUOTED_GT = [
