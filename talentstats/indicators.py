@@ -285,6 +285,8 @@ def _accepted_cells(observations: pd.DataFrame, accepted: pd.DataFrame) -> pd.Da
     took most of the indicators' time on a national batch.
     """
     obs = observations.astype({"year": "int64", "unit_code": "string", "form": "string"})
+    # a number without its unit, form, item or column has no place in the table
+    obs = obs.dropna(subset=["unit_code", "form", "item", "column"])
     forms = ["year", "unit_code", "form"]
     keep = pd.MultiIndex.from_frame(obs[forms]).isin(pd.MultiIndex.from_frame(accepted[forms]))
     if not keep.all():
