@@ -18,7 +18,7 @@ process, so that its peak memory and its deployment profile are its own. Times a
 ``--runs`` runs; the peak memory comes from one more run, not timed (sampling the process
 tree costs CPU). Figures go to bench/results/ingest.json.
 
-Usage: python bench/bench_ingest.py [--sizes 35,1000,10000] [--jobs N] [--runs 2]
+Usage: python bench/bench_ingest.py [--sizes 35,1000,10000] [--jobs N] [--runs 3]
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="35,1000,10000", help="workbook counts, comma-separated")
     ap.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes [every core]")
-    ap.add_argument("--runs", type=int, default=2, help="runs per measurement; the best counts")
+    ap.add_argument("--runs", type=int, default=3, help="runs per measurement; the best counts")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size
     args = ap.parse_args()
 
