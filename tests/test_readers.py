@@ -461,12 +461,18 @@ def test_duplicate_r_is_read_as_calamine_reads_it(tmp_path: Path, body, extent, 
     assert (end[0] + 1, end[1] + 1) == extent
 
 
-def test_duplicate_row_r_cannot_hide_a_far_row(tmp_path: Path) -> None:
-    body = ('<row r="1048576" r="1"><c><v>1</v></c></row>'
-            '<row r="1"><c r="XFD1"><v>1</v></c></row>')
-    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
-    reason = preflight(path)
-    assert reason is not None and "XFD1048576" in reason
+def _assert_scan_covers_calamine(path: Path, chunk: int, case: str) -> tuple[int, int]:
+    """The extent the sheet scan counts, exact or bounded and in chunks of ``chunk`` bytes, is
+    at least calamine's on each axis; returns calamine's (rows, columns)."""
+    from python_calamine import CalamineWorkbook
+
+    end = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表1").end
+    rows, cols = end[0] + 1, end[1] + 1
+    with zipfile.ZipFile(path) as z:
+        for exact in (False, True):
+            scan = readers._scan_sheet(z, "xl/worksheets/sheet1.xml", chunk, exact=exact)
+            assert scan.rows >= rows and scan.cols >= cols, (case, exact)
+    return rows, cols
 
 
 # A cell without ``r`` sits in its <row>'s row, at the next column of the cell before it,
@@ -483,24 +489,9 @@ _NO_R = [
 @pytest.mark.parametrize("chunk", [1 << 20, 40])
 def test_cells_without_r_are_placed_as_calamine_places_them(tmp_path: Path, case, body,
                                                             chunk) -> None:
-    from python_calamine import CalamineWorkbook
-
     path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
-    end = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表1").end
-    assert end[0] + 1 >= 3000, case  # calamine places the last cell in row 3,000 or 3,001
-    with zipfile.ZipFile(path) as z:
-        for exact in (False, True):
-            scan = readers._scan_sheet(z, "xl/worksheets/sheet1.xml", chunk, exact=exact)
-            assert (scan.rows, scan.cols) >= (end[0] + 1, end[1] + 1), (case, exact)
-
-
-def test_a_cell_without_r_cannot_hide_the_killer_extent(tmp_path: Path) -> None:
-    # calamine would place the last cell at XFD1048576 and abort
-    body = ('<row r="1048576"><c r="A1"><v>1</v></c><c r="XFC1"><v>1</v></c>'
-            '<c><v>1</v></c></row>')
-    path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
-    reason = preflight(path)
-    assert reason is not None and "XFD1048576" in reason
+    rows, _ = _assert_scan_covers_calamine(path, chunk, case)
+    assert rows >= 3000, case  # calamine places the last cell in row 3,000 or 3,001
 
 
 # A ``>`` (or ``<``) inside a quoted attribute value does not end a tag for calamine's XML
@@ -536,18 +527,12 @@ _FAR = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
 def test_quoted_gt_is_read_as_calamine_reads_it(tmp_path: Path, case, body, chunk) -> None:
     """The extent counted for each spelling is at least calamine's, by the fast path (a chunk
     whose markup is not plain goes cell by cell), the slow one, and in chunks."""
-    from python_calamine import CalamineWorkbook
-
     path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body)})
-    end = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表1").end
     assert not readers._plain_markup(body.encode()) or readers._ODD_R.search(body.encode()), case
-    with zipfile.ZipFile(path) as z:
-        for exact in (False, True):
-            scan = readers._scan_sheet(z, "xl/worksheets/sheet1.xml", chunk, exact=exact)
-            assert scan.rows >= end[0] + 1 and scan.cols >= end[1] + 1, (case, exact)
+    rows, cols = _assert_scan_covers_calamine(path, chunk, case)
     slow = readers._SheetScan()
     readers._scan_slow(hostile.sheet_xml(body).encode(), [-1, -1], slow)
-    assert (slow.rows, slow.cols) >= (end[0] + 1, end[1] + 1), case
+    assert slow.rows >= rows and slow.cols >= cols, case
 
 
 @pytest.mark.parametrize(
@@ -560,10 +545,16 @@ def test_quoted_gt_is_read_as_calamine_reads_it(tmp_path: Path, case, body, chun
         ("cell, self-closing in quotes",
          _HEAD + '<row r="2"><c r="XFD1048576" x="/>"><v>1</v></c></row>'),
         ("row", '<row x=">" r="1048576"><c><v>1</v></c></row><row r="1"><c r="XFD1"><v>1</v></c></row>'),
+        ("a row's second r",
+         '<row r="1048576" r="1"><c><v>1</v></c></row><row r="1"><c r="XFD1"><v>1</v></c></row>'),
+        ("a cell without r after XFC1",
+         '<row r="1048576"><c r="A1"><v>1</v></c><c r="XFC1"><v>1</v></c><c><v>1</v></c></row>'),
     ],
 )
-def test_quoted_gt_cannot_hide_the_killer_cell(tmp_path: Path, case, body) -> None:
-    """XFD1048576 behind a quoted ``>`` (calamine would abort on it): refused before parsing."""
+def test_no_spelling_hides_the_killer_cell(tmp_path: Path, case, body) -> None:
+    """A cell calamine places at XFD1048576 (and would abort on), however its position is
+    spelled: behind a quoted ``>``, a row's second ``r``, or no ``r`` after XFC1. Refused
+    before parsing."""
     path = hostile.raw_xlsx(tmp_path / "t.xlsx", {"表1": hostile.sheet_xml(body, "A1")})
     reason = preflight(path)
     assert reason is not None and "XFD1048576" in reason, case
