@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -238,16 +238,6 @@ def _read_all(files: list[tuple[Path, str]], key: bytes, executor: Executor,
     return [o for o in outcomes if o is not None]
 
 
-def _read_files(files: list[tuple[Path, str]], key: bytes, executor: Executor | None,
-                processes: int | None, progress: Callable[[str], None] | None
-                ) -> list[ingest.FileOutcome]:
-    """``_read_all`` through ``executor``, or through a local isolated pool made for the call."""
-    if executor is not None:
-        return _read_all(files, key, executor, progress)
-    with local_pool(processes) as pool:
-        return _read_all(files, key, pool, progress)
-
-
 def _previous_year(out_dir: Path, year: int) -> pd.DataFrame | None:
     prev = catalog.read_dataset(out_dir, "observations", missing_ok=True, years=[year - 1])
     return prev if len(prev) else None
@@ -332,14 +322,11 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
         Another run holds ``out_dir``; nothing was changed.
     """
     check_year(year)
-    with ExitStack() as stack:
-        own = executor is None
-        if own:  # a local pool, starting while the files are found and locked
-            executor = stack.enter_context(local_pool(processes))
+    own = executor is None  # then a local pool, starting while the files are found and locked
+    with local_pool(processes) if own else nullcontext(executor) as pool:
         return _ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir, key_path=key_path,
                             processes=processes, feedback=feedback, progress=progress,
-                            executor=executor, log_dir=log_dir,
-                            release=own and not feedback)
+                            executor=pool, log_dir=log_dir, release=own and not feedback)
 
 
 def local_pool(processes: int | None = None) -> IsolatedExecutor:
@@ -399,7 +386,7 @@ def _dataset_counts(frames: dict[str, pd.DataFrame], year: int) -> dict[str, dic
 def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, key_file: Path,
                    files: list[tuple[Path, str]], run: runlog.RunLog, *, processes: int | None,
                    feedback: bool, progress: Callable[[str], None] | None,
-                   executor: Executor | None, release: bool = False) -> IngestResult:
+                   executor: Executor, release: bool = False) -> IngestResult:
     """The ingest proper, holding the folder's lock, logging each stage's counts."""
     from talentstats import roster
 
@@ -413,8 +400,8 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
               fingerprint=runlog.key_fingerprint(key))
 
     with run.stage("read") as counts:
-        outcomes = _read_files(files, key, executor, processes, progress)
-        if release and executor is not None:
+        outcomes = _read_all(files, key, executor, progress)
+        if release:
             executor.shutdown(wait=True)
         counts.update(files=len(outcomes), readable=sum(o.readable for o in outcomes),
                       unreadable=sum(not o.readable for o in outcomes),
@@ -550,7 +537,8 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     file = Path(file)
     if not file.is_file():
         raise ParameterError(f"文件不存在：{file} / no such file")
-    outcomes = _read_files([(file, file.name)], os.urandom(32), executor, 1, None)
+    with nullcontext(executor) if executor is not None else local_pool(1) as pool:
+        outcomes = _read_all([(file, file.name)], os.urandom(32), pool, None)
     if not outcomes[0].forms:
         # unreadable, or none of our forms: the file's own findings say so, whatever the year
         batch = ingest.assemble(outcomes, year or date.today().year - 1)
