@@ -1122,7 +1122,7 @@ class _Candidate:
 
     form: FormRead
     unit_cell: str  # where 填报单位 was read ('A3'), or ''
-    filled: bool  # holds values (or cells that tried to: F01/F02/F03/F06)
+    filled: bool  # holds values (or cells that could not be read: ``_TRIED``)
     rank: tuple  # larger is better: see ``_rank``
     where: str  # 'sheet!A5:M21', for messages
     sheet_unit: str | None = None  # the 填报单位 of any form on the same sheet
@@ -1137,7 +1137,9 @@ def _rank(filled: bool, visible: bool, named: int, n_items: int, n_columns: int,
     return (filled, visible, named, n_items, n_columns, -order)
 
 
-_TRIED = frozenset({"F01", "F02", "F03", "F06"})  # a cell held something that was not a number
+# a cell held something that could not be read as a number (F01-F03, F06), or the numbers'
+# unit could not be told (F12): not a blank form
+_TRIED = frozenset({"F01", "F02", "F03", "F06", "F12"})
 
 
 def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
