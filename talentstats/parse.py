@@ -937,8 +937,8 @@ def _first_not_none(*xs: int | None) -> int:
 
 def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
     """F04 for rows of the block that hold numbers but no item of the form (or a second row for
-    one). Below the last item row the scan ends at the footer, at another form's 表号 or title,
-    at an index row, or at the block below; hidden rows are never data."""
+    one). Below the last item row the scan ends at the footer, at an index row (the next
+    form's), or at the block below; hidden rows are never data."""
     out: list[Finding] = []
     item_row_set = set(lay.item_rows.values())
     dups = set(lay.dup_rows)
@@ -948,7 +948,6 @@ def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
             continue
         if r > lay.last and (
             _footer_row(sheet.cells, r)
-            or _named_forms(sheet.cells, r, r + 1)
             or _is_index_row(sheet.cells[r], item_cols, len(f.columns)) is not None
         ):
             break
@@ -1165,14 +1164,17 @@ def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
         f = forms()[code]
         found, hidden_items[code] = _form_blocks(sheet, f, names_in, codes_in)
         need = max(2, math.ceil(len(f.item_codes) / 2))
-        for b in found:
-            (blocks if len(b.item_rows) >= need else weak).append(b)
+        strong = [b for b in found if len(b.item_rows) >= need]
+        blocks += strong
+        if not strong and found:  # the fullest of the rest, which its header may name
+            weak.append(max(found, key=lambda b: len(b.item_rows)))
     roster = _roster_header(sheet)
-    # a block with few items counts only where its own header names its form
+    # a block with few items counts only where its own header names its form (one per form:
+    # a roster's 人才类别 column, say, repeats a few TR1 names on every row)
     strong_starts = sorted([b.first for b in blocks] + ([roster[0]] if roster else []))
     for b in weak:
         top = max((x + 1 for x in strong_starts if x < b.first), default=0)
-        if len(b.item_rows) >= 1 and b.form in _named_forms(cells, top, b.first):
+        if b.form in _named_forms(cells, max(top, b.first - _HEADER_WINDOW - 4), b.first):
             blocks.append(b)
     bounds = sorted([(b.first, b.last) for b in blocks] + ([(roster[0], len(cells) - 1)] if roster else []))
     for b in blocks:
@@ -1228,7 +1230,8 @@ def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
     # what a form's own header does not say, its sheet may: 填报单位, year and 报出日期 anywhere
     sheet_unit = _only([c.form.unit_code for c in out])
     sheet_year = _only([c.form.year for c in out])
-    sheet_date = _report_date(cells, 0, len(cells)) if out else None
+    undated = any(c.form.report_date is None for c in out)
+    sheet_date = _report_date(cells, 0, len(cells)) if undated else None
     for c in out:
         c.sheet_unit, c.sheet_year, c.sheet_date = sheet_unit, sheet_year, sheet_date  # type: ignore[assignment]
     return out
