@@ -40,8 +40,8 @@ class SheetGrid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     visible: bool = True
     hidden_rows: frozenset[int] = frozenset()
-    hidden_cols: frozenset[int] = frozenset()
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_cols: frozenset[int] = frozenset()
 
 
 @dataclass
