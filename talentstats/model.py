@@ -32,7 +32,7 @@ class SheetGrid:
     ``cells[r][c]`` is what the cell shows: a str, a float/int, a bool, or ``""`` for empty.
     ``merged`` holds inclusive 0-based ranges (r0, c0, r1, c1). ``formulas`` maps (r, c) to the
     formula text for cells whose formula has no cached value (read with openpyxl only when
-    needed). ``hidden_rows`` are 0-based indices of hidden rows.
+    needed). ``hidden_rows`` and ``hidden_cols`` are 0-based indices of hidden rows and columns.
     """
 
     name: str
@@ -40,6 +40,7 @@ class SheetGrid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     visible: bool = True
     hidden_rows: frozenset[int] = frozenset()
+    hidden_cols: frozenset[int] = frozenset()
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
 

@@ -743,6 +743,9 @@ _ROW_NUM = re.compile(rb"[A-Za-z]*(\d+)")  # calamine reads a row's "A5" as 5
 _FAST_HIDDEN = re.compile(rb"<row\s([^>]*\bhidden=\"(?:1|true)\"[^>]*)>")
 _FAST_FORMULA = re.compile(rb"<c\s([^>]*)(?<!/)>((?:(?!</c>).)*?<f[\s/>].*?)</c>", re.S)
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
+_COL_TAG = re.compile(rb"<col\s([^>]*)>")
+_COL_MIN = re.compile(rb"\bmin=\"(\d{1,5})\"")
+_COL_MAX = re.compile(rb"\bmax=\"(\d{1,5})\"")
 
 
 @dataclass
@@ -752,6 +755,7 @@ class _SheetScan:
     rows: int = 0  # 1 + the last row holding a cell with content
     cols: int = 0
     hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: list[tuple[int, int]] = field(default_factory=list)  # 0-based inclusive ranges
     uncached: set[tuple[int, int]] = field(default_factory=set)
     declared: tuple[str, int] | None = None  # <dimension ref> and its area from A1
     bounded: bool = False  # rows and cols may be bounds (``_SMALL_R``), not the real extent
@@ -794,6 +798,7 @@ def _scan_sheet(
             scan.declared = _declared_area(data)
             if scan.declared and scan.declared[1] > MAX_CELLS:
                 return scan
+            scan.hidden_cols = _hidden_cols(data)
             _scan_part(data, None, scan, exact)  # no later chunk needs where it ends
             return scan
     buf = b""
@@ -808,6 +813,7 @@ def _scan_sheet(
                 first = False
                 if scan.declared and scan.declared[1] > MAX_CELLS:
                     return scan  # refused on the declaration; no need to read on
+                scan.hidden_cols = _hidden_cols(data)
             if rest:
                 rest.append(data)
                 if len(data) == chunk:
@@ -1030,6 +1036,20 @@ def _declared_area(head: bytes) -> tuple[str, int] | None:
     cols = _col_index(letters) + 1 if letters else 16384
     rows = int(digits) if digits else 1048576
     return ref, rows * cols
+
+
+def _hidden_cols(head: bytes) -> list[tuple[int, int]]:
+    """The hidden column ranges that ``<cols>`` declares before the sheet's data (0-based,
+    inclusive)."""
+    end = head.find(b"<sheetData")
+    out = []
+    for attrs in _COL_TAG.findall(head, 0, end if end >= 0 else len(head)):
+        if not _HIDDEN.search(attrs):
+            continue
+        lo, hi = _COL_MIN.search(attrs), _COL_MAX.search(attrs)
+        if lo and hi:
+            out.append((int(lo.group(1)) - 1, int(hi.group(1)) - 1))
+    return out
 
 
 def _workbook_sheets(z: _Package | zipfile.ZipFile) -> dict[str, str]:
@@ -1283,7 +1303,7 @@ def read_workbook(
     -------
     WorkbookGrid
         One ``SheetGrid`` per worksheet (chart and macro sheets are skipped), with merged
-        ranges, visibility, hidden rows (xlsx/xlsm) and the formulas of cells that have no
+        ranges, visibility, hidden rows and columns and the formulas of cells that have no
         cached value (xlsx/xlsm, read with openpyxl only for files that have such cells).
 
     Raises
@@ -1309,6 +1329,7 @@ def read_workbook(
 
     sheets: list[SheetGrid] = []
     openpyxl_wb = None
+    xls_hidden: dict[str, tuple[frozenset[int], frozenset[int]]] | None = None
     with wb:
         for meta in wb.sheets_metadata:
             if meta.typ != SheetTypeEnum.WorkSheet:
@@ -1336,6 +1357,16 @@ def read_workbook(
             else:
                 cells = [row if _is_plain_row(row) else [_plain(v) for v in row] for row in rows]
             scan = insp.scans.get(meta.name)
+            width = max(map(len, cells), default=0)
+            if insp.kind == "xls":
+                if xls_hidden is None:
+                    xls_hidden = _xls_hidden(data)
+                hidden_rows, hidden_cols = xls_hidden.get(meta.name, (frozenset(), frozenset()))
+            else:
+                hidden_rows = frozenset(scan.hidden_rows) if scan else frozenset()
+                hidden_cols = frozenset(
+                    c for lo, hi in (scan.hidden_cols if scan else ()) for c in range(lo, min(hi, width - 1) + 1)
+                )
             formulas: dict[tuple[int, int], str] = {}
             if scan and scan.uncached:
                 if openpyxl_wb is None:
@@ -1347,13 +1378,39 @@ def read_workbook(
                     cells=cells,
                     merged=merged,
                     visible=meta.visible == SheetVisibleEnum.Visible,
-                    hidden_rows=frozenset(scan.hidden_rows) if scan else frozenset(),
+                    hidden_rows=hidden_rows,
+                    hidden_cols=hidden_cols,
                     formulas=formulas,
                 )
             )
     return WorkbookGrid(
         source_file=source_file, format=insp.kind, sheets=sheets, modified=path.stat().st_mtime
     )
+
+
+def _xls_hidden(data: bytes) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
+    """Per sheet of an .xls, its hidden rows and columns (0-based), which calamine does not
+    report: xlrd reads them with ``formatting_info``. A file xlrd cannot open gives none (calamine
+    has read it; the pre-flight has bounded it)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
+                                  logfile=io.StringIO())
+    except Exception:  # noqa: BLE001 - an .xls calamine reads but xlrd does not: no hidden info
+        return {}
+    out = {}
+    try:
+        for name in book.sheet_names():
+            sh = book.sheet_by_name(name)
+            rows = frozenset(r for r, info in sh.rowinfo_map.items() if info.hidden)
+            cols = frozenset(c for c, info in sh.colinfo_map.items() if info.hidden)
+            out[name] = (rows, cols)
+    except Exception:  # noqa: BLE001 - as above, for one odd sheet record
+        pass
+    finally:
+        book.release_resources()
+    return out
 
 
 def _parser_failure(e: BaseException) -> bool:

@@ -31,6 +31,14 @@ _NUMBERING = re.compile(
     r"|\d+(?:\.\d+)*[、.．)）](?!\d)"  # 1.  1、 1.2.
     r")\s*"
 )
+# Footnote marks that towns attach to a label (党政人才*, 专业技术人才①, 高技能人才², …（注1）): not
+# part of the name. Removed before NFKC, which would turn ① and ² into digits.
+_FOOTNOTE_MARKS = re.compile(
+    r"[（(\[【〔]\s*注\s*[\d\u2460-\u2473]*\s*[)）\]】〕]"  # （注） （注1） [注] 【注②】
+    r"|[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]"  # ① ⑴ ⒈ ❶ ㉑
+    r"|[\u00b9\u00b2\u00b3\u2070-\u209f]"  # ¹ ² ³ ⁴ ₁
+    r"|[*＊※†‡#＃△▲☆★]"
+)
 _PREFIXES = ("其中：", "其中:", "其中", "补充资料：", "补充资料:", "补充资料", "注：")
 _SPACE = re.compile(r"\s+")
 
@@ -44,17 +52,21 @@ def normalize_label(text: object) -> str:
     """Reduce an item, column or unit label to a key for matching.
 
     NFKC (full-width digits, colons and spaces become ASCII), traditional to simplified, no
-    whitespace, no leading numbering such as ``1.`` or ``（一）``, no ``其中：`` or ``补充资料：``
-    prefix, no trailing colon. ``None`` becomes ``""``.
+    whitespace, no footnote marks (``*``, ``①``, ``²``, ``（注）``), no leading numbering such as
+    ``1.`` or ``（一）``, no ``其中：`` or ``补充资料：`` prefix, no trailing colon. ``None``
+    becomes ``""``.
 
     >>> normalize_label("　其中：高级职称 ")
     '高级职称'
     >>> normalize_label("（一）党政人才")
     '党政人才'
+    >>> normalize_label("专业技术人才①（注）")
+    '专业技术人才'
     """
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text))
+    s = _FOOTNOTE_MARKS.sub("", str(text))
+    s = unicodedata.normalize("NFKC", s)
     s = to_simplified(s)
     s = _SPACE.sub("", s)
     for _ in range(3):
