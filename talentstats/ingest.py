@@ -8,7 +8,8 @@ pure: plain records in, DataFrames out.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from talentstats import roster
 from talentstats.digest import sha256_file
 from talentstats.forms import Form, forms
 from talentstats.model import Finding, FormRead, PackedRows, PackedValues
-from talentstats.units import city_code, identify_unit
+from talentstats.units import city_code, identify_unit, unit_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +40,8 @@ class FileOutcome:
     modified: float
     forms: list[FormRead] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    unit_conflict: tuple[str, str] | None = None  # (the sheets' unit, the file name's unit)
+    conflict_cells: str = ""
 
     @property
     def readable(self) -> bool:
@@ -101,7 +104,8 @@ def process_file(path: str, source_file: str, key: bytes, profile: str | None = 
                 fr.roster, key, year=fr.year, unit_code=fr.unit_code or ""
             ))
         forms.append(fr)
-    return FileOutcome(source_file, digest, modified, forms, list(result.findings))
+    return FileOutcome(source_file, digest, modified, forms, list(result.findings),
+                       result.unit_conflict, result.conflict_cells)
 
 
 def warm(profile: str | None = None) -> None:
@@ -210,17 +214,61 @@ def _attribution_findings(fr: FormRead, year: int, unit_code: str | None, city: 
     return out
 
 
+def _unit_label(code: str) -> str:
+    try:
+        return f"{unit_name(code)} {code}"
+    except KeyError:
+        return code
+
+
+def _attribute(oc: FileOutcome, assigned: str | None) -> tuple[str | None, list[Finding]]:
+    """Whose a file is: (the unit it is held under, or None when it counts; X04).
+
+    A file whose sheets name another unit than its file name is held: it counts for nobody and
+    supersedes nothing, on its own evidence, until the statistician assigns it to a unit
+    (``assigned``: ``--assign FILE=UNIT`` or the assignments file), which then holds for every
+    form of the file."""
+    base = Path(oc.source_file).name
+    if assigned:
+        for fr in oc.forms:
+            fr.unit_code = assigned
+            fr.findings = [replace(x, unit_code=assigned) for x in fr.findings]
+        if oc.unit_conflict is None:
+            return None, []
+        sheet_unit, file_unit = oc.unit_conflict
+        return None, [Finding(
+            "X04", "格式", "warning",
+            f"工作表的填报单位（{_unit_label(sheet_unit)}）与文件名“{base}”所指单位"
+            f"（{_unit_label(file_unit)}）不一致，已按统计人员的指定归属{_unit_label(assigned)}处理",
+            unit_code=assigned, cells=oc.conflict_cells,
+        )]
+    if oc.unit_conflict is None:
+        return None, []
+    sheet_unit, file_unit = oc.unit_conflict
+    return file_unit, [Finding(
+        "X04", "格式", "error",
+        f"工作表的填报单位（{_unit_label(sheet_unit)}）与文件名“{base}”所指单位"
+        f"（{_unit_label(file_unit)}）不一致。为免把一个单位的数据记到另一个单位，本文件暂不采用，"
+        "也不替代任何单位已报送的文件；请报送单位核实后重新报送，或由市统计人员指定归属"
+        "（talentstats ingest … --assign 文件=单位）",
+        unit_code=file_unit, cells=oc.conflict_cells,
+    )]
+
+
 def _newest_key(report_date: date | None, modified: float, source_file: str) -> tuple:
     return (report_date or date.min, modified, source_file)
 
 
-def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
+def assemble(outcomes: list[FileOutcome], year: int,
+             assignments: Mapping[str, str] | None = None) -> Batch:
     """Resolve resubmissions and gather a year's candidates.
 
-    Per (unit, form) the newest file wins: the latest 报出日期, then the latest file time, then
-    the file name. The others become ``superseded``. Unreadable files and forms that cannot be
-    attributed (X03), belong to another year (X05) or to another kind of unit (X06) are recorded
-    and left out.
+    Per (unit, form) the newest file wins: a form with values over one without, then the latest
+    报出日期, then the latest file time, then the file name. The others become ``superseded``.
+    Unreadable files, files held because their sheets name another unit than their file name
+    (X04; ``assignments``, source file -> unit code, settles that), and forms that cannot be
+    attributed (X03), belong to another year (X05) or to another kind of unit (X06) are
+    recorded and left out.
     """
     import numpy as np
     import pandas as pd
@@ -237,8 +285,17 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
 
     for oc in outcomes:
         file_unit = identify_unit(Path(oc.source_file).name) or ""
-        finding_rows += _finding_rows(oc.findings, year=year, source_file=oc.source_file,
+        held, x04 = _attribute(oc, (assignments or {}).get(oc.source_file))
+        finding_rows += _finding_rows(oc.findings + x04, year=year, source_file=oc.source_file,
                                       unit_code=file_unit)
+        if held is not None:
+            for fr in oc.forms:
+                finding_rows += _finding_rows(fr.findings, year=year, source_file=oc.source_file,
+                                              unit_code=held, form=fr.form)
+                sub_rows.append(dict(year=year, unit_code=held, form=fr.form,
+                                     source_file=oc.source_file, sha256=oc.sha256,
+                                     status="rejected"))
+            continue
         if not oc.readable:
             sub_rows.append(
                 dict(year=year, unit_code=file_unit, form="", source_file=oc.source_file,
@@ -256,7 +313,8 @@ def assemble(outcomes: list[FileOutcome], year: int) -> Batch:
                 sub_rows.append(dict(year=year, unit_code=unit_code, form=fr.form,
                                      source_file=oc.source_file, sha256=oc.sha256, status=status))
                 continue
-            key = _newest_key(fr.report_date, oc.modified, oc.source_file)
+            key = (bool(fr.values or fr.roster),
+                   *_newest_key(fr.report_date, oc.modified, oc.source_file))
             contenders.setdefault((unit_code, fr.form), []).append((key, oc, fr))
 
     # The candidates are built column by column: a national batch has millions of numbers, and

@@ -53,16 +53,14 @@ from talentstats.clean import MONEY_FACTORS, clean_value, parse_report_date, par
 from talentstats.config import Profile, city, load_profile
 from talentstats.forms import Form, footer_labels, forms
 from talentstats.model import Cell, Finding, FormRead, SheetGrid, WorkbookGrid, cell_ref
-from talentstats.text import normalize_label
-from talentstats.units import city_code, identify_unit, unit_name
+from talentstats.text import normalize_label, to_simplified
+from talentstats.units import city_code, identify_unit
 
 __all__ = [
     "F09_MAX_REVENUE",
     "F09_MIN_REVENUE",
     "ParseResult",
-    "detect_form",
     "locate_forms",
-    "read_sheet",
 ]
 
 HEADER_SCAN_ROWS = 15  # 表号, title, 填报单位 are looked for in the first rows only
@@ -92,10 +90,15 @@ _EXTRA_FOOTERS = ("审核人", "制表人", "填报人", "负责人", "单位负
 
 @dataclass
 class ParseResult:
-    """What ``locate_forms`` found in one workbook: forms, and file-level findings (X02, X04)."""
+    """What ``locate_forms`` found in one workbook: forms, file-level findings (X01, X02), and
+    the units when the sheets' 填报单位 names another unit than the file name (``unit_conflict``:
+    (the sheets' unit, the file name's unit); ``conflict_cells``: where the sheets say so). The
+    batch decides what a conflict means: it knows the statistician's assignments."""
 
     forms: list[FormRead] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    unit_conflict: tuple[str, str] | None = None
+    conflict_cells: str = ""
 
 
 # --------------------------------------------------------------------------- lookups (once)
@@ -150,12 +153,6 @@ def _item_lookup(code: str, short_name: str) -> dict[str, int]:
     exact = _index([(k, it.code) for it in f.items for k in it.spellings()])
     bare = _index([(k, it.code) for it in f.items for k in _with_bare(it.spellings())])
     return {**bare, **exact}
-
-
-@cache
-def _label_hits(code: str, short_name: str) -> dict[str, tuple[int | None, int | None]]:
-    """Per form and city: cell text -> (item by name, item by code), filled as texts are met."""
-    return {}
 
 
 @cache
@@ -332,50 +329,6 @@ def _table_no_prefix() -> str:
     return os.path.commonprefix([f.table_no for f in forms().values()]).rstrip("0123456789")
 
 
-def _detect_by_items(sheet: SheetGrid) -> str | None:
-    best: tuple[int, str] | None = None
-    rows = sheet.cells[:200]
-    short_name = city().short_name
-    for code, f in forms().items():
-        if f.is_roster:
-            continue
-        lookup = _item_lookup(code, short_name)
-        seen = {lookup[k] for row in rows for v in row[:_LABEL_SCAN_COLS] if (k := _key(v)) in lookup}
-        need = max(2, math.ceil(len(f.items) / 2))
-        if len(seen) >= need and (best is None or len(seen) > best[0]):
-            best = (len(seen), code)
-    if best:
-        return best[1]
-    if _roster_header(sheet) is not None:
-        return "TR4"
-    return None
-
-
-def detect_form(sheet: SheetGrid) -> tuple[str, str] | None:
-    """Which form a sheet holds, and how it was told: (code, 'table_no' | 'title' | 'items')."""
-    head = sheet.cells[:HEADER_SCAN_ROWS]
-    nos = {
-        t for row in head for v in row
-        if v.__class__ is str and ("统" in v or "統" in v) and (t := _table_no_in(v))
-    }
-    if len(nos) == 1:
-        return nos.pop(), "table_no"
-    titles: set[str] = set()
-    for row in head:
-        for v in row:
-            k = _norm(v)
-            if not k:
-                continue
-            for tk, code in _title_keys():
-                if tk in k and len(k) <= len(tk) + 20:
-                    titles.add(code)
-                    break
-    if len(titles) == 1:
-        return titles.pop(), "title"
-    code = _detect_by_items(sheet)
-    return (code, "items") if code else None
-
-
 # --------------------------------------------------------------------------- header block
 
 
@@ -394,9 +347,9 @@ def _unit_text_after(cells: list[list[Cell]], r: int, c: int, label: str) -> str
     return ""
 
 
-def _sheet_unit(cells: list[list[Cell]], upto: int) -> tuple[str | None, str]:
-    """(unit code, cell) from 填报单位 in the first ``upto`` rows; the cell is 'A3'."""
-    for r in range(min(upto, len(cells))):
+def _sheet_unit(cells: list[list[Cell]], top: int, upto: int) -> tuple[str | None, str]:
+    """(unit code, cell) from 填报单位 in rows ``top`` to ``upto`` (excluded); the cell is 'A3'."""
+    for r in range(top, min(upto, len(cells))):
         for c, v in enumerate(cells[r]):
             if v.__class__ is not str or "位" not in v:  # 单位, 單位
                 continue
@@ -429,8 +382,8 @@ def _year_of(v: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _sheet_year(cells: list[list[Cell]], upto: int) -> int | None:
-    for r in range(min(upto, len(cells))):
+def _sheet_year(cells: list[list[Cell]], top: int, upto: int) -> int | None:
+    for r in range(top, min(upto, len(cells))):
         row = cells[r]
         if _footer_row(cells, r):
             continue
@@ -449,8 +402,9 @@ def _sheet_year(cells: list[list[Cell]], upto: int) -> int | None:
     return None
 
 
-def _report_date(cells: list[list[Cell]], start: int) -> date | None:
-    for r in (*range(start, len(cells)), *range(min(start, len(cells)))):
+def _report_date(cells: list[list[Cell]], top: int, upto: int) -> date | None:
+    """The 报出日期 written in rows ``top`` to ``upto`` (excluded)."""
+    for r in range(top, min(upto, len(cells))):
         for c, v in enumerate(cells[r]):
             if v.__class__ is str and "日" in v and "报出日期" in _norm_str(v):
                 d = parse_report_date(_norm_str(v).split("报出日期", 1)[1])
@@ -462,14 +416,26 @@ def _report_date(cells: list[list[Cell]], start: int) -> date | None:
     return None
 
 
-def _unit_of_measure(cells: list[list[Cell]], upto: int) -> tuple[str | None, float | None]:
-    for r in range(min(upto, len(cells))):
-        for v in cells[r]:
+def _unit_of_measure(cells: list[list[Cell]], top: int, upto: int) -> tuple[str | None, float | None, str]:
+    """The 单位 line in rows ``top`` to ``upto``: (unit, factor to 万元, cell)."""
+    for r in range(top, min(upto, len(cells))):
+        for c, v in enumerate(cells[r]):
             if isinstance(v, str) and "位" in v and "填报" not in v and "填報" not in v and "报送" not in v:
                 unit, factor = parse_unit_of_measure(v)
                 if unit:
-                    return unit, factor
-    return None, None
+                    return unit, factor, cell_ref(r, c)
+    return None, None, ""
+
+
+_BRACKET_MONEY = re.compile(r"[（(]\s*(?:(?:金额|计量)?单位[:：]?)?\s*(百万元|千元|万元|亿元|元)\s*[)）]")
+
+
+def _bracket_money(v: object) -> str | None:
+    """A money unit in brackets, as in a title or a column header: 本年（元）, …（亿元）."""
+    if not isinstance(v, str) or "元" not in v:
+        return None
+    m = _BRACKET_MONEY.search(to_simplified(unicodedata.normalize("NFKC", v)))
+    return m.group(1) if m else None
 
 
 # --------------------------------------------------------------------------- messages
@@ -544,52 +510,113 @@ def _evaluate(
     return total
 
 
-# --------------------------------------------------------------------------- table forms
+# --------------------------------------------------------------------------- candidate blocks
 
 
 @dataclass
-class _Layout:
+class _Block:
+    """Where one candidate of a table form sits on a sheet: its item rows and, once the sheet's
+    blocks are known, its region (``top``: the first row after the block above it, where its
+    own title, 表号 and header are; ``bottom``: the last row before the block below it)."""
+
+    form: str
     label_col: int | None
     code_col: int | None
-    item_rows: dict[int, int]  # item code -> row
-    dup_rows: list[int]
-    columns: dict[int, int]  # sheet column -> form column code
-    first: int
-    last: int
+    label_cols: list[int]
+    item_rows: dict[int, int] = field(default_factory=dict)  # item code -> row
+    dup_rows: list[int] = field(default_factory=list)
+    first: int = 0
+    last: int = 0
+    top: int = 0
+    bottom: int = 0
+    columns: dict[int, int] = field(default_factory=dict)  # sheet column -> form column code
 
 
-def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
-    cells = sheet.cells
+@cache
+def _code_forms(short_name: str) -> dict[int, tuple[str, ...]]:
+    """Item code -> the table forms that declare it (the profile's: keyed by its short name)."""
+    out: dict[int, list[str]] = {}
+    for code, f in forms().items():
+        if not f.is_roster:
+            for it in f.item_codes:
+                out.setdefault(it, []).append(code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def _text_hits(short_name: str) -> dict[str, tuple[tuple[str, int | None, int | None], ...]]:
+    """Per city: cell text -> (form, item by name, item by code) per form it names; filled as
+    texts are met."""
+    return {}
+
+
+def _text_hit(v: str, short_name: str) -> tuple[tuple[str, int | None, int | None], ...]:
+    key = _key_str(v)
+    n = _str_code(v)
+    by_code = _code_forms(short_name).get(n, ()) if n is not None else ()
+    out = []
+    for code, f in forms().items():
+        if f.is_roster:
+            continue
+        it = _item_lookup(code, short_name).get(key)
+        m = n if code in by_code else None
+        if it is not None or m is not None:
+            out.append((code, it, m))
+    return tuple(out)
+
+
+def _item_hits(sheet: SheetGrid) -> dict[str, tuple[list[dict[int, int]], list[dict[int, int]]]]:
+    """One pass over a sheet's label columns: per table form, per column, the rows where one of
+    its item names sits (row -> item) and the rows where one of its item codes sits."""
     short_name = city().short_name
-    lookup = _item_lookup(f.code, short_name)
-    hits = _label_hits(f.code, short_name)
-    codes = set(f.item_codes)
-    # one pass: per column, the rows where a known item name or code sits
-    labels_in: list[dict[int, int]] = [{} for _ in range(_LABEL_SCAN_COLS)]  # column: row -> item (by name)
-    codes_in: list[dict[int, int]] = [{} for _ in range(_LABEL_SCAN_COLS)]  # column: row -> item (by code)
-    for r, row in enumerate(cells):
+    hits = _text_hits(short_name)
+    by_code = _code_forms(short_name)
+    out: dict[str, tuple[list[dict[int, int]], list[dict[int, int]]]] = {}
+
+    def slot(code: str) -> tuple[list[dict[int, int]], list[dict[int, int]]]:
+        if code not in out:
+            out[code] = ([{} for _ in range(_LABEL_SCAN_COLS)], [{} for _ in range(_LABEL_SCAN_COLS)])
+        return out[code]
+
+    for r, row in enumerate(sheet.cells):
         for c, v in enumerate(row[:_LABEL_SCAN_COLS]):
             cls = v.__class__
             if cls is str:
                 if not v:
                     continue
-                hit = hits.get(v)
-                if hit is None:
+                h = hits.get(v)  # type: ignore[arg-type]
+                if h is None:
                     if len(hits) > 65536:
                         hits.clear()
-                    n = _str_code(v)  # type: ignore[arg-type]
-                    hit = hits[v] = (lookup.get(_key_str(v)), n if n in codes else None)  # type: ignore[arg-type]
-                it, n = hit
-                if it is not None:
-                    labels_in[c][r] = it
-                if n is not None:
-                    codes_in[c][r] = n
-            elif (cls is float or cls is int) and v in codes:
-                codes_in[c][r] = int(v)  # type: ignore[arg-type]
-    labels_at = {c: m for c, m in enumerate(labels_in) if m}
+                    h = hits[v] = _text_hit(v, short_name)  # type: ignore[index, arg-type]
+                for code, it, n in h:
+                    names, codes = slot(code)
+                    if it is not None:
+                        names[c][r] = it
+                    if n is not None:
+                        codes[c][r] = n
+            elif cls is float or cls is int:
+                for code in by_code.get(v, ()):  # type: ignore[call-overload]
+                    slot(code)[1][c][r] = int(v)  # type: ignore[arg-type]
+    return out
+
+
+def _form_blocks(sheet: SheetGrid, f: Form, names_in: list[dict[int, int]],
+                 codes_in: list[dict[int, int]]) -> tuple[list[_Block], dict[int, int]]:
+    """The blocks of form ``f`` on a sheet, top to bottom, and the hidden rows that carry one
+    of its items (row -> item; never read).
+
+    The item column is the one holding at least half of the form's codes (a value column whose
+    numbers happen to equal a few codes, 140 persons, is not one), else the column where most
+    item names sit, with a second label column only beside it (indentation typed as a column of
+    its own; a lone 合计 in a column header is not a label column). The code wins over the
+    name on a row. A new block starts where an item comes again after a gap of rows (room for
+    a header) or where the block's first item comes again; an item again right below is a
+    duplicate row of the same block.
+    """
+    codes = set(f.item_codes)
+    labels_at = {c: m for c, m in enumerate(names_in) if m}
     codes_at = {c: m for c, m in enumerate(codes_in) if m}
-    # a code column holds at least half of the form's codes: a value column whose numbers
-    # happen to equal a few codes (140 persons) is not one
     need = max(2, math.ceil(len(codes) / 2))
     distinct = {c: len(set(m.values())) for c, m in codes_at.items()}
     code_col = max(distinct, key=lambda c: (distinct[c], -c)) if distinct else None
@@ -600,32 +627,52 @@ def _layout(sheet: SheetGrid, f: Form) -> _Layout | None:
         (c for c in label_hits if c != code_col and label_hits[c] >= 2),
         key=lambda c: (-label_hits[c], c),
     )
-    label_col = ranked[0] if ranked else None
-    # a second label column only beside the first (indentation typed as a column of its own);
-    # a lone 合计 in a column header is not a label column
     label_cols = ranked[:1] + [c for c in ranked[1:] if abs(c - ranked[0]) == 1]
-    if code_col is None and label_col is None:
-        return None
-
+    if code_col is None and not label_cols:
+        return [], {}
     by_row: dict[int, int] = {}
     for c in reversed(label_cols):  # the main label column last, so it wins
         by_row.update(labels_at[c])
     if code_col is not None:
         by_row.update(codes_at[code_col])  # the code wins over the name
-    item_rows: dict[int, int] = {}
-    dup_rows: list[int] = []
+    hidden = {r: it for r, it in by_row.items() if r in sheet.hidden_rows}
+    label_col = label_cols[0] if label_cols else None
+    blocks: list[_Block] = []
+    cur: _Block | None = None
+    prev = -1
     for r in sorted(by_row):
+        if r in hidden:
+            continue
         item = by_row[r]
-        if item in item_rows:
-            dup_rows.append(r)
+        if cur is None or item in cur.item_rows and (r - prev > 2 or item == by_row[cur.first]):
+            cur = _Block(f.code, label_col, code_col, label_cols, first=r)
+            blocks.append(cur)
+        if item in cur.item_rows:
+            cur.dup_rows.append(r)
         else:
-            item_rows[item] = r
-    if not item_rows:
-        return None
-    first, last = min(item_rows.values()), max(item_rows.values())
-    item_cols = {c for c in (label_col, code_col) if c is not None} | set(label_cols)
-    columns = _map_columns(sheet, f, first, item_cols, sorted(item_rows.values()))
-    return _Layout(label_col, code_col, item_rows, dup_rows, columns, first, last)
+            cur.item_rows[item] = r
+        cur.last = r
+        prev = r
+    return blocks, hidden
+
+
+def _named_forms(cells: list[list[Cell]], top: int, upto: int) -> dict[str, int]:
+    """The forms that rows ``top`` to ``upto`` name: by 表号 (2) or by title (1)."""
+    named: dict[str, int] = {}
+    for row in cells[top:upto]:
+        for v in row:
+            if v.__class__ is not str or not v:
+                continue
+            t = _table_no_in(v)
+            if t:
+                named[t] = 2
+                continue
+            k = _norm_str(v)  # type: ignore[arg-type]
+            for tk, code in _title_keys():
+                if tk in k and len(k) <= len(tk) + 20:
+                    named.setdefault(code, 1)
+                    break
+    return named
 
 
 def _is_index_row(row: list[Cell], item_cols: set[int], ncols: int) -> dict[int, int] | None:
@@ -658,11 +705,16 @@ def _is_index_row(row: list[Cell], item_cols: set[int], ncols: int) -> dict[int,
 
 
 def _map_columns(
-    sheet: SheetGrid, f: Form, first: int, item_cols: set[int], item_rows: list[int]
-) -> dict[int, int]:
+    sheet: SheetGrid, f: Form, blk: _Block, item_cols: set[int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """(sheet column -> form column, hidden sheet column -> the form column its header names).
+
+    A hidden column is never read: it is left out of the mapping, and said in the second."""
     lookup = _column_lookup(f.code)
-    top = max(0, first - _HEADER_WINDOW)
-    head = _filled(sheet, first, top)
+    first = blk.first
+    item_rows = sorted(blk.item_rows.values())
+    head = _filled(sheet, first, max(blk.top, first - _HEADER_WINDOW))
+    skip = item_cols | sheet.hidden_cols
     width = max(_width(head), _width([sheet.cells[r] for r in item_rows]))
     index: dict[int, int] = {}
     header_rows = []
@@ -673,6 +725,7 @@ def _map_columns(
         else:
             header_rows.append(row)
     by_name: dict[int, int] = {}
+    hidden_named: dict[int, int] = {}
     for c in range(width):
         if c in item_cols:
             continue
@@ -686,7 +739,7 @@ def _map_columns(
             if code is None and i + 1 < len(pieces):
                 code = lookup.get(pieces[i + 1] + p)
             if code is not None:
-                by_name[c] = code
+                (hidden_named if c in sheet.hidden_cols else by_name)[c] = code
                 break
     out: dict[int, int] = {}
     taken: set[int] = set()
@@ -696,17 +749,17 @@ def _map_columns(
             taken.add(by_name[c])
     known = set(f.column_codes)
     for c in sorted(index):
-        if c not in out and c not in by_name and index[c] in known and index[c] not in taken:
+        if c not in out and c not in skip and c not in by_name and index[c] in known and index[c] not in taken:
             out[c] = index[c]
             taken.add(index[c])
     if not out:  # no header names and no index row: the numeric columns, in form order
         right = max(item_cols) if item_cols else -1
         numeric = [
             c for c in range(right + 1, width)
-            if any(isinstance(_get(sheet.cells, r, c), (int, float)) for r in item_rows)
+            if c not in skip and any(isinstance(_get(sheet.cells, r, c), (int, float)) for r in item_rows)
         ]
         out = dict(zip(numeric, f.column_codes, strict=False))
-    return out
+    return out, hidden_named
 
 
 def _row_has_numbers(sheet: SheetGrid, r: int, cols: dict[int, int]) -> bool:
@@ -722,7 +775,7 @@ def _row_has_numbers(sheet: SheetGrid, r: int, cols: dict[int, int]) -> bool:
     return False
 
 
-def _row_label(sheet: SheetGrid, r: int, lay: _Layout) -> str:
+def _row_label(sheet: SheetGrid, r: int, lay: _Block) -> str:
     parts = []
     for c in (lay.code_col, lay.label_col):
         if c is not None and not _blank(_get(sheet.cells, r, c)):
@@ -730,12 +783,44 @@ def _row_label(sheet: SheetGrid, r: int, lay: _Layout) -> str:
     return " ".join(parts)
 
 
-def _read_table(sheet: SheetGrid, f: Form, lay: _Layout) -> tuple[list, list[Finding], str | None]:
+def _money_units(sheet: SheetGrid, lay: _Block) -> list[tuple[str, str]]:
+    """(unit, cell) for every place above a money form's rows that states its unit: the 单位
+    line, the title, the value columns' headers (本年（元）)."""
+    out: list[tuple[str, str]] = []
+    unit, _, ref = _unit_of_measure(sheet.cells, lay.top, lay.first)
+    if unit:
+        out.append((unit, ref))
+    for r in range(lay.top, lay.first):
+        row = sheet.cells[r]
+        for c, v in enumerate(row):
+            m = _bracket_money(v)
+            if m:
+                ref = cell_ref(r, c)
+                if all(ref != x for _, x in out):
+                    out.append((m, ref))
+    return out
+
+
+def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Finding], str | None]:
     name = sheet.name
     found: list[Finding] = []
     values: list[tuple[int, int, float, str]] = []
-    unit, factor = _unit_of_measure(sheet.cells, lay.first)
     is_money = f.value_type == "money"
+    unit, factor, line_ref = _unit_of_measure(sheet.cells, lay.top, lay.first)
+    stated = _money_units(sheet, lay) if is_money else []
+    if len({u for u, _ in stated}) > 1:
+        found.append(Finding(
+            "F12", "格式", "error",
+            f"表{f.number}（工作表“{name}”）的计量单位前后矛盾："
+            + "；".join(f"{ref}为“{u}”" for u, ref in stated)
+            + "，无法确定数值的单位，请统一计量单位后重新报送",
+            form=f.code, cells=_cells(name, *(ref for _, ref in stated)),
+        ))
+        return [], found, unit
+    if stated and not unit:  # said only in the title or the column headers
+        unit, factor = stated[0][0], MONEY_FACTORS.get(stated[0][0])
+    unit_where = "" if not stated or stated[0][1] == line_ref else \
+        f"（见单元格{'、'.join(ref for _, ref in stated)}）"
     sheet_factor = factor if (is_money and factor) else 1.0
     cell_units: list[str] = []
     columns = sorted(lay.columns.items())
@@ -805,7 +890,7 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Layout) -> tuple[list, list[Fin
     if is_money and sheet_factor != 1.0:
         found.append(Finding(
             "F05", "格式", "warning",
-            f"表{f.number}（工作表“{name}”）的计量单位为“{unit}”，本表应以万元填报，"
+            f"表{f.number}（工作表“{name}”）的计量单位为“{unit}”{unit_where}，本表应以万元填报，"
             f"已按1{unit}={sheet_factor:g}万元换算为万元，请核实",
             form=f.code, cells=name,
         ))
@@ -837,14 +922,22 @@ def _first_not_none(*xs: int | None) -> int:
     return next(x for x in xs if x is not None)
 
 
-def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Layout) -> list[Finding]:
+def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
+    """F04 for rows of the block that hold numbers but no item of the form (or a second row for
+    one). Below the last item row the scan ends at the footer, at another form's 表号 or title,
+    at an index row, or at the block below; hidden rows are never data."""
     out: list[Finding] = []
     item_row_set = set(lay.item_rows.values())
     dups = set(lay.dup_rows)
-    for r in range(lay.first, len(sheet.cells)):
-        if r in item_row_set:
+    item_cols = {c for c in (lay.label_col, lay.code_col) if c is not None}
+    for r in range(lay.first, min(lay.bottom + 1, len(sheet.cells))):
+        if r in item_row_set or r in sheet.hidden_rows:
             continue
-        if r > lay.last and _footer_row(sheet.cells, r):
+        if r > lay.last and (
+            _footer_row(sheet.cells, r)
+            or _named_forms(sheet.cells, r, r + 1)
+            or _is_index_row(sheet.cells[r], item_cols, len(f.columns)) is not None
+        ):
             break
         if not _row_has_numbers(sheet, r, lay.columns):
             continue
@@ -858,14 +951,47 @@ def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Layout) -> list[Finding]:
     return out
 
 
+def _hidden_findings(sheet: SheetGrid, f: Form, lay: _Block, hidden_items: dict[int, int],
+                     hidden_cols: dict[int, int]) -> list[Finding]:
+    """F11: hidden rows that carry an item of the block, hidden columns that a header names."""
+    out: list[Finding] = []
+    rows = sorted(r for r in hidden_items if lay.top <= r <= lay.bottom)
+    if rows:
+        labels = "、".join(f"第{r + 1}行（{hidden_items[r]}）" for r in rows)
+        out.append(Finding(
+            "F11", "格式", "warning",
+            f"表{f.number}（工作表“{sheet.name}”）{labels}为隐藏行，隐藏行不作为数据读取，"
+            "已按未隐藏的行读取；如隐藏行的数据才是要报送的，请取消隐藏、删除多余的行后重新报送",
+            form=f.code,
+            cells=_cells(sheet.name, *(cell_ref(r, _first_not_none(lay.label_col, lay.code_col, 0)) for r in rows)),
+        ))
+    cols = sorted(c for c in hidden_cols
+                  if any(not _blank(_get(sheet.cells, r, c)) for r in lay.item_rows.values()))
+    if cols:
+        names = "、".join(f"{_col_letters(c)}列（{f.column(hidden_cols[c]).short_name}）" for c in cols)
+        out.append(Finding(
+            "F11", "格式", "warning",
+            f"表{f.number}（工作表“{sheet.name}”）{names}为隐藏列，隐藏列不作为数据读取；"
+            "如隐藏列的数据才是要报送的，请取消隐藏后重新报送",
+            form=f.code, cells=_cells(sheet.name, *(cell_ref(lay.first, c) for c in cols)),
+        ))
+    return out
+
+
 # --------------------------------------------------------------------------- roster (TR4)
 
 
 def _roster_header(sheet: SheetGrid) -> tuple[int, dict[int, str]] | None:
+    """The roster's header row (at least four of its fields) and its columns: in the first 40
+    rows with merged ranges filled, else anywhere below (a roster under another form)."""
+    return _header_in(_filled(sheet, 40), 0) or _header_in(sheet.cells[40:], 40)
+
+
+def _header_in(rows: list[list[Cell]], offset: int) -> tuple[int, dict[int, str]] | None:
     lookup = _field_lookup("TR4")
     best: tuple[int, dict[int, str]] | None = None
-    head = _filled(sheet, 40)
-    for r, row in enumerate(head):
+    for i, row in enumerate(rows):
+        r = i + offset
         if best is not None and r > best[0] + 3:
             break  # person rows follow the header
         cols: dict[int, str] = {}
@@ -940,8 +1066,10 @@ def _birth_of_text(v: str) -> object:
     return _birth_text(v) if v.strip() else None
 
 
-def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> list[dict[str, object]]:
+def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> tuple[list[dict[str, object]], list[int]]:
+    """The persons below the header, and the hidden rows that hold one (never read)."""
     hr, cols = header
+    hidden: list[int] = []
     fields = sorted(cols.items())
     seq_col = next((c for c, k in fields if k == "seq"), None)
     # per field: (column, key, is 出生年月, counts as content: the 序号 alone makes no person)
@@ -958,6 +1086,9 @@ def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> list[d
         if seq.__class__ is not float and seq.__class__ is not int and _footer_row(cells, r):
             break
         if r <= hr + 2 and _is_index_row(row, set(), len(cols) + 2) is not None:
+            continue
+        if r in sheet.hidden_rows:
+            hidden.append(r)
             continue
         rec: dict[str, object] = {}
         content = False
@@ -978,61 +1109,149 @@ def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> list[d
         if content:
             rec["row"] = r + 1
             out.append(rec)
-    return out
+    return out, hidden
 
 
-# --------------------------------------------------------------------------- one sheet
+# --------------------------------------------------------------------------- candidates
 
 
 @dataclass
-class _SheetRead:
+class _Candidate:
+    """One candidate reading of a form: a block of a sheet, read, with what decides between
+    candidates (``rank``) and what the workbook's other forms may lend it."""
+
     form: FormRead
-    sheet_unit: str | None
     unit_cell: str  # where 填报单位 was read ('A3'), or ''
-    n_values: int
+    filled: bool  # holds values (or cells that tried to: F01/F02/F03/F06)
+    rank: tuple  # larger is better: see ``_rank``
+    where: str  # 'sheet!A5:M21', for messages
+    sheet_unit: str | None = None  # the 填报单位 of any form on the same sheet
+    sheet_date: date | None = None  # the 报出日期 anywhere on the same sheet
+    sheet_year: int | None = None
 
 
-def read_sheet(sheet: SheetGrid, code: str) -> FormRead | None:
-    """Read one sheet as form ``code``; None when it holds no item row or roster header.
-
-    ``unit_code`` is the sheet's own 填报单位 only; ``locate_forms`` completes it.
-    """
-    sr = _read_sheet(sheet, code)
-    return sr.form if sr else None
+def _rank(filled: bool, visible: bool, named: int, n_items: int, n_columns: int, order: int) -> tuple:
+    """Evidence first: values (a candidate with none never beats one with some), a visible
+    sheet, the form named by its 表号 (2) or title (1), items and columns matched; then the
+    earlier place in the workbook."""
+    return (filled, visible, named, n_items, n_columns, -order)
 
 
-def _read_sheet(sheet: SheetGrid, code: str) -> _SheetRead | None:
+_TRIED = frozenset({"F01", "F02", "F03", "F06"})  # a cell held something that was not a number
+
+
+def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
+    """Every candidate block of every form on one sheet, read."""
+    cells = sheet.cells
+    blocks: list[_Block] = []
+    hidden_items: dict[str, dict[int, int]] = {}
+    weak: list[_Block] = []
+    for code, (names_in, codes_in) in _item_hits(sheet).items():
+        f = forms()[code]
+        found, hidden_items[code] = _form_blocks(sheet, f, names_in, codes_in)
+        need = max(2, math.ceil(len(f.item_codes) / 2))
+        for b in found:
+            (blocks if len(b.item_rows) >= need else weak).append(b)
+    roster = _roster_header(sheet)
+    # a block with few items counts only where its own header names its form
+    strong_starts = sorted([b.first for b in blocks] + ([roster[0]] if roster else []))
+    for b in weak:
+        top = max((x + 1 for x in strong_starts if x < b.first), default=0)
+        if len(b.item_rows) >= 1 and b.form in _named_forms(cells, top, b.first):
+            blocks.append(b)
+    bounds = sorted([(b.first, b.last) for b in blocks] + ([(roster[0], len(cells) - 1)] if roster else []))
+    for b in blocks:
+        b.top = max((last + 1 for first, last in bounds if first < b.first), default=0)
+        b.bottom = min((first - 1 for first, _ in bounds if first > b.first), default=len(cells) - 1)
+
+    out: list[_Candidate] = []
+    for b in blocks:
+        f = forms()[b.form]
+        item_cols = {c for c in (b.label_col, b.code_col) if c is not None} | set(b.label_cols)
+        b.columns, hidden_cols = _map_columns(sheet, f, b, item_cols)
+        values, found, uom = _read_table(sheet, f, b)
+        found += _hidden_findings(sheet, f, b, hidden_items.get(b.form, {}), hidden_cols)
+        filled = bool(values) or any(x.rule in _TRIED for x in found)
+        named = _named_forms(cells, b.top, b.first).get(b.form, 0)
+        unit_code, unit_cell = _sheet_unit(cells, b.top, b.first)
+        fr = FormRead(
+            form=b.form, sheet=sheet.name, unit_code=unit_code,
+            year=_sheet_year(cells, b.top, b.first),
+            report_date=_report_date(cells, b.last + 1, b.bottom + 1),
+            values=values, findings=found, unit_of_measure=uom,
+        )
+        width = max(b.columns, default=b.first)
+        out.append(_Candidate(
+            fr, unit_cell, filled,
+            _rank(filled, sheet.visible, named, len(b.item_rows), len(b.columns), order),
+            f"{sheet.name}!{cell_ref(b.first, 0)}:{cell_ref(b.last, width)}",
+        ))
+    if roster is not None:
+        persons, hidden = _read_roster(sheet, roster)
+        top = max((last + 1 for first, last in bounds if first < roster[0]), default=0)
+        found = []
+        if hidden:
+            found.append(Finding(
+                "F11", "格式", "warning",
+                f"表4（工作表“{sheet.name}”）第{'、'.join(str(r + 1) for r in hidden)}行为隐藏行，"
+                "隐藏行不作为数据读取；如其中的人员应当报送，请取消隐藏后重新报送",
+                form="TR4", cells=_cells(sheet.name, *(cell_ref(r, 0) for r in hidden)),
+            ))
+        unit_code, unit_cell = _sheet_unit(cells, top, roster[0])
+        fr = FormRead(
+            form="TR4", sheet=sheet.name, unit_code=unit_code,
+            year=_sheet_year(cells, top, roster[0]),
+            report_date=_report_date(cells, roster[0], len(cells)),
+            roster=persons, findings=found,
+        )
+        named = _named_forms(cells, top, roster[0]).get("TR4", 0)
+        out.append(_Candidate(
+            fr, unit_cell, bool(persons),
+            _rank(bool(persons), sheet.visible, named, len(roster[1]), 0, order),
+            f"{sheet.name}!{cell_ref(roster[0], 0)}",
+        ))
+    # what a form's own header does not say, its sheet may: 填报单位, year and 报出日期 anywhere
+    sheet_unit = _only([c.form.unit_code for c in out])
+    sheet_year = _only([c.form.year for c in out])
+    sheet_date = _report_date(cells, 0, len(cells)) if out else None
+    for c in out:
+        c.sheet_unit, c.sheet_year, c.sheet_date = sheet_unit, sheet_year, sheet_date  # type: ignore[assignment]
+    return out
+
+
+def _values_of(fr: FormRead) -> dict[tuple[int, int], float]:
+    return {(item, col): v for item, col, v, _ in fr.values}
+
+
+def _contest(code: str, cands: list[_Candidate]) -> tuple[_Candidate, list[Finding]]:
+    """The best candidate of one form, and X07 when another filled one (on a visible sheet, for
+    the same year) holds other numbers."""
+    best = max(cands, key=lambda c: c.rank)
     f = forms()[code]
-    if f.is_roster:
-        header = _roster_header(sheet)
-        if header is None:
-            return None
-        first = header[0]
-        roster = _read_roster(sheet, header)
-        values: list = []
-        found: list[Finding] = []
-        uom = None
-    else:
-        lay = _layout(sheet, f)
-        if lay is None:
-            return None
-        first = lay.first
-        roster = None
-        values, found, uom = _read_table(sheet, f, lay)
-    upto = max(first, 1)
-    unit_code, unit_cell = _sheet_unit(sheet.cells, upto)
-    fr = FormRead(
-        form=code,
-        sheet=sheet.name,
-        unit_code=unit_code,
-        year=_sheet_year(sheet.cells, upto),
-        report_date=_report_date(sheet.cells, first),
-        values=values,
-        roster=roster,
-        findings=found,
-        unit_of_measure=uom,
-    )
-    return _SheetRead(fr, unit_code, unit_cell, len(values) + len(roster or ()))
+    if not best.filled:
+        if f.is_roster:
+            return best, []
+        return best, [Finding(
+            "F10", "格式", "error",
+            f"表{f.number}（工作表“{best.form.sheet}”）未填报数值：各项目的数值单元格均为空，"
+            "请填报后重新报送",
+            form=code, cells=best.where,
+        )]
+    rivals = [
+        c for c in cands
+        if c is not best and c.filled and c.rank[1] and c.form.year in (None, best.form.year)
+        and (_values_of(c.form) != _values_of(best.form) if not f.is_roster
+             else len(c.form.roster or ()) != len(best.form.roster or ()))
+    ]
+    if not rivals:
+        return best, []
+    places = "、".join(f"“{c.where}”" for c in [best, *rivals])
+    return best, [Finding(
+        "X07", "格式", "error",
+        f"表{f.number}在本文件中有{len(rivals) + 1}份已填报且数值不一致的表（{places}），"
+        "无法确定以哪一份为准；请只保留一份后重新报送",
+        form=code, cells=";".join(c.where for c in [best, *rivals]),
+    )]
 
 
 # --------------------------------------------------------------------------- workbook
@@ -1051,6 +1270,13 @@ def _only(values: list) -> object | None:
 def locate_forms(grid: WorkbookGrid) -> ParseResult:
     """Find and read every form in a workbook.
 
+    Every candidate block of every form is read, on every sheet and at any row; per form the
+    best by evidence wins (``_rank``): a candidate without values never beats one with values,
+    and two filled candidates that disagree are an error (X07). A form without any value is
+    an error (F10). What a form does not state itself, it takes from its sheet, then from the
+    workbook's other forms (填报单位 and year when they agree, the latest 报出日期), then from
+    the file name.
+
     Parameters
     ----------
     grid
@@ -1059,22 +1285,17 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
     Returns
     -------
     ParseResult
-        One ``FormRead`` per form (per form code, the visible sheet read first wins; a hidden
-        copy is read only when no visible sheet holds the form), each with its findings and
-        ``unit_code``/``year`` resolved; file-level findings X02 (no form) and X04 (unit in
-        the sheet and in the file name disagree).
+        One ``FormRead`` per form, each with its findings and ``unit_code``/``year`` resolved;
+        file-level findings (X01 for a sheet that could not be parsed, X02 for no form), and
+        ``unit_conflict`` when the sheets name another unit than the file name.
     """
     base = PurePath(grid.source_file).name
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    reads: dict[str, _SheetRead] = {}
-    ordered = [s for s in grid.sheets if s.visible] + [s for s in grid.sheets if not s.visible]
     result = ParseResult()
-    for sheet in ordered:
+    by_form: dict[str, list[_Candidate]] = {}
+    for order, sheet in enumerate(grid.sheets):
         try:
-            det = detect_form(sheet)
-            if det is None or det[0] in reads:
-                continue
-            sr = _read_sheet(sheet, det[0])
+            cands = _sheet_candidates(sheet, order)
         except Exception as exc:  # noqa: BLE001 - a bug on one odd sheet must not cost the batch
             result.findings.append(Finding(
                 "X01", "格式", "error",
@@ -1082,9 +1303,9 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
                 cells=sheet.name,
             ))
             continue
-        if sr is not None:
-            reads[det[0]] = sr
-    if not reads and not result.findings:
+        for c in cands:
+            by_form.setdefault(c.form.form, []).append(c)
+    if not by_form and not result.findings:
         looked = "、".join(f"“{s.name}”" for s in grid.sheets) or "（无工作表）"
         result.findings.append(Finding(
             "X02", "格式", "error",
@@ -1093,35 +1314,30 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
         ))
         return result
 
+    chosen = []
+    for code in sorted(by_form, key=lambda c: forms()[c].number):
+        best, found = _contest(code, by_form[code])
+        best.form.findings = best.form.findings + found
+        chosen.append(best)
     file_unit = identify_unit(stem)
     file_year = _file_year(stem)
-    wb_unit = _only([sr.sheet_unit for sr in reads.values()])
-    wb_year = _only([sr.form.year for sr in reads.values()])
-    disagreements: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for code in sorted(reads, key=lambda c: forms()[c].number):
-        sr = reads[code]
-        fr = sr.form
-        sheet_unit = sr.sheet_unit or wb_unit
+    wb_unit = _only([c.form.unit_code or c.sheet_unit for c in chosen])
+    wb_year = _only([c.form.year or c.sheet_year for c in chosen])
+    wb_date = max((d for c in chosen if (d := c.form.report_date or c.sheet_date)), default=None)
+    named: list[tuple[str, str]] = []  # (sheet, cell) of forms whose 填报单位 disagrees with the file name
+    for c in chosen:
+        fr = c.form
+        sheet_unit = fr.unit_code or c.sheet_unit or wb_unit
         if sheet_unit and file_unit and sheet_unit != file_unit and file_unit != city_code():
-            disagreements.setdefault((sheet_unit, file_unit), []).append((fr.sheet, sr.unit_cell))
-        fr.unit_code = sheet_unit or file_unit
-        fr.year = fr.year or wb_year or file_year
+            named.append((fr.sheet, c.unit_cell))
+            result.unit_conflict = (sheet_unit, file_unit)  # type: ignore[assignment]
+        fr.unit_code = sheet_unit or file_unit  # type: ignore[assignment]
+        fr.year = fr.year or c.sheet_year or wb_year or file_year  # type: ignore[assignment]
+        fr.report_date = fr.report_date or c.sheet_date or wb_date
         if fr.unit_code:
             fr.findings = [replace(x, unit_code=fr.unit_code) for x in fr.findings]
         result.forms.append(fr)
-    for (sheet_unit, fu), sheets in disagreements.items():
-        result.findings.append(Finding(
-            "X04", "格式", "warning",
-            f"工作表{'、'.join(f'“{s}”' for s, _ in sheets)}的填报单位（{_unit_label(sheet_unit)}）"
-            f"与文件名“{base}”所指单位（{_unit_label(fu)}）不一致，已按工作表中的填报单位处理，请核实",
-            unit_code=sheet_unit,
-            cells=";".join(f"{s}!{ref}" if ref else s for s, ref in sheets),
-        ))
+    if named:
+        result.conflict_cells = ";".join(f"{s}!{ref}" if ref else s for s, ref in named)
     return result
 
-
-def _unit_label(code: str) -> str:
-    try:
-        return f"{unit_name(code)} {code}"
-    except KeyError:
-        return code

@@ -389,8 +389,7 @@ def test_a_sheet_that_cannot_be_parsed_names_the_profiles_office(xishan, monkeyp
     def boom(*_args):
         raise TypeError("odd sheet")
 
-    monkeypatch.setattr(parse, "detect_form", lambda sheet: ("TR1", "title"))
-    monkeypatch.setattr(parse, "_read_sheet", boom)
+    monkeypatch.setattr(parse, "_sheet_candidates", boom)
     grid = WorkbookGrid("河东镇2016.xlsx", "xlsx", [SheetGrid("表1", [["x"]])])
     x01 = [f for f in parse.locate_forms(grid).findings if f.rule == "X01"]
     assert len(x01) == 1 and x01[0].message.endswith(f"请联系{OFFICE}")

@@ -19,7 +19,8 @@ from test_parse_property import Layout, build_sheet
 
 from talentstats.forms import form
 from talentstats.model import SheetGrid, WorkbookGrid
-from talentstats.parse import F09_MAX_REVENUE, detect_form, locate_forms
+from talentstats.parse import F09_MAX_REVENUE, locate_forms
+from talentstats.readers import read_workbook
 
 TR1 = form("TR1")
 V1 = {(it.code, c.code): float(it.code * 100 + c.code) for it in TR1.items for c in TR1.columns}
@@ -140,11 +141,23 @@ def test_missing_item_row_is_f08():
     assert {(i, c) for i, c, _, _ in fr.values} == {k for k in V1 if k[0] != 150}
 
 
-def test_hidden_rows_are_read_like_any_row():
+def test_hidden_rows_are_never_data_and_are_said():
+    """Each hidden row is a stale copy (7s) right above its visible item row."""
     sheet, _ = build_sheet("TR1", V1, Layout(hidden_items=(130, 131)))
-    assert sheet.hidden_rows == frozenset({9, 10})
+    assert sheet.hidden_rows == frozenset({9, 11})
     _, fr = one(wb(sheet))
-    assert values_of(fr)[(130, 1)] == 13001.0 and values_of(fr)[(131, 11)] == 13111.0
+    assert values_of(fr) == V1
+    (f11,) = fr.findings
+    assert (f11.rule, f11.severity, f11.cells) == ("F11", "warning", "表1!A10;表1!A12")
+    assert "第10行（130）、第12行（131）为隐藏行" in f11.message
+
+
+def test_a_hidden_item_row_without_a_visible_one_is_missing():
+    sheet, _ = build_sheet("TR1", V1)
+    sheet.hidden_rows = frozenset({14})  # 141 高级技师
+    _, fr = one(wb(sheet))
+    assert (141, 1) not in values_of(fr)
+    assert rules(fr.findings) == ["F08", "F11"]
 
 
 # ------------------------------------------------------------------ columns
@@ -302,14 +315,12 @@ def test_formulas_without_cached_values():
 # ------------------------------------------------------------------ unit, year, date
 
 
-def test_unit_in_sheet_and_file_name_disagree_x04_and_sheet_wins():
+def test_unit_in_sheet_and_file_name_disagree_is_reported_for_the_batch():
     sheet, _ = build_sheet("TR1", V1, Layout(unit_name="東城街道辦事處"))
     res, fr = one(wb(sheet))
-    assert fr.unit_code == DONGCHENG
-    (x04,) = res.findings
-    assert (x04.rule, x04.severity, x04.unit_code) == ("X04", "warning", DONGCHENG)
-    assert x04.cells == "表1!A3"
-    assert "东城街道" in x04.message and "石龙镇" in x04.message
+    assert fr.unit_code == DONGCHENG and res.findings == []
+    assert res.unit_conflict == (DONGCHENG, SHILONG)  # the batch holds the file (X04)
+    assert res.conflict_cells == "表1!A3"
 
 
 def test_traditional_unit_label_and_name():
@@ -424,12 +435,10 @@ def test_roster_rows_with_ids_as_typed_and_births_as_year_month():
 
 
 def test_form_found_by_title_then_by_items():
-    sheet, _ = build_sheet("TR2", V2, Layout(table_no=False), name="Sheet1")
-    assert detect_form(sheet) == ("TR2", "title")
-    sheet, _ = build_sheet("TR2", V2, Layout(table_no=False, title=False), name="Sheet1")
-    assert detect_form(sheet) == ("TR2", "items")
-    _, fr = one(wb(sheet))
-    assert values_of(fr) == V2
+    for layout in (Layout(table_no=False), Layout(table_no=False, title=False)):
+        sheet, _ = build_sheet("TR2", V2, layout, name="Sheet1")
+        _, fr = one(wb(sheet))
+        assert (fr.form, values_of(fr)) == ("TR2", V2)
 
 
 def test_one_workbook_several_forms_and_an_instructions_sheet():
@@ -497,9 +506,9 @@ def test_real_xlsx_read_with_calamine(tmp_path):
                         name="表2")
     path = tmp_path / "石龙镇2013.xlsx"
     write_xlsx(path, [s1, s2])
-    res = locate_forms(read_with_calamine(path))
+    res = locate_forms(read_workbook(path, path.name))  # the project's reader sees hidden rows
     assert res.findings == []
     tr1, tr2 = res.forms
-    assert values_of(tr1) == V1 and tr1.findings == []
+    assert values_of(tr1) == V1 and rules(tr1.findings) == ["F11"]
     assert values_of(tr2) == V2 and rules(tr2.findings) == ["F05"]
     assert (tr1.unit_code, tr1.year, tr1.report_date) == (SHILONG, 2013, date(2014, 1, 20))

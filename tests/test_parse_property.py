@@ -52,7 +52,7 @@ class Layout:
     title: bool = True
     table_no: bool = True
     skip_items: tuple[int, ...] = ()
-    hidden_items: tuple[int, ...] = ()
+    hidden_items: tuple[int, ...] = ()  # each gets a hidden stale copy right above it
     title_text: str | None = None  # the title as typed (default 东莞市 + the form's title)
     header_unit: str = ""  # appended to every value column's header: 本年（元）
     stale_rows: dict[int, dict[int, object]] = field(default_factory=dict)  # item -> hidden old row
@@ -151,10 +151,11 @@ def build_sheet(code: str, values: dict[tuple[int, int], object], lay: Layout | 
             r[nd + j] = s if s != "备注" else len(f.columns) + 1
         rows.append(r)
     where: dict[tuple[int, int], str] = {}
+    stale_rows = {i: dict.fromkeys(cols, 7) for i in lay.hidden_items} | lay.stale_rows
     for it in f.items:
         if it.code in lay.skip_items:
             continue
-        if it.code in lay.stale_rows:  # a hidden copy of the row above it, with old numbers
+        if it.code in stale_rows:  # last year's row, hidden above the item's: never data
             r = blank()
             r[0] = lay.labels.get(it.code, it.label)
             if lay.code_col:
@@ -162,8 +163,8 @@ def build_sheet(code: str, values: dict[tuple[int, int], object], lay: Layout | 
             if code == "TR3":
                 r[nd - 1] = it.unit
             for j, s in enumerate(slots):
-                if s != "备注" and s in lay.stale_rows[it.code]:
-                    r[nd + j] = lay.stale_rows[it.code][s]
+                if s != "备注" and s in stale_rows[it.code]:
+                    r[nd + j] = stale_rows[it.code][s]
             hidden.add(len(rows))
             rows.append(r)
         r = blank()
@@ -178,8 +179,6 @@ def build_sheet(code: str, values: dict[tuple[int, int], object], lay: Layout | 
             if (it.code, s) in values:
                 r[nd + j] = values[(it.code, s)]
                 where[(it.code, s)] = cell_ref(len(rows), nd + j)
-        if it.code in lay.hidden_items:
-            hidden.add(len(rows))
         rows.append(r)
         for label, vals in lay.extra_rows.get(it.code, []):
             r = blank()
