@@ -173,6 +173,26 @@ def print_findings(findings, limit: int = 60) -> None:
         out.print(f"（共 {len(findings)} 条，仅显示前 {limit} 条；全部见 findings 数据集和收集情况汇总）")
 
 
+AssignOpt = Annotated[
+    list[str] | None,
+    typer.Option("--assign", metavar="FILE=UNIT",
+                 help="Whose a held file is (its sheets name another unit than its name): the "
+                      "file and a unit code or name; repeatable."),
+]
+AssignmentsOpt = Annotated[
+    Path | None,
+    typer.Option("--assignments", metavar="CSV",
+                 help="A CSV of such decisions: columns file (relative to the CSV's folder), "
+                      "unit, note."),
+]
+
+
+def _assignments(specs: list[str] | None, csv_file: Path | None) -> dict[Path, str]:
+    from talentstats.assignments import parse_assign, read_assignments
+
+    return {**(read_assignments(csv_file) if csv_file else {}), **parse_assign(specs or [])}
+
+
 JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", min=1, help="Local worker processes [every core].")
 ]
@@ -213,11 +233,14 @@ def ingest_cmd(
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
     feedback: Annotated[bool, typer.Option(help="Write feedback workbooks and the summary.")] = True,
+    assign: AssignOpt = None,
+    assignments: AssignmentsOpt = None,
 ) -> None:
     """Read, check and store one year's submissions (spec §7).
 
     Holds the processed folder's lock (a second run is refused, exit 2) and writes a run log
-    into reports/logs/.
+    into reports/logs/. A file whose sheets name another unit than its file name is held
+    (X04) until --assign or an assignments file says whose it is.
     """
     from talentstats import lock
     from talentstats.pipeline import check_year, discover, ingest_year
@@ -225,13 +248,15 @@ def ingest_cmd(
     try:
         check_year(year)
         check_workers(jobs, scheduler)
+        assigned = _assignments(assign, assignments)
         files = discover(raw_dir)
         with lock.hold(out_dir or paths.processed_dir(), create=bool(files)), \
                 workers(jobs, scheduler) as executor, \
                 progress_bar(len(files), f"{year}年 读取报表") as advance:
             result = ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir,
                                  key_path=key_file, feedback=feedback, progress=advance,
-                                 executor=executor, log_dir=paths.logs_dir(reports_dir))
+                                 executor=executor, log_dir=paths.logs_dir(reports_dir),
+                                 assignments=assigned)
     except TalentstatsError as exc:
         _fail(exc)
     print_collection(result.submissions, result.findings, year)
@@ -413,13 +438,17 @@ def build(
     reports: ReportsOpt = None,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
+    assignments: AssignmentsOpt = None,
 ) -> None:
     """The main job: ingest every year folder, then render the latest year's bulletin and assessment.
 
     Exits 0 even when towns' forms were rejected (that is a normal outcome of a collection,
-    reported in the summaries); exits non-zero when a stage itself fails.
+    reported in the summaries); exits non-zero when a stage itself fails. The statistician's
+    decisions on held files are read from --assignments, by default RAW_ROOT/assignments.csv
+    when it exists.
     """
     from talentstats import lock
+    from talentstats.assignments import ASSIGNMENTS_FILE
     from talentstats.pipeline import discover, ingest_year
 
     raw_root = raw_root or paths.sample_dir()
@@ -428,16 +457,26 @@ def build(
     if not years:
         _fail(ParameterError(f"{raw_root} 下没有年份目录（如 2013/） / no year folders under {raw_root}"))
     try:
+        default = Path(raw_root) / ASSIGNMENTS_FILE
+        assigned = _assignments(None, assignments or (default if default.is_file() else None))
+        folders = {y: (Path(raw_root) / str(y)).resolve() for y in years}
+        outside = sorted(str(p) for p in assigned
+                         if not any(p.is_relative_to(f) for f in folders.values()))
+        if outside:
+            raise ParameterError("指定归属的文件不在任何年份目录中 / assigned files are in no "
+                                 "year folder: " + ", ".join(outside))
         check_workers(jobs, scheduler)
         # the lock for the whole job: no other run slips in between the years and the reports
         with lock.hold(processed or paths.processed_dir()):
             with workers(jobs, scheduler) as executor:  # one pool (or client) for every year
                 for year in years:
                     folder = Path(raw_root) / str(year)
-                    with progress_bar(len(discover(folder)), f"{year}年 读取报表") as advance:
+                    files = discover(folder)
+                    mine = {p: u for p, u in assigned.items() if p.is_relative_to(folders[year])}
+                    with progress_bar(len(files), f"{year}年 读取报表") as advance:
                         result = ingest_year(folder, year, processed, reports_dir=reports,
                                              progress=advance, executor=executor,
-                                             log_dir=paths.logs_dir(reports))
+                                             log_dir=paths.logs_dir(reports), assignments=mine)
                     counts = result.submissions["status"].value_counts()
                     out.print(f"{year}年：" + "，".join(
                         f"{STATUS_LABELS[s]} {counts[s]} 份" for s in STATUS_LABELS if s in counts))

@@ -3,40 +3,54 @@
 ``locate_forms(grid)`` is pure: a ``WorkbookGrid`` in, a ``ParseResult`` out (``FormRead``s and
 file-level findings). Plain Python over lists, spelling lookups built once per form.
 
-How a sheet is read, and the choices made (a careful statistician's reading):
+How a workbook is read, and the choices made (a careful statistician's reading):
 
-- **Which form.** The 表号 (``东人统1表``; full-width digits and spaces tolerated) in a short
-  cell of the first ``HEADER_SCAN_ROWS`` rows; else the form's title; else the form whose item
-  names appear most (at least half of its items). A sheet where no item row (or roster header)
-  can be found is not a form (an instructions sheet that mentions 东人统1表, a foreign sheet) and
-  is skipped quietly. A workbook without any form gets X02.
+- **Candidates, chosen by evidence, never by order.** Every block of item rows of every form
+  is a candidate: on any sheet, at any row, several per sheet (a form stacked under another,
+  a blank template kept beside the filled copy, an instructions sheet that lists the items and
+  their codes). A block holds at least half of its form's items, or fewer under a header that
+  names its form (表号 such as ``东人统1表``, or its title). Per form the best candidate wins
+  (``_rank``): values first (a candidate without values never beats one with values), then a
+  visible sheet, the form named by 表号 (over title), the items and columns matched, the
+  earlier place. Two filled candidates on visible sheets that hold different numbers for the
+  same year are an error (X07) naming both; a form whose value cells are all blank is an
+  error (F10), never accepted empty. A workbook without any candidate gets X02.
 - **Items.** By code where a code column exists (int, ``100.0`` or ``'100'``), else by name
-  (``Item.spellings()``, normalised, also without a bracketed tail such as ``（人）``). When a
-  row's code and name disagree, the code wins: it is what the form's rules are keyed on. A row
-  with neither a known code nor a known name is ignored, with F04 only when it holds numbers in
-  the form's columns; a second row for the same item is ignored the same way. Scanning for such
-  rows stops at the footer (单位负责人、填表人、联系电话…), whose phone numbers are not data.
+  (``Item.spellings()``, normalised: numbering, spaces, ``其中：`` and footnote marks such as
+  ``*``, ``①``, ``²``, ``（注）`` removed, also without a bracketed tail such as ``（人）``).
+  When a row's code and name disagree, the code wins: it is what the form's rules are keyed
+  on. A row with neither a known code nor a known name is ignored, with F04 only when it holds
+  numbers in the form's columns; a second row for the same item right below is ignored the
+  same way. Below the last item, the scan for such rows stops at the footer (单位负责人、
+  填表人、联系电话…, whose phone numbers are not data), at another form's header or at the
+  block below.
 - **Columns.** By header names (``Column.spellings()``), bottom header level first, then the
   upper level joined with the lower one (学历/博士), after merged ranges are filled; where a
   column's name is missing or unknown, by the 甲乙 index row's number; when neither gives any
   column, the numeric columns right of the item columns in form order. A column such as 备注 is
   ignored.
-- **Hidden rows** are read like any other row: hiding a row in Excel does not withdraw the
-  numbers in it, and the sums of the form include them.
+- **Hidden rows and columns are never data** (in every format: the reader takes them from
+  xlsx and, through xlrd, from .xls). A hidden row that carries an item, or a hidden column
+  whose header names a form column, is said in a warning (F11); an item found only in a hidden
+  row is missing (F08). Hidden roster rows are left out the same way.
 - **Values** through ``clean.clean_value``. A cell with a problem (F01/F02/F03) gives a finding
   and no value (the form is rejected by the error anyway). Money (TR2, TR5) is converted to 万元
-  with the 单位 line (F05 names the unit found); a unit typed in a cell wins over the line.
-  F09 warns when TR2 300 (财政总收入) in 万元 is outside ``[F09_MIN_REVENUE, F09_MAX_REVENUE]``.
-  A formula without a cached value is evaluated when it is a plain sum of cells of the same
-  sheet (``=SUM(C8:C13)``, ``=C8+C9``); any other is F06.
-- **Unit.** The 填报单位 cell (the text after the colon, or the next cell) and the file name,
-  each through ``units.identify_unit``. When both are found and differ, X04 (warning) and the
-  sheet wins: the sheet is what the town filled in, a file name is often a copy's. A file name
-  that only names the city (东莞市…) does not contradict a town in the sheet (towns prefix their
-  names with the city's). A sheet without 填报单位 takes the unit of the workbook's other sheets,
-  then the file name's. X03, X05 and X06 are the batch's (``ingest``), which knows the year.
-- **Year** from the header block (``2013年``, ``2013 年度``, ``年份：2013``), else from the
-  workbook's other sheets, else the file name. **报出日期** from the footer.
+  with the unit of measure wherever the form states it: the 单位 line, the title, the value
+  columns' headers (``本年（元）``); places that contradict each other are an error (F12) and
+  nothing is read. F05 names the unit and the cells. A unit typed in a cell wins over them.
+  F09 warns when TR2 300 (财政总收入) in 万元 is outside ``[F09_MIN_REVENUE,
+  F09_MAX_REVENUE]``. A formula without a cached value is evaluated when it is a plain sum of
+  cells of the same sheet (``=SUM(C8:C13)``, ``=C8+C9``); any other is F06.
+- **Workbook-level facts.** A form's 填报单位, year and 报出日期 are read in its own block
+  (header above, footer below); what it does not state it takes from its sheet, then from the
+  workbook's other forms (the unit and year when they agree, the latest 报出日期: the date a
+  workbook was sent belongs to every form in it, a roster without a footer included), then
+  from the file name (unit and year). The unit is read through ``units.identify_unit``; a file
+  name that only names the city (东莞市…) names no unit.
+- **Whose the file is** is the batch's decision (``ingest.assemble``): when the sheets name a
+  unit and the file name another, ``ParseResult.unit_conflict`` says so, and the batch holds
+  the file (X04) until the statistician assigns it. X03, X05 and X06 are the batch's too, as it
+  knows the year.
 """
 
 from __future__ import annotations
@@ -63,7 +77,6 @@ __all__ = [
     "locate_forms",
 ]
 
-HEADER_SCAN_ROWS = 15  # 表号, title, 填报单位 are looked for in the first rows only
 _TABLE_NO_MAX_LEN = 30  # a cell longer than this is prose (an instructions sheet), not a 表号
 _LABEL_SCAN_COLS = 10  # item names and codes are looked for in the first columns only
 _HEADER_WINDOW = 8  # rows above the first item row that may hold column headers
@@ -924,8 +937,8 @@ def _first_not_none(*xs: int | None) -> int:
 
 def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
     """F04 for rows of the block that hold numbers but no item of the form (or a second row for
-    one). Below the last item row the scan ends at the footer, at another form's 表号 or title,
-    at an index row, or at the block below; hidden rows are never data."""
+    one). Below the last item row the scan ends at the footer, at an index row (the next
+    form's), or at the block below; hidden rows are never data."""
     out: list[Finding] = []
     item_row_set = set(lay.item_rows.values())
     dups = set(lay.dup_rows)
@@ -935,7 +948,6 @@ def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
             continue
         if r > lay.last and (
             _footer_row(sheet.cells, r)
-            or _named_forms(sheet.cells, r, r + 1)
             or _is_index_row(sheet.cells[r], item_cols, len(f.columns)) is not None
         ):
             break
@@ -1122,7 +1134,7 @@ class _Candidate:
 
     form: FormRead
     unit_cell: str  # where 填报单位 was read ('A3'), or ''
-    filled: bool  # holds values (or cells that tried to: F01/F02/F03/F06)
+    filled: bool  # holds values (or cells that could not be read: ``_TRIED``)
     rank: tuple  # larger is better: see ``_rank``
     where: str  # 'sheet!A5:M21', for messages
     sheet_unit: str | None = None  # the 填报单位 of any form on the same sheet
@@ -1137,7 +1149,9 @@ def _rank(filled: bool, visible: bool, named: int, n_items: int, n_columns: int,
     return (filled, visible, named, n_items, n_columns, -order)
 
 
-_TRIED = frozenset({"F01", "F02", "F03", "F06"})  # a cell held something that was not a number
+# a cell held something that could not be read as a number (F01-F03, F06), or the numbers'
+# unit could not be told (F12): not a blank form
+_TRIED = frozenset({"F01", "F02", "F03", "F06", "F12"})
 
 
 def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
@@ -1150,14 +1164,17 @@ def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
         f = forms()[code]
         found, hidden_items[code] = _form_blocks(sheet, f, names_in, codes_in)
         need = max(2, math.ceil(len(f.item_codes) / 2))
-        for b in found:
-            (blocks if len(b.item_rows) >= need else weak).append(b)
+        strong = [b for b in found if len(b.item_rows) >= need]
+        blocks += strong
+        if not strong and found:  # the fullest of the rest, which its header may name
+            weak.append(max(found, key=lambda b: len(b.item_rows)))
     roster = _roster_header(sheet)
-    # a block with few items counts only where its own header names its form
+    # a block with few items counts only where its own header names its form (one per form:
+    # a roster's 人才类别 column, say, repeats a few TR1 names on every row)
     strong_starts = sorted([b.first for b in blocks] + ([roster[0]] if roster else []))
     for b in weak:
         top = max((x + 1 for x in strong_starts if x < b.first), default=0)
-        if len(b.item_rows) >= 1 and b.form in _named_forms(cells, top, b.first):
+        if b.form in _named_forms(cells, max(top, b.first - _HEADER_WINDOW - 4), b.first):
             blocks.append(b)
     bounds = sorted([(b.first, b.last) for b in blocks] + ([(roster[0], len(cells) - 1)] if roster else []))
     for b in blocks:
@@ -1213,7 +1230,8 @@ def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
     # what a form's own header does not say, its sheet may: 填报单位, year and 报出日期 anywhere
     sheet_unit = _only([c.form.unit_code for c in out])
     sheet_year = _only([c.form.year for c in out])
-    sheet_date = _report_date(cells, 0, len(cells)) if out else None
+    undated = any(c.form.report_date is None for c in out)
+    sheet_date = _report_date(cells, 0, len(cells)) if undated else None
     for c in out:
         c.sheet_unit, c.sheet_year, c.sheet_date = sheet_unit, sheet_year, sheet_date  # type: ignore[assignment]
     return out

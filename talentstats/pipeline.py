@@ -9,7 +9,7 @@ import itertools
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from talentstats import catalog, config, ingest, lock, paths, runlog
+from talentstats.assignments import match_assignments
 from talentstats.digest import sha256_file
 from talentstats.errors import ParameterError
 
@@ -303,8 +304,13 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
                 processes: int | None = None, feedback: bool = True,
                 progress: Callable[[str], None] | None = None,
                 executor: Executor | None = None,
-                log_dir: Path | None = None) -> IngestResult:
+                log_dir: Path | None = None,
+                assignments: Mapping[Path, str] | None = None) -> IngestResult:
     """Ingest every file under ``raw_dir`` as year ``year`` into ``out_dir`` (spec §7).
+
+    ``assignments`` ({file on disk: unit code}, ``talentstats.assignments``) settles whose a
+    file is when its sheets name another unit than its file name; an assigned file that is not
+    under ``raw_dir`` is a ParameterError.
 
     Only year ``year`` is replaced in the datasets; indicators are refreshed for all years.
     All datasets are written together, atomically. The per-file work runs on ``executor``
@@ -326,7 +332,8 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     with local_pool(processes) if own else nullcontext(executor) as pool:
         return _ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir, key_path=key_path,
                             processes=processes, feedback=feedback, progress=progress,
-                            executor=pool, log_dir=log_dir, release=own and not feedback)
+                            executor=pool, log_dir=log_dir, release=own and not feedback,
+                            assignments=assignments or {})
 
 
 def local_pool(processes: int | None = None) -> IsolatedExecutor:
@@ -343,7 +350,8 @@ def local_pool(processes: int | None = None) -> IsolatedExecutor:
 def _ingest_year(raw_dir: Path, year: int, out_dir: Path | None, *,
                  reports_dir: Path | None, key_path: Path | None, processes: int | None,
                  feedback: bool, progress: Callable[[str], None] | None, executor: Executor,
-                 log_dir: Path | None, release: bool = False) -> IngestResult:
+                 log_dir: Path | None, release: bool = False,
+                 assignments: Mapping[Path, str] | None = None) -> IngestResult:
     """``ingest_year`` once its executor is there (a local pool starts meanwhile). With
     ``release`` the executor is shut down once the files are read: its children's memory is
     then free for the batch steps."""
@@ -355,17 +363,23 @@ def _ingest_year(raw_dir: Path, year: int, out_dir: Path | None, *,
         raise ParameterError(
             f"{raw_dir} 中没有任何文件，未做任何更改 / no files under {raw_dir}; nothing was changed"
         )
+    assigned, unmatched = match_assignments(assignments or {}, files)
+    if unmatched:
+        raise ParameterError(
+            f"指定归属的文件不在 {raw_dir} 中：{'、'.join(sorted(map(str, unmatched)))} / "
+            f"assigned files not under {raw_dir}: {', '.join(sorted(map(str, unmatched)))}"
+        )
     log.info("ingest %s: %d files under %s", year, len(files), raw_dir)
     key_file = Path(key_path or paths.key_file())
     parameters = {"raw_dir": _abs(raw_dir), "year": year, "out_dir": _abs(out_dir),
                   "reports_dir": _abs(reports_dir), "key_file": _abs(key_file),
                   "processes": processes, "executor": type(executor).__name__ if executor else None,
-                  "feedback": feedback}
+                  "feedback": feedback, "assignments": assigned}
     with lock.hold(out_dir), runlog.open_run("ingest", log_dir, tag=str(year),
                                             parameters=parameters) as run:
         result = _ingest_locked(raw_dir, year, out_dir, reports_dir, key_file, files, run,
                                 processes=processes, feedback=feedback, progress=progress,
-                                executor=executor, release=release)
+                                executor=executor, release=release, assigned=assigned)
         run.end(result.exit_status, manifest=catalog.manifest_digest(out_dir))
     return result
 
@@ -386,7 +400,8 @@ def _dataset_counts(frames: dict[str, pd.DataFrame], year: int) -> dict[str, dic
 def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, key_file: Path,
                    files: list[tuple[Path, str]], run: runlog.RunLog, *, processes: int | None,
                    feedback: bool, progress: Callable[[str], None] | None,
-                   executor: Executor, release: bool = False) -> IngestResult:
+                   executor: Executor, release: bool = False,
+                   assigned: Mapping[str, str] | None = None) -> IngestResult:
     """The ingest proper, holding the folder's lock, logging each stage's counts."""
     from talentstats import roster
 
@@ -413,7 +428,7 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
         for p, rel in files if rel in by_name
     ])
     with run.stage("assemble") as counts:
-        batch = ingest.assemble(outcomes, year)
+        batch = ingest.assemble(outcomes, year, assigned)
         del outcomes, by_name  # the batch holds what is needed: a national batch's outcomes
         # take hundreds of MB, which validation and the writes can use
         counts.update(candidates=len(batch.candidates), roster_rows=len(batch.roster),
