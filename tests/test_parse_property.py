@@ -459,6 +459,23 @@ def test_any_workbook_reads_back_every_form(workbook):
     _assert_reads_back(res, cases)
 
 
+def test_a_form_stacked_under_one_without_codes_keeps_to_its_own_rows():
+    """Found by the property above: TR1 without a code column, whose 合计 column (B) holds 409
+    in its last row, and TR3 stacked under it. B is where TR3's codes are, and 409 is a TR3
+    code, but the row is TR1's: TR3 is its nine rows under its own title, nothing else."""
+    tr1 = {k: float(x) for k, x in consistent_tr1(lambda: 0).items()} | {(240, 1): 409.0}
+    g1, _ = build_sheet("TR1", tr1, Layout(code_col=False, two_level=False, index_row=False))
+    tr3 = {(401, 1): 1.0, (402, 1): 1.0, (403, 1): 4.0, (404, 1): 2.0, (405, 1): 3.0,
+           (406, 1): 5.0, (407, 1): 1.0, (408, 1): 6.0, (409, 1): 12.0}
+    g3, _ = build_sheet("TR3", tr3, Layout(two_level=False, index_row=False))
+    res = locate_forms(WorkbookGrid("石龙镇2013.xlsx", "xlsx", [stack("表1", [g1, g3], [0, 1])]))
+    by_form = {fr.form: fr for fr in res.forms}
+    assert sorted(by_form) == ["TR1", "TR3"]
+    assert {(i, c): v for i, c, v, _ in by_form["TR3"].values} == tr3
+    assert {(i, c): v for i, c, v, _ in by_form["TR1"].values} == tr1
+    assert _rules(res) == set()
+
+
 def write_xls(path, sheets: list[SheetGrid]) -> None:
     """Sheets as a legacy .xls (xlwt): values, merged ranges, hidden rows."""
     import xlwt
