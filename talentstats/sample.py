@@ -22,8 +22,8 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -45,11 +45,13 @@ from talentstats.template import (
     forms_for_unit,
     insert_row,
     render_workbook,
+    stack_layouts,
     template_filename,
 )
 from talentstats.units import CITY, reporting_units, unit_name
 
 __all__ = [
+    "ASSIGNMENT_COLUMNS",
     "CATALOGUE_COLUMNS",
     "DEVIATIONS",
     "PlanEntry",
@@ -66,11 +68,14 @@ SEED = 20131
 YEARS = range(2012, 2017)
 CATALOGUE_COLUMNS = ["file", "year", "unit_code", "forms", "deviation", "detail",
                      "expected_rules", "expected_status"]
+ASSIGNMENT_COLUMNS = ["file", "unit", "note"]  # assignments.csv: the statistician's decisions
 TRUTH_COLUMNS = ["year", "unit_code", "form", "item", "column", "value", "file", "accepted"]
 
 # Expected rules per deviation (the planted_* keys carry their rule in their name).
 _RULES = {"added_row": "F04", "money_yuan": "F05", "money_yiyuan": "F05", "unit_mismatch": "X04",
-          "corrupt_file": "X01", "not_spreadsheet": "X01"}
+          "corrupt_file": "X01", "not_spreadsheet": "X01", "hidden_rows": "F11",
+          "hidden_stale_rows": "F11", "money_unit_in_header": "F05", "money_unit_in_title": "F05",
+          "neighbour_template": "X04"}
 DEVIATIONS = (
     "clean", "xls", "xlsm", "sheet_names", "separate_files", "no_code_column", "no_index_row",
     "header_height", "remark_column", "column_order", "hidden_rows", "added_row",
@@ -80,6 +85,9 @@ DEVIATIONS = (
     "unit_suffix", "unit_mismatch", "resubmission", "corrupt_file", "not_spreadsheet",
     "missing_year", "planted_N01", "planted_N05", "planted_N09", "planted_J01", "planted_H01",
     "planted_H02", "planted_P01", "planted_P04", "planted_P05", "planted_F01",
+    "decoy_template", "instructions_sheet", "stacked_forms", "money_unit_in_header",
+    "money_unit_in_title", "hidden_stale_rows", "footnote_marks", "neighbour_template",
+    "roster_undated_resubmission",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -424,6 +432,7 @@ class _File:
     rows: list[dict]  # catalogue rows (expected_status filled in at the end)
     status: dict[str, str]  # form -> accepted | rejected | superseded | unreadable
     reported: dict[str, dict[tuple[int, int], float]]  # the correct reading, 万元
+    assignment: str = ""  # the note of the statistician's assignment of this file to its unit
 
 
 @dataclass
@@ -434,6 +443,7 @@ class SampleResult:
     files: list[Path]
     catalogue: pd.DataFrame
     truth: pd.DataFrame
+    assignments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
 
 
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -485,8 +495,30 @@ def _zero_cells(layout: SheetLayout, form_code: str, reported: dict) -> list[tup
     return [layout.cell(i, c) for (i, c), v in sorted(reported[form_code].items()) if v == 0]
 
 
-def _edit_layouts(devs: dict, layouts: dict[str, SheetLayout], reported: dict, detail: dict) -> None:
-    """Apply cell-level deviations to built layouts; ``detail`` gets a sentence per deviation."""
+# Footnote marks towns put on item names (footnote_marks), and the note they add under the table.
+_FOOTNOTE_MARKS = {110: "*", 120: "①", 130: "²", 131: "※", 140: "（注）", 150: "[注]", 160: "②",
+                   240: "（注1）"}
+_FOOTNOTE_NOTE = ("注：*含参照公务员法管理的事业单位工作人员；①含非公有制企业经营管理人员；²含未评聘职称的"
+                  "专业技术人员；※指副高级及以上职称；（注）含取得国家职业资格三级及以上的技术工人；[注]指经"
+                  "镇农业部门认定的人员；②含持证社会工作者；（注1）指经市认定的各类高层次人才。")
+
+
+def _hide_stale_rows(tr1: SheetLayout, items: list[int], stale: Mapping[tuple[int, int], float]) -> None:
+    """Above each item's row, a hidden copy of it (same label and code) holding last year's
+    numbers: the town updated the form by hiding the old row and typing a new one below it."""
+    for i in items:
+        at = tr1.item_rows[i]
+        cells = list(tr1.rows[at])
+        for c, col in tr1.value_cols.items():
+            cells[col] = stale[(i, c)]
+        insert_row(tr1, at, cells, role="extra")
+        tr1.hidden_rows.add(at)
+
+
+def _edit_layouts(devs: dict, layouts: dict[str, SheetLayout], reported: dict, detail: dict,
+                  previous: Mapping[str, Mapping[tuple[int, int], float]] | None = None) -> None:
+    """Apply cell-level deviations to built layouts; ``detail`` gets a sentence per deviation.
+    ``previous`` is the unit's true figures of the year before (the stale numbers of hidden rows)."""
     tr1 = layouts.get("TR1")
     if "numbers_as_text" in devs:
         for (i, c), v in reported["TR1"].items():
@@ -542,10 +574,23 @@ def _edit_layouts(devs: dict, layouts: dict[str, SheetLayout], reported: dict, d
         for i in (401, 402):
             tr3.set(*tr3.cell(i, 1), "是" if reported["TR3"][(i, 1)] == 1 else "否")
         detail["yes_no"] = "表3第401、402项用“是/否”代替1/0"
-    if "hidden_rows" in devs:
-        items = [int(i) for i in devs["hidden_rows"].get("items", [141, 142, 143])]
-        tr1.hidden_rows |= {tr1.item_rows[i] for i in items}
-        detail["hidden_rows"] = f"表1第{'、'.join(map(str, items))}行被隐藏（仍有数据）"
+    for key in ("hidden_rows", "hidden_stale_rows"):
+        if key not in devs:
+            continue
+        if not previous:
+            raise ValueError(f"{key}: the stale rows hold last year's numbers; choose a unit-year with one")
+        items = [int(i) for i in devs[key].get("items", [141, 142, 143])]
+        _hide_stale_rows(tr1, items, previous["TR1"])
+        detail[key] = (("旧版Excel 97-2003格式（.xls），" if key == "hidden_stale_rows" else "")
+                       + f"表1第{'、'.join(map(str, items))}行上方各有一行被隐藏的上年旧数（项目名称、代码相同），"
+                       "可见行为本年数")
+    if "footnote_marks" in devs:
+        for i, mark in _FOOTNOTE_MARKS.items():
+            r = tr1.item_rows[i]
+            tr1.rows[r][0] = f"{tr1.rows[r][0]}{mark}"
+        insert_row(tr1, max(tr1.item_rows.values()) + 1, [_FOOTNOTE_NOTE], role="extra")
+        detail["footnote_marks"] = ("表1删去“代码”列，项目名称带注释符号（如“党政人才*”“企业经营管理人才①”"
+                                    "“专业技术人才²”“高技能人才（注）”），表下加注")
     if "added_row" in devs:
         at = tr1.item_rows[160] + 1
         cells: list[object] = [None] * tr1.ncols
@@ -581,6 +626,14 @@ def _layout_options(devs: dict, unit: str, forms_in_file: list[str]) -> dict[str
             o["money_unit"] = "元"
         if code == "TR2" and "money_yiyuan" in devs:
             o["money_unit"] = "亿元"
+        if code == "TR2" and "money_unit_in_header" in devs:
+            o |= {"money_unit": "元", "money_unit_at": "header"}
+        if code == "TR2" and "money_unit_in_title" in devs:
+            o |= {"money_unit": "亿元", "money_unit_at": "title"}
+        if code == "TR1" and "footnote_marks" in devs:
+            o["code_column"] = False
+        if "decoy_template" in devs:
+            o["sheet_name"] = f"表{form(code).number} (2)"  # Excel's name for a copied sheet
         out[code] = LayoutOptions(**o)
     return out
 
@@ -596,6 +649,11 @@ _LAYOUT_DETAIL = {
     "money_yiyuan": "表2金额以“亿元”为单位填报，单位行写“单位：亿元”",
     "unit_in_filename_only": "表内“填报单位”未填，单位只见于文件名",
     "unit_in_sheet_only": "文件名不含单位名称，单位只见于表内",
+    "decoy_template": "保留了未填数的空白模板工作表（表1至表4），数据填在其后复制出的“表1 (2)”至“表4 (2)”中",
+    "instructions_sheet": "首页为单位自制的“填表说明”：表号、代码|项目|说明对照表和表内关系的文字说明",
+    "stacked_forms": "表1、表2、表3上下排在同一张工作表中（各有标题、表号、单位行、表头和页脚），表4单独一张",
+    "money_unit_in_header": "表2无单位行，金额以“元”为单位，只在栏目中写作“本年（元）”“上年（元）”",
+    "money_unit_in_title": "表2无单位行，金额以“亿元”为单位，只在标题中注明“（单位：亿元）”",
 }
 
 
@@ -674,15 +732,18 @@ def _unit_files(unit: str, year: int, sim: Simulation, entries: list[PlanEntry],
                                      footer=footer, options=options)
     by_form = {lay.form: lay for lay in layouts if lay.form}
     details: dict[str, str] = {}
-    _edit_layouts(devs, by_form, reported, details)
+    _edit_layouts(devs, by_form, reported, details, sim.values.get((unit, year - 1)))
     if "planted_F01" in devs:
         by_form["TR3"].set(*by_form["TR3"].cell(409, 1), "不详")
     for dev, params in devs.items():
-        if dev.startswith("planted_") or dev in ("resubmission", "corrupt_file", "not_spreadsheet", "missing_year", "unit_mismatch"):
+        if dev.startswith("planted_") or dev in ("resubmission", "corrupt_file", "not_spreadsheet", "missing_year",
+                                                 "unit_mismatch", "neighbour_template", "roster_undated_resubmission"):
             continue
         text = details.get(dev) or _describe(dev, params)
         affected = {"money_yuan": ["TR2"], "money_yiyuan": ["TR2"], "yes_no": ["TR3"],
-                    "column_order": ["TR1"], "hidden_rows": ["TR1"], "added_row": ["TR1"]}.get(dev)
+                    "column_order": ["TR1"], "hidden_rows": ["TR1"], "added_row": ["TR1"],
+                    "hidden_stale_rows": ["TR1"], "footnote_marks": ["TR1"],
+                    "money_unit_in_header": ["TR2"], "money_unit_in_title": ["TR2"]}.get(dev)
         if dev in ("numbers_as_text", "thousands_separator", "fullwidth_digits", "suffix_ren", "float_noise"):
             affected = ["TR1"] if dev != "float_noise" else ["TR1", "TR2"]
         if dev in ("formula_cached", "formula_uncached"):
@@ -692,8 +753,10 @@ def _unit_files(unit: str, year: int, sim: Simulation, entries: list[PlanEntry],
         rows.append(_row(dev, affected or codes, text, _RULES.get(dev, "")))
 
     # file name(s) and format
-    suffix = ".xls" if "xls" in devs else ".xlsm" if "xlsm" in devs else ".xlsx"
-    engine = "xlwt" if "xls" in devs else "xlsxwriter" if "formula_cached" in devs else "openpyxl"
+    assignment = ""
+    legacy = "xls" in devs or "hidden_stale_rows" in devs
+    suffix = ".xls" if legacy else ".xlsm" if "xlsm" in devs else ".xlsx"
+    engine = "xlwt" if legacy else "xlsxwriter" if "formula_cached" in devs else "openpyxl"
     name = unit_name(unit)
     for key in ("unit_alias", "unit_traditional", "unit_suffix"):
         if key in devs:
@@ -704,13 +767,21 @@ def _unit_files(unit: str, year: int, sim: Simulation, entries: list[PlanEntry],
     if "unit_mismatch" in devs:
         wrong = unit_name(str(devs["unit_mismatch"]["file_unit"]))
         stem = f"{wrong}人才报表{year}"
-        rows.append(_row("unit_mismatch", codes, f"文件名写“{wrong}”，表内填报单位为“{unit_name(unit)}”（数据属于后者）", "X04"))
+        rows.append(_row("unit_mismatch", codes, f"文件名写“{wrong}”，表内填报单位为“{unit_name(unit)}”（数据属于后者）；"
+                         f"assignments.csv 指定归属{unit_name(unit)}", "X04"))
+        assignment = f"文件名误写为{wrong}，表内填报单位和数据均属{unit_name(unit)}，已与该单位核实"
     when = datetime(report.year, report.month, report.day, 12)
 
     def render(lays: list[SheetLayout], moment: datetime) -> bytes:
         return render_workbook(lays, engine=engine, when=moment, macro_enabled=suffix == ".xlsm")
 
-    instructions = layouts[0]
+    instructions = _instructions_with_codes(year, unit) if "instructions_sheet" in devs else layouts[0]
+    sheets = list(by_form.values())
+    if "stacked_forms" in devs:
+        numeric = [by_form[c] for c in _numeric_forms(codes)]
+        sheets = [stack_layouts(numeric, "表1至表3"), *(by_form[c] for c in codes if form(c).is_roster)]
+    if "decoy_template" in devs:  # the blank template's sheets stay in front of the filled copies
+        sheets = [*build_workbook_layouts(year, unit, instructions=False), *sheets]
     files: list[_File] = []
     if "separate_files" in devs:
         for code in codes:
@@ -719,7 +790,7 @@ def _unit_files(unit: str, year: int, sim: Simulation, entries: list[PlanEntry],
             files.append(_File(rel, render([by_form[code]], when), when, unit, year, [code], f_rows,
                                {code: status[code]}, {k: v for k, v in reported.items() if k == code}))
         return files
-    data = render([instructions, *by_form.values()], when)
+    data = render([instructions, *sheets], when)
     rel = f"{year}/{stem}{suffix}"
     if "corrupt_file" in devs:
         data = data[: len(data) * 3 // 5]
@@ -746,9 +817,105 @@ def _unit_files(unit: str, year: int, sim: Simulation, entries: list[PlanEntry],
         data = render(new_layouts, when)
         rel = f"{year}/{stem}（更正）{suffix}"
         rows.append(_row("resubmission", codes, f"更正后重新报送（报出日期{later:%Y-%m-%d}），改正了首次报送中的表内错误", ""))
+    if "roster_undated_resubmission" in devs:
+        old_file, (data, when, rel) = _undated_resubmission(year, unit, codes, reported, roster, report, footer,
+                                                            options, stem, suffix, render)
+        files.append(old_file)
+        rows.append(_row("roster_undated_resubmission", codes,
+                         f"更正后重新报送（表1至表3报出日期{when:%Y-%m-%d}），但文件修改时间早于首次报送的文件；"
+                         "表4名册没有自己的报出日期，应随工作簿的报出日期", ""))
+    if "neighbour_template" in devs:
+        files.append(_neighbour_file(year, unit, str(devs["neighbour_template"]["sheet_unit"]), codes, reported,
+                                     roster, footer, options, stem, suffix, render))
     files.append(_File(rel, data, when, unit, year, codes, rows or [_row("clean", codes, "按官方模板规范填报", "")],
-                       status, reported))
+                       status, reported, assignment))
     return files
+
+
+def _drop_report_date(layouts: Iterable[SheetLayout], form_code: str) -> None:
+    """Blank the 报出日期 line of one form's footer (the roster sheet of roster_undated_resubmission)."""
+    for lay in layouts:
+        if lay.form != form_code:
+            continue
+        for r, role in enumerate(lay.roles):
+            for c, v in enumerate(lay.rows[r] if role == "footer" else ()):
+                if isinstance(v, str) and v.startswith("报出日期"):
+                    lay.rows[r][c] = None
+
+
+def _undated_resubmission(year, unit, codes, reported, roster, report, footer, options, stem, suffix, render):
+    """roster_undated_resubmission: the first version (its roster with a wrong ID check digit) and
+    the corrected one (later 报出日期 on TR1-TR3), whose file time is the EARLIER of the two (the
+    first version was saved again after the correction came in); neither roster sheet has a
+    报出日期 of its own. Returns the superseded first version, and (bytes, time, path) of the
+    corrected one."""
+    roster_codes = [c for c in codes if form(c).is_roster]
+    old_roster = [dict(p) for p in roster]
+    good = old_roster[1]["id_number"]
+    old_roster[1]["id_number"] = good[:17] + _CHECK[(_CHECK.index(good[17]) + 3) % 11]
+    later = date(year + 1, 2, 10)
+    new_when = datetime(later.year, later.month, later.day, 12)
+    old_when = new_when + timedelta(days=4)
+    versions = []
+    for people, day in ((old_roster, report), (roster, later)):
+        lays = build_workbook_layouts(year, unit, values=reported, roster=people, report_date=day,
+                                      footer=footer, options=options)
+        for code in roster_codes:
+            _drop_report_date(lays, code)
+        versions.append(lays)
+    old = _File(f"{year}/{stem}{suffix}", render(versions[0], old_when), old_when, unit, year, codes,
+                [_row("roster_undated_resubmission", codes,
+                      f"首次报送（表1至表3报出日期{report:%Y-%m-%d}），表4第2人公民身份号码校验码错误；"
+                      "文件修改时间晚于更正版本；已被更正版本取代", "")],
+                {c: "superseded" for c in codes}, copy.deepcopy(reported))
+    return old, (render(versions[1], new_when), new_when, f"{year}/{stem}（更正版）{suffix}")
+
+
+def _neighbour_file(year, unit, other, codes, reported, roster, footer, options, stem, suffix, render) -> _File:
+    """neighbour_template: a newer file named for ``unit`` (and holding its figures) typed into the
+    neighbour ``other``'s template, so its 填报单位 cells name ``other``. It must be held (X04
+    error, every form rejected) and supersede nobody; the unit's own file stands. Its numbers are
+    no reading of anyone's data until the statistician assigns it, so the truth leaves them out."""
+    day = date(year + 1, 2, 3)
+    when = datetime(day.year, day.month, day.day, 12)
+    borrowed = {c: replace(o, unit_label=unit_name(other)) for c, o in options.items()}
+    lays = build_workbook_layouts(year, unit, values=reported, roster=roster, report_date=day, footer=footer,
+                                  options=borrowed)
+    detail = (f"另一份以{unit_name(unit)}命名的较新文件（报出日期{day:%Y-%m-%d}），表内填报单位却是邻镇"
+              f"“{unit_name(other)}”（套用了其模板）：应暂缓入库，不得取代任何单位的数据，待统计人员指定归属")
+    return _File(f"{year}/{stem}（修改稿）{suffix}", render(lays, when), when, unit, year, codes,
+                 [_row("neighbour_template", codes, detail, "X04")], {c: "rejected" for c in codes}, {})
+
+
+_CODE_NOTES = {
+    100: "六支人才队伍之和", 110: "党政机关、群团机关的工作人员", 120: "企业中从事经营管理的人员",
+    130: "具有中专以上学历或初级以上职称的专业技术人员", 140: "取得高级工以上职业资格的人员",
+    150: "经认定的农村实用人才", 160: "从事社会工作服务的专业人员",
+    300: "本镇（街道、园区）全年财政总收入", 310: "年初预算安排的人才专项资金",
+    320: "全年实际支出的人才专项资金",
+}
+
+
+def _instructions_with_codes(year: int, unit: str) -> SheetLayout:
+    """instructions_sheet: a town's own 填表说明 sheet quoting 表号, titles, item codes and names
+    (a table 代码 | 项目 | 说明) and the sum rules in prose; it holds no figures."""
+    codes = forms_for_unit(unit)
+    tr1, tr2 = form("TR1"), form("TR2")
+    rows: list[list[object]] = [["填表说明", None, None], [f"{year}年度人才资源统计报表", None, None],
+                                ["表号", "表名", "填报要求"]]
+    for c in codes:
+        f = form(c)
+        rows.append([f.table_no, f.title, "按名册逐人填写" if f.is_roster else f"单位：{f.unit or '见计量单位栏'}"])
+    rows += [[None] * 3, ["代码", "项目", "说明"]]
+    rows += [[it.code, it.name, _CODE_NOTES.get(it.code, "按统计口径填写")] for f in (tr1, tr2) for it in f.items]
+    rows += [[None] * 3,
+             [f"一、{tr1.table_no}：人才资源总量（100）= 党政人才（110）+ 企业经营管理人才（120）+ 专业技术人才（130）"
+              "+ 高技能人才（140）+ 农村实用人才（150）+ 社会工作人才（160）。", None, None],
+             ["二、各行合计 = 博士研究生 + 硕士研究生 + 大学本科 + 大学专科 + 中专及以下 = 各年龄段之和。", None, None],
+             ["三、高技能人才（140）= 高级技师（141）+ 技师（142）+ 高级工（143）。", None, None],
+             [f"四、{tr2.table_no}金额以万元为单位；人才专项资金实际支出额（320）= 321至326项之和。", None, None]]
+    return SheetLayout(name="填表说明", form=None, rows=rows,
+                       roles=["title"] + ["text"] * (len(rows) - 1), widths=[12.0, 40.0, 60.0])
 
 
 def _not_a_spreadsheet(unit: str, year: int) -> bytes:
@@ -797,7 +964,9 @@ def generate_sample(out_dir: str | Path, *, seed: int = SEED, years: Iterable[in
     """Write the sample collection into ``out_dir/<year>/`` with catalogue.csv and truth.csv.
 
     Deterministic for a seed: the same bytes on a rerun (fixed workbook timestamps, file mtimes
-    set to noon of the 报出日期). Spreadsheet files in the year folders that this run did not
+    set to noon of the 报出日期). ``assignments.csv`` beside the year folders assigns the files
+    whose name names another unit (unit_mismatch) to the unit whose data they hold, as the
+    statistician would after checking (``talentstats build`` reads it). Spreadsheet files in the year folders that this run did not
     write are removed, so the folder holds exactly the collection the catalogue describes.
 
     Parameters
@@ -808,7 +977,8 @@ def generate_sample(out_dir: str | Path, *, seed: int = SEED, years: Iterable[in
 
     Returns
     -------
-    SampleResult with the files written, the catalogue and the truth as DataFrames.
+    SampleResult with the files written, the catalogue, the truth and the assignments as
+    DataFrames.
 
     Raises
     ------
@@ -847,4 +1017,7 @@ def generate_sample(out_dir: str | Path, *, seed: int = SEED, years: Iterable[in
     catalogue, truth = _tables(files)
     catalogue.to_csv(out / "catalogue.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
     truth.to_csv(out / "truth.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
-    return SampleResult(out, written, catalogue, truth)
+    assignments = pd.DataFrame([{"file": f.rel, "unit": f.unit, "note": f.assignment} for f in files if f.assignment],
+                               columns=ASSIGNMENT_COLUMNS)
+    assignments.to_csv(out / "assignments.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    return SampleResult(out, written, catalogue, truth, assignments)

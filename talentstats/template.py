@@ -37,6 +37,7 @@ __all__ = [
     "insert_row",
     "normalize_zip",
     "render_workbook",
+    "stack_layouts",
     "template_filename",
     "write_template",
     "write_templates",
@@ -75,6 +76,9 @@ class LayoutOptions:
     remark_column : add a 备注 column after the value columns.
     column_order : value column codes in the order to print them.
     money_unit : 万元 (official), 元 or 亿元; money values are scaled and 单位 says so.
+    money_unit_at : where the money unit is written: ``line`` (the 单位 line, official),
+        ``header`` (no 单位 line; the value column headers say 本年（元）) or ``title`` (no 单位
+        line; the title says 人才专项资金情况（单位：亿元）).
     remark : text put in the 备注 column of the first item row.
     """
 
@@ -87,6 +91,7 @@ class LayoutOptions:
     remark_column: bool = False
     column_order: tuple[int, ...] | None = None
     money_unit: str = "万元"
+    money_unit_at: str = "line"
     remark: str = ""
 
 
@@ -113,6 +118,7 @@ class SheetLayout:
     widths: list[float] = field(default_factory=list)
     header_rows: tuple[int, int] = (0, 0)  # first and last row of the column header
     unit_cell: tuple[int, int] | None = None  # where 单位：... is printed
+    boxes: list[tuple[int, int]] = field(default_factory=list)  # bordered tables when several
 
     @property
     def ncols(self) -> int:
@@ -253,8 +259,13 @@ def build_form_layout(
     money = f.value_type == "money"
     unit_line = f"单位：{options.money_unit if money else f.unit}" if f.unit else None
     factor = MONEY_FACTORS[options.money_unit] if money else 1.0
+    title, header_unit = f.title, ""
+    if money and options.money_unit_at == "title":
+        title, unit_line = f"{f.title}（单位：{options.money_unit}）", None
+    elif money and options.money_unit_at == "header":
+        header_unit, unit_line = f"（{options.money_unit}）", None
 
-    rows: list[list[object]] = [[f.title] + [None] * (ncols - 1)]
+    rows: list[list[object]] = [[title] + [None] * (ncols - 1)]
     roles = ["title"]
     merges = [(0, 0, 0, ncols - 1)]
     meta = _meta_rows(f, unit_text, year, unit_line, ncols, options.header_layout)
@@ -275,8 +286,8 @@ def build_form_layout(
         col = f.column(code)
         c = len(desc) + k
         col_pos[code] = c
-        top.append(col.group or col.name)
-        bottom.append(col.name if col.group else None)
+        top.append(col.group or col.name + header_unit)
+        bottom.append(col.name + header_unit if col.group else None)
     if options.remark_column:
         top.append("备注")
         bottom.append(None)
@@ -472,6 +483,40 @@ def build_workbook_layouts(
     return out
 
 
+def stack_layouts(layouts: Sequence[SheetLayout], name: str, gap: int = 2) -> SheetLayout:
+    """Several forms on one sheet, one under another with ``gap`` blank rows between them, each
+    with its own title, header block, table and footer (as towns paste forms into one sheet).
+
+    The result's ``form`` is the first layout's; ``item_rows`` and ``value_cols`` are the first
+    layout's too (the others' positions are shifted copies, kept in ``boxes`` for the borders).
+    """
+    ncols = max(lay.ncols for lay in layouts)
+    rows: list[list[object]] = []
+    roles: list[str] = []
+    merges, boxes, hidden = [], [], set()
+    input_cells: dict[tuple[int, int], str] = {}
+    widths = [0.0] * ncols
+    for k, lay in enumerate(layouts):
+        if k:
+            rows += [[None] * ncols for _ in range(gap)]
+            roles += ["extra"] * gap
+        at = len(rows)
+        rows += [list(r) + [None] * (ncols - len(r)) for r in lay.rows]
+        roles += lay.roles
+        merges += [(r0 + at, c0, r1 + at, c1) for r0, c0, r1, c1 in lay.merges]
+        input_cells |= {(r + at, c): t for (r, c), t in lay.input_cells.items()}
+        hidden |= {r + at for r in lay.hidden_rows}
+        top, bottom = _table_box(lay)
+        boxes.append((top + at, bottom + at))
+        for c, w in enumerate(lay.widths):
+            widths[c] = max(widths[c], w)
+    first = layouts[0]
+    return SheetLayout(name=name, form=first.form, rows=rows, roles=roles, merges=merges,
+                       item_rows=dict(first.item_rows), value_cols=dict(first.value_cols),
+                       input_cells=input_cells, hidden_rows=hidden, widths=widths,
+                       header_rows=first.header_rows, unit_cell=first.unit_cell, boxes=boxes)
+
+
 def insert_row(layout: SheetLayout, at: int, cells: Sequence[object], role: str = "extra") -> None:
     """Insert a row before row ``at``, shifting positions, merges and inputs below it."""
     def shift(r: int) -> int:
@@ -483,6 +528,7 @@ def insert_row(layout: SheetLayout, at: int, cells: Sequence[object], role: str 
     layout.merges = [(shift(r0), c0, shift(r1) if r1 >= at else r1, c1) for r0, c0, r1, c1 in layout.merges]
     layout.input_cells = {(shift(r), c): t for (r, c), t in layout.input_cells.items()}
     layout.hidden_rows = {shift(r) for r in layout.hidden_rows}
+    layout.boxes = [(shift(t), shift(b)) for t, b in layout.boxes]
     if layout.unit_cell:
         layout.unit_cell = (shift(layout.unit_cell[0]), layout.unit_cell[1])
     layout.header_rows = (shift(layout.header_rows[0]), shift(layout.header_rows[1]))
@@ -497,6 +543,12 @@ def _table_box(layout: SheetLayout) -> tuple[int, int]:
     body = [r for r, role in enumerate(layout.roles) if role in {"item", "entry", "index", "header"}]
     extra = [r for r, role in enumerate(layout.roles) if role == "extra" and body and body[0] < r < body[-1]]
     return (min(body + extra), max(body + extra)) if body else (0, -1)
+
+
+def _boxed_rows(layout: SheetLayout) -> set[int]:
+    """The rows inside a bordered table: the one table, or each of a stacked sheet's tables."""
+    boxes = layout.boxes or [_table_box(layout)]
+    return {r for top, bottom in boxes for r in range(top, bottom + 1)}
 
 
 def _render_openpyxl(wb, layout: SheetLayout, *, protect: bool) -> None:
@@ -514,7 +566,7 @@ def _render_openpyxl(wb, layout: SheetLayout, *, protect: bool) -> None:
     }
     fill = PatternFill("solid", fgColor="FFF9E5")
     unlocked = Protection(locked=False)
-    top, bottom = _table_box(layout)
+    boxed = _boxed_rows(layout)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ncols = layout.ncols
     number_formats = {"money": "#,##0.00", "count": "0", "year": "0", "text": "@"}
@@ -545,7 +597,7 @@ def _render_openpyxl(wb, layout: SheetLayout, *, protect: bool) -> None:
 
     for r, row in enumerate(layout.rows):
         role = layout.roles[r]
-        boxed_row = top <= r <= bottom
+        boxed_row = r in boxed
         for c, v in enumerate(row):
             cell = ws.cell(row=r + 1, column=c + 1)
             if isinstance(v, Formula):
@@ -622,7 +674,7 @@ def _placed_cells(layout: SheetLayout):
     Cells covered by a merge, other than its top-left origin, are skipped. The style is title,
     header (header and index rows), body (inside the table's box) or plain.
     """
-    top, bottom = _table_box(layout)
+    boxed = _boxed_rows(layout)
     origins = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in layout.merges}
     covered = {(r, c) for r0, c0, r1, c1 in layout.merges
                for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
@@ -633,7 +685,7 @@ def _placed_cells(layout: SheetLayout):
         elif role in {"header", "index"}:
             style = "header"
         else:
-            style = "body" if top <= r <= bottom else "plain"
+            style = "body" if r in boxed else "plain"
         for c, v in enumerate(row):
             end = origins.get((r, c))
             if end is None and (r, c) in covered:

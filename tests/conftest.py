@@ -33,15 +33,19 @@ class SampleRun:
 
 
 def _build(root: Path) -> dict[int, int]:
+    from talentstats.assignments import ASSIGNMENTS_FILE, read_assignments
     from talentstats.pipeline import ingest_year
     from talentstats.sample import generate_sample
 
     generate_sample(root / "sample")
+    assigned = read_assignments(root / "sample" / ASSIGNMENTS_FILE)  # as `talentstats build` does
     status = {}
     for year in SAMPLE_YEARS:
+        folder = (root / "sample" / str(year)).resolve()
         result = ingest_year(root / "sample" / str(year), year, root / "processed",
                              reports_dir=root / "reports", key_path=root / "key" / "pseudonym.key",
-                             feedback=year == FEEDBACK_YEAR)
+                             feedback=year == FEEDBACK_YEAR,
+                             assignments={p: u for p, u in assigned.items() if p.is_relative_to(folder)})
         status[year] = result.exit_status
     (root / "status").write_text(json.dumps(status), encoding="utf-8")
     return status

@@ -307,3 +307,234 @@ def test_same_bytes_on_a_rerun(sample, tmp_path):
         twin = sample.out_dir / p.relative_to(tmp_path)
         assert p.read_bytes() == twin.read_bytes(), p.name
         assert os.path.getmtime(p) == os.path.getmtime(twin)
+
+
+# --- the new year's deviations (issue 14) -------------------------------------------------------
+
+
+def _row_of(sample, deviation, status=None):
+    cat = sample.catalogue
+    rows = cat[(cat["deviation"] == deviation) & ((cat["expected_status"] == status) if status else True)]
+    assert len(rows) == 1, (deviation, status, rows)
+    return rows.iloc[0]
+
+
+def _truth_of(sample, row, form_code):
+    t = sample.truth
+    return _grid(t[(t["file"] == row["file"]) & (t["form"] == form_code)])
+
+
+def _report_dates(rows) -> list[date]:
+    out = []
+    for r in rows:
+        for c in r:
+            if isinstance(c, str) and c.startswith("报出日期："):
+                y, m, d = (int(x) for x in c.removeprefix("报出日期：").replace("年", " ").replace("月", " ")
+                           .removesuffix("日").split())
+                out.append(date(y, m, d))
+    return out
+
+
+NEW_DEVIATIONS = {  # deviation -> (forms, expected_rules, expected_status)
+    "decoy_template": ("TR1;TR2;TR3;TR4", "", "accepted"),
+    "instructions_sheet": ("TR1;TR2;TR3;TR4", "", "accepted"),
+    "stacked_forms": ("TR1;TR2;TR3;TR4", "", "accepted"),
+    "money_unit_in_header": ("TR2", "F05", "accepted"),
+    "money_unit_in_title": ("TR2", "F05", "accepted"),
+    "hidden_stale_rows": ("TR1", "F11", "accepted"),
+    "hidden_rows": ("TR1", "F11", "accepted"),
+    "footnote_marks": ("TR1", "", "accepted"),
+    "neighbour_template": ("TR1;TR2;TR3;TR4", "X04", "rejected"),
+}
+
+
+def test_new_deviations_are_catalogued_on_units_otherwise_clean(sample):
+    cat = sample.catalogue
+    for dev, (forms_, rules, status) in NEW_DEVIATIONS.items():
+        row = _row_of(sample, dev)
+        assert (row["forms"], row["expected_rules"], row["expected_status"]) == (forms_, rules, status), dev
+        # the deviation is the only thing planted in its file
+        assert cat.loc[cat["file"] == row["file"], "deviation"].tolist() == [dev], dev
+    undated = cat[cat["deviation"] == "roster_undated_resubmission"]
+    assert sorted(undated["expected_status"]) == ["accepted", "superseded"]
+    assert set(undated["expected_rules"]) == {""}
+    mismatch = _row_of(sample, "unit_mismatch")
+    assert (mismatch["expected_rules"], mismatch["expected_status"]) == ("X04", "accepted")
+
+
+def test_assignments_csv_assigns_the_mismatched_file_to_its_unit(sample):
+    raw = (sample.out_dir / "assignments.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(sample.out_dir / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    mismatch = _row_of(sample, "unit_mismatch")
+    assert table.columns.tolist() == ["file", "unit", "note"]
+    assert table[["file", "unit"]].to_numpy().tolist() == [["2015/大朗镇人才报表2015.xlsx", "441900118"]]
+    assert mismatch["file"] == "2015/大朗镇人才报表2015.xlsx" and mismatch["unit_code"] == "441900118"
+    assert (sample.out_dir / table.loc[0, "file"]).is_file()  # relative to the folder of the CSV
+    assert "大岭山镇" in table.loc[0, "note"]
+
+
+def test_decoy_template_keeps_blank_sheets_before_the_filled_copies(sample):
+    row = _row_of(sample, "decoy_template")
+    wb = CalamineWorkbook.from_path(str(sample.out_dir / row["file"]))
+    assert wb.sheet_names == ["填报说明", "表1", "表2", "表3", "表4", "表1 (2)", "表2 (2)", "表3 (2)", "表4 (2)"]
+    for name in ("表1", "表2", "表3"):
+        rows = _sheet(sample.out_dir / row["file"], name)
+        assert not [c for r in rows for c in r if isinstance(c, float)], name  # no figure at all
+    tr1 = _sheet(sample.out_dir / row["file"], "表1 (2)")
+    r100 = next(r for r in tr1 if r[1] == "100")
+    assert r100[2] == _truth_of(sample, row, "TR1")[(100, 1)]
+
+
+def test_instructions_sheet_quotes_codes_and_rules_but_no_figures(sample):
+    row = _row_of(sample, "instructions_sheet")
+    path = sample.out_dir / row["file"]
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["填表说明", "表1", "表2", "表3", "表4"]
+    rows = _sheet(path, "填表说明")
+    cells = [c for r in rows for c in r]
+    assert ["代码", "项目", "说明"] in [r[:3] for r in rows]
+    assert {"东人统1表", "东人统2表", "人才资源总量", "党政人才", "财政总收入"} <= set(cells)
+    assert [r[0] for r in rows if r[1] == "党政人才"] == [110.0]
+    assert any(isinstance(c, str) and "= 党政人才（110）+" in c for c in cells)
+
+
+def test_stacked_forms_put_three_forms_on_one_sheet(sample):
+    row = _row_of(sample, "stacked_forms")
+    path = sample.out_dir / row["file"]
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["填报说明", "表1至表3", "表4"]
+    rows = _sheet(path, "表1至表3")
+    at = {c: r for r, cells in enumerate(rows) for c in cells if isinstance(c, str) and c.startswith("表号：")}
+    assert list(at) == ["表号：东人统1表", "表号：东人统2表", "表号：东人统3表"]
+    units = [r for r, cells in enumerate(rows) if "单位：万元" in cells or "单位：人" in cells]
+    assert len(units) == 2 and at["表号：东人统1表"] < units[0] < at["表号：东人统2表"] < units[1]
+    assert len(_report_dates(rows)) == 3  # each form keeps its footer
+    r320 = next(r for r in rows if r[1] == "320")
+    assert r320[2] == _truth_of(sample, row, "TR2")[(320, 1)]
+    assert [r[0] for r in rows if r[0] in ("人才资源情况", "人才专项资金情况", "党管人才工作机制落实情况")] == [
+        "人才资源情况", "人才专项资金情况", "党管人才工作机制落实情况"]
+
+
+def test_money_units_said_only_in_the_headers_or_the_title(sample):
+    row = _row_of(sample, "money_unit_in_header")
+    rows = _sheet(sample.out_dir / row["file"], "表2")
+    assert not [c for r in rows for c in r if isinstance(c, str) and c.startswith("单位：")]
+    assert ["本年（元）", "上年（元）"] in [r[2:4] for r in rows]
+    r300 = next(r for r in rows if r[1] == "300")
+    assert r300[2] == pytest.approx(_truth_of(sample, row, "TR2")[(300, 1)] * 10_000)
+
+    row = _row_of(sample, "money_unit_in_title")
+    rows = _sheet(sample.out_dir / row["file"], "表2")
+    assert rows[0][0] == "人才专项资金情况（单位：亿元）"
+    assert not [c for r in rows for c in r if isinstance(c, str) and c.startswith("单位：")]
+    assert ["本年", "上年"] in [r[2:4] for r in rows]
+    r310 = next(r for r in rows if r[1] == "310")
+    assert r310[3] == pytest.approx(_truth_of(sample, row, "TR2")[(310, 2)] / 10_000)
+
+
+@pytest.mark.parametrize("deviation", ["hidden_stale_rows", "hidden_rows"])
+def test_hidden_rows_are_stale_copies_above_the_true_rows(sample, deviation):
+    import openpyxl
+    import xlrd
+
+    row = _row_of(sample, deviation)
+    path = sample.out_dir / row["file"]
+    truth = _truth_of(sample, row, "TR1")
+    if deviation == "hidden_stale_rows":
+        assert path.suffix == ".xls"
+        sheet = xlrd.open_workbook(str(path), formatting_info=True).sheet_by_name("表1")
+        rows = [sheet.row_values(r) for r in range(sheet.nrows)]
+        hidden = sorted(r for r, info in sheet.rowinfo_map.items() if info.hidden)
+        items = [120, 131, 150]
+    else:
+        ws = openpyxl.load_workbook(path)["表1"]
+        rows = [[c if c is not None else "" for c in r] for r in ws.iter_rows(values_only=True)]
+        hidden = sorted(r - 1 for r, dim in ws.row_dimensions.items() if dim.hidden)
+        items = [141, 142, 143]
+    assert [rows[r][1] for r in hidden] == [str(i) for i in items]
+    last_year = sample.truth[(sample.truth["unit_code"] == row["unit_code"]) & (sample.truth["year"] == row["year"] - 1)
+                             & (sample.truth["form"] == "TR1")]
+    before = _grid(last_year)
+    for r, item in zip(hidden, items, strict=True):
+        stale, shown = rows[r], rows[r + 1]
+        assert (stale[0], stale[1]) == (shown[0], shown[1])  # same label and code
+        assert stale[2:13] == [before[(item, c)] for c in range(1, 12)]  # last year's numbers
+        assert shown[2:13] == [truth[(item, c)] for c in range(1, 12)]  # this year's, visible
+        assert stale[2:13] != shown[2:13]
+        assert r + 1 not in hidden
+
+
+def test_footnote_marks_on_item_names_without_a_code_column(sample):
+    row = _row_of(sample, "footnote_marks")
+    rows = _sheet(sample.out_dir / row["file"], "表1")
+    header = next(r for r in rows if r[0] == "项目")
+    assert "代码" not in header
+    labels = [r[0] for r in rows]
+    assert {"党政人才*", "企业经营管理人才①", "专业技术人才²", "高技能人才（注）", "农村实用人才[注]"} <= set(labels)
+    r110 = next(r for r in rows if r[0] == "党政人才*")
+    assert r110[1:12] == [_truth_of(sample, row, "TR1")[(110, c)] for c in range(1, 12)]
+
+
+def test_neighbour_template_is_newer_names_the_neighbour_and_both_units_send_their_own(sample):
+    row = _row_of(sample, "neighbour_template")
+    path = sample.out_dir / row["file"]
+    assert path.name.startswith("凤岗镇2014年") and row["unit_code"] == "441900117"
+    tr1 = _sheet(path, "表1")
+    assert "填报单位：清溪镇" in [c for r in tr1 for c in r]
+    own = sample.catalogue[(sample.catalogue["year"] == 2014) & (sample.catalogue["unit_code"] == "441900117")
+                           & (sample.catalogue["file"] != row["file"])]
+    assert own[["deviation", "expected_status"]].to_numpy().tolist() == [["clean", "accepted"]]
+    own_path = sample.out_dir / own["file"].item()
+    assert "填报单位：凤岗镇" in [c for r in _sheet(own_path, "表1") for c in r]
+    assert _report_dates(tr1) > _report_dates(_sheet(own_path, "表1"))
+    assert os.path.getmtime(path) > os.path.getmtime(own_path)
+    neighbour = sample.catalogue[(sample.catalogue["year"] == 2014) & (sample.catalogue["unit_code"] == "441900115")]
+    assert neighbour["deviation"].tolist() == ["clean"]
+    # the held file's numbers are the unit's own (as its file), and no reading of anyone's in the truth
+    assert row["file"] not in set(sample.truth["file"])
+    r100 = next(r for r in tr1 if r[1] == "100")
+    assert r100[2] == _truth_of(sample, own.iloc[0], "TR1")[(100, 1)]
+
+
+def test_roster_undated_resubmission_newer_version_has_the_older_file_time(sample):
+    old = _row_of(sample, "roster_undated_resubmission", "superseded")
+    new = _row_of(sample, "roster_undated_resubmission", "accepted")
+    old_path, new_path = sample.out_dir / old["file"], sample.out_dir / new["file"]
+    for name in ("表1", "表2", "表3"):
+        (d_old,), (d_new,) = _report_dates(_sheet(old_path, name)), _report_dates(_sheet(new_path, name))
+        assert d_new > d_old, name
+    assert os.path.getmtime(new_path) < os.path.getmtime(old_path)
+    rosters = []
+    for path in (old_path, new_path):
+        rows = _sheet(path, "表4")
+        assert _report_dates(rows) == []  # the roster sheet carries no 报出日期 of its own
+        head = next(i for i, r in enumerate(rows) if r[0] == "序号")
+        rosters.append([r[3] for r in rows[head + 1:] if r[3]])
+    old_ids, new_ids = rosters
+    assert len(old_ids) == len(new_ids) and all(is_valid_id(x) for x in new_ids)
+    assert [k for k, (a, b) in enumerate(zip(old_ids, new_ids, strict=True)) if a != b] == [1]
+    assert not is_valid_id(old_ids[1])
+    assert _truth_of(sample, new, "TR1") and old["file"] not in set(sample.truth["file"])
+
+
+def test_new_deviations_draw_nothing_from_the_generator(tmp_path, monkeypatch):
+    """Adding this round's deviations shifts no random draw: without them the same years give
+    the same truth and the same bytes for every file they do not touch."""
+    import talentstats.sample as sample_module
+
+    years = range(2012, 2015)
+    new = set(NEW_DEVIATIONS) - {"hidden_rows"} | {"roster_undated_resubmission"}
+    with_new = generate_sample(tmp_path / "with", years=years)
+    plain = tuple(e for e in sample_module._plan() if e.deviation not in new)
+    monkeypatch.setattr(sample_module, "_plan", lambda: plain)
+    without = generate_sample(tmp_path / "without", years=years)
+    key = ["year", "unit_code", "form", "item", "column", "value", "accepted"]
+    pd.testing.assert_frame_equal(with_new.truth[key], without.truth[key])
+    touched = set(with_new.catalogue.loc[with_new.catalogue["deviation"].isin(new), "file"])
+    assert touched  # 2014 carries two of them
+    same = 0
+    for p in without.files:
+        rel = p.relative_to(tmp_path / "without").as_posix()
+        if rel not in touched:
+            assert p.read_bytes() == (tmp_path / "with" / rel).read_bytes(), rel
+            same += 1
+    assert same == len(without.files) - 1  # only 南城街道 2014 (decoy_template) is rewritten
