@@ -27,6 +27,7 @@ from talentstats.errors import (
     TalentstatsError,
     UnsafeQuery,
 )
+from talentstats.text import printable, safe_text
 
 app = typer.Typer(
     help="talentstats: a city's talent statistics, from towns' workbooks to the annual bulletin.",
@@ -60,13 +61,13 @@ def progress_bar(total: int, label: str):
         task = bar.add_task(label, total=total, item="")
 
         def advance(item: str) -> None:
-            bar.update(task, advance=1, item=item[-40:])
+            bar.update(task, advance=1, item=safe_text(item[-40:]))
 
         yield advance
 
 
 def _fail(exc: TalentstatsError) -> None:
-    console.print(f"[red]错误 / error:[/red] {exc}")
+    console.print(f"[red]错误 / error:[/red] {safe_text(exc)}")
     raise typer.Exit(2 if isinstance(exc, USAGE_ERRORS) else 1)
 
 
@@ -102,7 +103,8 @@ def sample(
         result = generate_sample(target, seed=seed)
     except TalentstatsError as exc:  # another city's profile: the collection is Dongguan's
         _fail(exc)
-    out.print(f"样例报表已生成：{len(result.files)} 个文件 → {target}（目录清单：{target / 'catalogue.csv'}）")
+    out.print(f"样例报表已生成：{len(result.files)} 个文件 → {safe_text(target)}"
+              f"（目录清单：{safe_text(target / 'catalogue.csv')}）")
 
 
 @app.command()
@@ -128,7 +130,7 @@ def template(
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [write_template(out_dir, year, unit)] if unit else write_templates(out_dir, year)
     for path in written:
-        out.print(f"模板：{path}")
+        out.print(f"模板：{safe_text(path)}")
 
 
 def print_collection(submissions, findings, year: int) -> None:
@@ -146,7 +148,7 @@ def print_collection(submissions, findings, year: int) -> None:
     for row in table.itertuples(index=False):
         cells = []
         for v in row:
-            s = "" if v is None else str(v)
+            s = safe_text("" if v is None else v)
             colour = colours.get(s)
             cells.append(f"[{colour}]{s}[/{colour}]" if colour else s)
         t.add_row(*cells)
@@ -167,7 +169,7 @@ def print_findings(findings, limit: int = 60) -> None:
     for f in order.head(limit).itertuples():
         unit = unit_name(f.unit_code) if f.unit_code else "—"
         sev = "[red]强制性[/red]" if f.severity == "error" else "[yellow]核实性[/yellow]"
-        t.add_row(sev, unit, f.rule, f.message)
+        t.add_row(sev, safe_text(unit), safe_text(f.rule), safe_text(f.message))
     out.print(t)
     if len(findings) > limit:
         out.print(f"（共 {len(findings)} 条，仅显示前 {limit} 条；全部见 findings 数据集和收集情况汇总）")
@@ -220,11 +222,13 @@ def ingest_cmd(
     into reports/logs/.
     """
     from talentstats import lock
-    from talentstats.pipeline import check_year, discover, ingest_year
+    from talentstats.pipeline import check_folders, check_year, discover, ingest_year
 
     try:
         check_year(year)
         check_workers(jobs, scheduler)
+        check_folders(raw_dir, out_dir or paths.processed_dir(),
+                      reports_dir or paths.reports_dir(), key_file or paths.key_file())
         files = discover(raw_dir)
         with lock.hold(out_dir or paths.processed_dir(), create=bool(files)), \
                 workers(jobs, scheduler) as executor, \
@@ -239,9 +243,9 @@ def ingest_cmd(
     n_err = int((result.findings["severity"] == "error").sum())
     n_warn = int((result.findings["severity"] == "warning").sum())
     out.print(f"{year}年：{len(result.submissions)} 份报表，错误 {n_err} 条，提示 {n_warn} 条。"
-              f"数据 → {out_dir or paths.processed_dir()}")
+              f"数据 → {safe_text(out_dir or paths.processed_dir())}")
     if result.summary:
-        out.print(f"收集情况汇总：{result.summary}；反馈表 {len(result.feedback)} 份")
+        out.print(f"收集情况汇总：{safe_text(result.summary)}；反馈表 {len(result.feedback)} 份")
     raise typer.Exit(result.exit_status)
 
 
@@ -259,14 +263,15 @@ def check(
     except TalentstatsError as exc:
         _fail(exc)
     if findings.empty:
-        out.print(f"[green]审核通过[/green]：{file.name} 未发现问题。")
+        out.print(f"[green]审核通过[/green]：{safe_text(file.name)} 未发现问题。")
         raise typer.Exit(0)
-    t = Table(title=f"{file.name} 审核结果")
+    t = Table(title=f"{safe_text(file.name)} 审核结果")
     for col in ("性质", "规则", "表", "说明", "单元格"):
         t.add_column(col, overflow="fold")
     for f in findings.itertuples():
         table = f"表{f.form.removeprefix('TR')}" if f.form else ""
-        t.add_row("强制性" if f.severity == "error" else "核实性", f.rule, table, f.message, f.cells)
+        t.add_row("强制性" if f.severity == "error" else "核实性", safe_text(f.rule), table,
+                  safe_text(f.message), safe_text(f.cells))
     out.print(t)
     raise typer.Exit(1 if (findings["severity"] == "error").any() else 0)
 
@@ -281,7 +286,7 @@ def indicators(out_dir: ProcessedOpt = None, reports: ReportsOpt = None) -> None
         ind = recompute_indicators(folder, log_dir=paths.logs_dir(reports))
     except TalentstatsError as exc:
         _fail(exc)
-    out.print(f"指标已更新：{len(ind)} 行，年份 {sorted(set(ind['year']))} → {folder}")
+    out.print(f"指标已更新：{len(ind)} 行，年份 {sorted(set(ind['year']))} → {safe_text(folder)}")
 
 
 def _render(kind: str, year: int, processed: Path | None, reports: Path | None) -> list[Path]:
@@ -309,7 +314,7 @@ def _render(kind: str, year: int, processed: Path | None, reports: Path | None) 
 
             def step(message: str) -> None:
                 status.update(f"{year}年{title}：{message}")
-                console.log(message)
+                console.log(safe_text(message))
 
             with run.stage("render"):
                 written = fn(year, processed, reports, progress=step)
@@ -325,7 +330,7 @@ def _report_command(kind: str, label: str, year: int, processed: Path | None,
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
-        out.print(f"{label}：{p}")
+        out.print(f"{label}：{safe_text(p)}")
 
 
 @app.command()
@@ -355,17 +360,34 @@ def query(
             write_result(df, out_file)
     except TalentstatsError as exc:
         _fail(exc)
+    if "cut" in df.attrs:
+        console.print(f"[yellow]注意 / note:[/yellow] {safe_text(df.attrs['cut'])}")
     if out_file:
-        out.print(f"{len(df)} 行 → {out_file}")
+        out.print(f"{len(df)} 行 → {safe_text(out_file)}")
         return
     t = Table(show_lines=False)
     for col in df.columns:
-        t.add_column(str(col))
-    for row in df.head(200).itertuples(index=False):
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_column(safe_text(_clip(col)))
+    clipped = False
+    for row in df.head(QUERY_ROWS_SHOWN).itertuples(index=False):
+        cells = [_clip("" if v is None else v) for v in row]
+        clipped = clipped or any(c.endswith("…") for c in cells)
+        t.add_row(*map(safe_text, cells))
     out.print(t)
-    if len(df) > 200:
-        out.print(f"（共 {len(df)} 行，仅显示前 200 行；用 --out 导出全部）")
+    if len(df) > QUERY_ROWS_SHOWN:
+        out.print(f"（共 {len(df)} 行，仅显示前 {QUERY_ROWS_SHOWN} 行；用 --out 导出全部）")
+    if clipped:
+        out.print(f"（超过 {QUERY_CELL_CHARS} 个字符的单元格已截断显示；用 --out 导出全文）")
+
+
+QUERY_ROWS_SHOWN = 200
+QUERY_CELL_CHARS = 200
+
+
+def _clip(value: object) -> str:
+    """A query cell as printed: at most ``QUERY_CELL_CHARS`` characters, ``…`` when cut."""
+    text = str(value)
+    return text if len(text) <= QUERY_CELL_CHARS else text[:QUERY_CELL_CHARS - 1] + "…"
 
 
 @app.command()
@@ -384,7 +406,7 @@ def export(
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
-        out.print(f"导出：{p}")
+        out.print(f"导出：{safe_text(p)}")
 
 
 @app.command()
@@ -400,7 +422,7 @@ def codebook(processed: ProcessedOpt = None) -> None:
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
-        out.print(f"代码手册：{p}")
+        out.print(f"代码手册：{safe_text(p)}")
 
 
 _YEAR_DIR = re.compile(r"^(\d{4})$")
@@ -420,7 +442,7 @@ def build(
     reported in the summaries); exits non-zero when a stage itself fails.
     """
     from talentstats import lock
-    from talentstats.pipeline import discover, ingest_year
+    from talentstats.pipeline import check_folders, discover, ingest_year
 
     raw_root = raw_root or paths.sample_dir()
     years = sorted(int(m.group(1)) for p in Path(raw_root).iterdir()
@@ -429,6 +451,8 @@ def build(
         _fail(ParameterError(f"{raw_root} 下没有年份目录（如 2013/） / no year folders under {raw_root}"))
     try:
         check_workers(jobs, scheduler)
+        check_folders(raw_root, processed or paths.processed_dir(), reports or paths.reports_dir(),
+                      paths.key_file())
         # the lock for the whole job: no other run slips in between the years and the reports
         with lock.hold(processed or paths.processed_dir()):
             with workers(jobs, scheduler) as executor:  # one pool (or client) for every year
@@ -444,16 +468,25 @@ def build(
             from talentstats.codebook import write_codebook
 
             for p in write_codebook(processed or paths.processed_dir()):
-                out.print(f"代码手册：{p}")
+                out.print(f"代码手册：{safe_text(p)}")
             for kind in ("bulletin", "assessment"):
                 for p in _render(kind, years[-1], processed, reports):
-                    out.print(f"输出：{p}")
+                    out.print(f"输出：{safe_text(p)}")
     except TalentstatsError as exc:
         _fail(exc)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines without control characters: a file's name may carry an escape sequence."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
         app()
     except KeyboardInterrupt:
@@ -461,7 +494,7 @@ def main() -> None:
         sys.exit(130)
     except OSError as exc:  # a folder or file the user named cannot be read or written
         where = f"：{exc.filename}" if exc.filename else ""
-        console.print(f"[red]错误 / error:[/red] {exc.strerror or exc}{where}")
+        console.print(f"[red]错误 / error:[/red] {safe_text(exc.strerror or exc)}{safe_text(where)}")
         sys.exit(2)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 __all__ = [
     "config_dir",
     "export_dir",
+    "inside",
     "key_file",
     "logs_dir",
     "processed_dir",
@@ -76,3 +77,8 @@ def config_dir() -> Path | None:
     profile (``talentstats/data``). Read and checked by ``talentstats.config``."""
     value = os.environ.get("TALENTSTATS_CONFIG", "").strip()
     return Path(value).expanduser() if value else None
+
+
+def inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it, once both are resolved (links, ``..``)."""
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())

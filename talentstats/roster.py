@@ -38,6 +38,7 @@ __all__ = [
     "birth_year_month",
     "category_item",
     "check_id_number",
+    "check_key_location",
     "industry_section",
     "load_or_create_key",
     "normalize_id_number",
@@ -92,25 +93,28 @@ _INDUSTRY_SHORT = {
 # The key
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
+def check_key_location(path: str | os.PathLike, folders: Iterable[str | os.PathLike] = ()) -> None:
+    """Refuse a key file inside a folder the run uses, or inside a git repository.
 
+    ``folders`` are the folders a run reads or writes (RAW_DIR, the processed and the reports
+    folder); the default raw and processed folders are always among them.
 
-def _check_key_location(path: Path) -> None:
-    from talentstats.paths import processed_dir, raw_dir
+    Raises
+    ------
+    ParameterError
+        When the key lies inside one of them, or inside a git repository.
+    """
+    from talentstats.paths import inside, processed_dir, raw_dir
 
-    resolved = path.resolve()
-    for folder in (processed_dir(), raw_dir()):
-        if _inside(resolved, Path(folder).resolve()):
+    path = Path(path)
+    for folder in (*folders, processed_dir(), raw_dir()):
+        if inside(path, folder):
             raise ParameterError(
-                f"the pseudonym key {path} must not lie inside the data folder {folder}; "
-                "set TALENTSTATS_KEY_FILE to a path outside it"
+                f"假名密钥 {path} 不能放在本次运行读写的目录 {folder} 之内 / the pseudonym key "
+                f"{path} must not lie inside {folder}, a folder the run reads or writes; "
+                "set TALENTSTATS_KEY_FILE or --key-file to a path outside it"
             )
-    for parent in resolved.parents:
+    for parent in path.resolve().parents:
         if (parent / ".git").exists():
             raise ParameterError(
                 f"the pseudonym key {path} must not lie inside the repository {parent}; "
@@ -134,14 +138,22 @@ def load_or_create_key(path: str | os.PathLike) -> bytes:
     ------
     ParameterError
         When the path lies inside a git repository or the raw or processed data folder, or the
-        file exists but does not hold a key of 32 bytes.
+        file exists but does not hold a key of 32 bytes. A key file that group or others can
+        read is used, with a warning.
     """
     path = Path(path)
-    _check_key_location(path)
+    check_key_location(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "假名密钥 %s 可被其他用户读取（权限 %o），请执行 chmod 600 / the pseudonym key %s "
+                "can be read by group or others (mode %o): chmod 600 it", path, mode, path, mode)
         key = path.read_bytes()
         if len(key) != KEY_BYTES:
             raise ParameterError(

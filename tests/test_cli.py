@@ -90,3 +90,37 @@ def test_jobs_and_scheduler_together_are_a_usage_error(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     assert "--jobs 与 --scheduler 不能同时使用" in result.stderr
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("where", ["raw", "out", "reports"])
+def test_a_key_inside_a_folder_the_run_uses_is_refused(tmp_path, where):
+    """A key in --out could be read back through `query`; one in RAW_DIR would be ingested."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "石龙镇2013.xlsx").write_bytes(b"x")
+    key = tmp_path / where / "pseudonym.key"
+    result = run("ingest", str(raw), "--year", "2013", "--out", str(tmp_path / "out"),
+                 "--reports", str(tmp_path / "reports"), "--key-file", str(key))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "假名密钥" in result.stderr and "must not lie inside" in result.stderr
+    assert not key.exists() and not (tmp_path / "out").exists()
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("option", ["--out", "--reports"])
+def test_outputs_inside_raw_dir_are_refused(tmp_path, option):
+    """The next run would take the project's own feedback workbooks, datasets and logs for
+    submissions."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "石龙镇2013.xlsx").write_bytes(b"x")
+    folders = {"--out": str(tmp_path / "out"), "--reports": str(tmp_path / "reports"),
+               option: str(raw / "outputs")}
+    result = run("ingest", str(raw), "--year", "2013", *[x for kv in folders.items() for x in kv],
+                 "--key-file", str(tmp_path / "key"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert f"{option} {raw / 'outputs'} lies inside RAW_DIR" in result.stderr.replace("\n", "")
+    assert sorted(p.name for p in raw.iterdir()) == ["石龙镇2013.xlsx"]
+    assert not (tmp_path / "key").exists()

@@ -128,9 +128,23 @@ def test_key_refused_inside_repo_or_processed(tmp_path, monkeypatch):
     with pytest.raises(ParameterError, match="repository"):
         load_or_create_key(tmp_path / "repo" / "keys" / "k")
     monkeypatch.setenv("TALENTSTATS_PROCESSED", str(tmp_path / "processed"))
-    with pytest.raises(ParameterError, match="data folder"):
+    with pytest.raises(ParameterError, match="must not lie inside"):
         load_or_create_key(tmp_path / "processed" / "k")
     assert not (tmp_path / "processed").exists()
+
+
+def test_key_readable_by_others_is_used_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "keys" / "k"
+    key = load_or_create_key(path)
+    with caplog.at_level("WARNING", logger="talentstats.roster"):
+        assert load_or_create_key(path) == key
+    assert caplog.records == []
+    path.chmod(0o640)
+    with caplog.at_level("WARNING", logger="talentstats.roster"):
+        assert load_or_create_key(path) == key
+    assert [r.getMessage() for r in caplog.records] == [
+        f"假名密钥 {path} 可被其他用户读取（权限 640），请执行 chmod 600 / the pseudonym key {path} "
+        "can be read by group or others (mode 640): chmod 600 it"]
 
 
 def test_field_recognition():
