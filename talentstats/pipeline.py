@@ -22,7 +22,7 @@ import pandas as pd
 from talentstats import catalog, config, ingest, lock, paths, runlog
 from talentstats.digest import sha256_file
 from talentstats.errors import ParameterError
-from talentstats.text import decode_name
+from talentstats.text import printable
 
 if TYPE_CHECKING:
     from talentstats.executor import IsolatedExecutor
@@ -87,9 +87,10 @@ def check_folders(raw_dir: Path, out_dir: Path, reports_dir: Path, key_file: Pat
 def discover(raw_dir: Path) -> list[tuple[Path, str]]:
     """Every file under ``raw_dir`` (recursively), with its name relative to it, sorted.
 
-    The name is what the file is known by in findings, datasets and logs: a name that is not
-    UTF-8 on disk is decoded by ``text.decode_name`` (GBK, else U+FFFD for bad bytes); should
-    that make it another file's name, its bytes are written as ``\\xNN`` instead.
+    The name is what the file is known by in findings, datasets, workbooks and logs, so it is
+    text that can be stored and printed (``text.printable``): a name that is not UTF-8 on disk
+    is decoded (GBK, else U+FFFD for bad bytes), and control characters are dropped. Should
+    that make it another file's name, `` (2)``, `` (3)``... is added.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -100,10 +101,11 @@ def discover(raw_dir: Path) -> list[tuple[Path, str]]:
         rel = p.relative_to(raw_dir)
         if any(part.startswith(_IGNORED_PREFIXES) for part in rel.parts) or not p.is_file():
             continue
-        name = decode_name(rel.as_posix())
-        if name in names:
-            name = rel.as_posix().encode("utf-8", "surrogateescape").decode("utf-8",
-                                                                           "backslashreplace")
+        name = base = printable(rel.as_posix())
+        n = 1
+        while name in names:
+            n += 1
+            name = f"{base} ({n})"
         names.add(name)
         found.append((p, name))
     return found
@@ -516,7 +518,7 @@ def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame], out: Path, n
 
 def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.DataFrame,
                   findings: pd.DataFrame, *, executor: Executor | None = None,
-                  processes: int | None = None) -> tuple[list[Path], Path]:
+                  processes: int | None = None) -> tuple[list[Path], Path | None]:
     """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary.
 
     The feedback workbooks hold the units' rosters (personal data): their folder gets a
@@ -562,8 +564,13 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
                 out.unlink(missing_ok=True)
                 log.warning("反馈表未能生成 / feedback workbook not written for %s (%s): %s",
                             name, out, exc)
-    summary = feedback.write_collection_summary(submissions, findings,
-                                                folder / f"{year}年报表收集情况.xlsx", year=year)
+    summary: Path | None = folder / f"{year}年报表收集情况.xlsx"
+    try:
+        summary = feedback.write_collection_summary(submissions, findings, summary, year=year)
+    except Exception as exc:  # noqa: BLE001 - the datasets are written: say so and go on
+        summary.unlink(missing_ok=True)  # an earlier run's would be outdated
+        log.warning("收集情况汇总未能生成 / collection summary not written (%s): %s", summary, exc)
+        summary = None
     return written, summary
 
 
@@ -581,7 +588,7 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     if not file.is_file():
         raise ParameterError(f"文件不存在：{file} / no such file")
     with nullcontext(executor) if executor is not None else local_pool(1) as pool:
-        outcomes = _read_all([(file, decode_name(file.name))], os.urandom(32), pool, None)
+        outcomes = _read_all([(file, printable(file.name))], os.urandom(32), pool, None)
     if not outcomes[0].forms:
         # unreadable, or none of our forms: the file's own findings say so, whatever the year
         batch = ingest.assemble(outcomes, year or date.today().year - 1)

@@ -124,3 +124,27 @@ def test_outputs_inside_raw_dir_are_refused(tmp_path, option):
     assert f"{option} {raw / 'outputs'} lies inside RAW_DIR" in result.stderr.replace("\n", "")
     assert sorted(p.name for p in raw.iterdir()) == ["石龙镇2013.xlsx"]
     assert not (tmp_path / "key").exists()
+
+
+def test_query_output_is_bounded_and_says_so(tmp_path):
+    """A huge result is cut before it is converted, a long cell is clipped when printed, and
+    both are said; neither takes long."""
+    import time
+
+    import pandas as pd
+
+    from talentstats import catalog
+
+    obs = pd.DataFrame({"year": [2013], "unit_code": ["441900102"], "form": ["TR1"],
+                        "item": [100], "column": [1], "value": [1.0], "source": ["a.xlsx!表1!C8"]})
+    catalog.write_datasets(tmp_path / "p", {"observations": obs})
+    start = time.monotonic()
+    big = run("query", "SELECT range FROM range(300000000)", "--processed", str(tmp_path / "p"))
+    wide = run("query", "SELECT repeat('x ', 2000000) AS s FROM range(4)",
+               "--processed", str(tmp_path / "p"))
+    assert time.monotonic() - start < 60
+    assert big.returncode == 0 and wide.returncode == 0, big.stderr + wide.stderr
+    assert "cut at 1,000,000 rows" in big.stderr
+    assert "（共 1000000 行，仅显示前 200 行；用 --out 导出全部）" in big.stdout
+    assert "（超过 200 个字符的单元格已截断显示；用 --out 导出全文）" in wide.stdout
+    assert "x " * 100 not in wide.stdout and len(wide.stdout) < 20_000

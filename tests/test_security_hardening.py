@@ -145,3 +145,14 @@ def test_an_unreadable_file_is_x01_and_the_batch_goes_on(tmp_path):
         "文件“茶山镇2013.xlsx”无法读取：文件无法打开或读取（Input/output error）。"
         "请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送。"]
     assert result.exit_status == 1
+
+
+def test_discovered_names_are_unique_printable_text(tmp_path):
+    from talentstats.pipeline import discover
+
+    hostile.good_workbook(tmp_path / "东城街道2013年报表.xlsx", "441900003")
+    _rename(hostile.good_workbook(tmp_path / "a.xlsx", "441900003"),
+            "东城街道2013年报表.xlsx".encode("gbk"))
+    (tmp_path / "\x1b[2J坏\r.xlsx").write_bytes(b"x")
+    assert [name for _, name in discover(tmp_path)] == [
+        "[2J坏.xlsx", "东城街道2013年报表.xlsx", "东城街道2013年报表.xlsx (2)"]
