@@ -226,7 +226,7 @@ def run_query(
         result = _fetch(con.sql(sql).to_arrow_reader(BATCH_ROWS), max_rows, max_bytes)
     except duckdb.Error as exc:
         raise _translate(exc) from None
-    except pa.ArrowException as exc:  # a value too big for an Arrow batch (over 2 GB)
+    except (pa.ArrowException, OSError) as exc:  # a batch's text over 2 GB: Arrow refuses it
         raise ParameterError(
             f"查询结果过大，无法读取；请缩小查询范围 / the result is too large to read: "
             f"{str(exc).splitlines()[0]}"

@@ -231,6 +231,18 @@ def test_write_result(tmp_path: Path, processed: Path) -> None:
         query.write_result(df, tmp_path / "r.txt")
 
 
+def test_a_result_arrow_cannot_hold_is_a_clear_error(processed: Path, monkeypatch) -> None:
+    """``SELECT repeat('x', 100000000) FROM range(30)``: 3 GB of text in one batch, which
+    DuckDB's Arrow appender refuses with an OSError (faked here: the real one takes 2.4 GB)."""
+    def refuse(*args):
+        raise OSError("Invalid Input Error: Arrow Appender: The maximum total string size for "
+                      "regular string buffers is 2147483647 but the offset of 2200000000 exceeds")
+
+    monkeypatch.setattr(query, "_fetch", refuse)
+    with pytest.raises(ParameterError, match="查询结果过大"):
+        query.run_query("SELECT 1", processed)
+
+
 def test_write_result_neutralises_enum_and_mixed_columns(tmp_path: Path, processed: Path) -> None:
     """An ENUM comes back as a categorical column, a mixed one as object: both are text in
     Excel, so both get the quote."""
