@@ -345,6 +345,11 @@ def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOp
     _report_command("assessment", "考核报告", year, processed, reports)
 
 
+#: What `query` prints of a result: rows, and characters of a cell (``_clip``).
+QUERY_ROWS_SHOWN = 200
+QUERY_CELL_CHARS = 200
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SELECT over the datasets (observations, indicators, ...).")],
@@ -370,18 +375,15 @@ def query(
         t.add_column(safe_text(_clip(col)))
     clipped = False
     for row in df.head(QUERY_ROWS_SHOWN).itertuples(index=False):
-        cells = [_clip("" if v is None else v) for v in row]
-        clipped = clipped or any(c.endswith("…") for c in cells)
-        t.add_row(*map(safe_text, cells))
+        cells = ["" if v is None else str(v) for v in row]
+        clipped = clipped or any(len(c) > QUERY_CELL_CHARS for c in cells)
+        t.add_row(*(safe_text(_clip(c)) for c in cells))
     out.print(t)
     if len(df) > QUERY_ROWS_SHOWN:
         out.print(f"（共 {len(df)} 行，仅显示前 {QUERY_ROWS_SHOWN} 行；用 --out 导出全部）")
     if clipped:
         out.print(f"（超过 {QUERY_CELL_CHARS} 个字符的单元格已截断显示；用 --out 导出全文）")
 
-
-QUERY_ROWS_SHOWN = 200
-QUERY_CELL_CHARS = 200
 
 
 def _clip(value: object) -> str:

@@ -530,7 +530,8 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     one of ``processes`` workers (every core if None); a Dask cluster's workers may not see
     the reports folder. This also keeps a town's file away from this process. A unit whose
     workbook cannot be written loses its workbook of an earlier run (it would carry outdated
-    findings), is logged, and the others go on: the datasets are already written by then.
+    findings), is logged, and the others go on: the datasets are already written by then. A
+    collection summary that cannot be written is logged and removed too (None is returned).
     """
     from talentstats import feedback
     from talentstats.executor import IsolatedExecutor
@@ -564,12 +565,13 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
                 out.unlink(missing_ok=True)
                 log.warning("反馈表未能生成 / feedback workbook not written for %s (%s): %s",
                             name, out, exc)
-    summary: Path | None = folder / f"{year}年报表收集情况.xlsx"
+    target = folder / f"{year}年报表收集情况.xlsx"
+    summary: Path | None
     try:
-        summary = feedback.write_collection_summary(submissions, findings, summary, year=year)
+        summary = feedback.write_collection_summary(submissions, findings, target, year=year)
     except Exception as exc:  # noqa: BLE001 - the datasets are written: say so and go on
-        summary.unlink(missing_ok=True)  # an earlier run's would be outdated
-        log.warning("收集情况汇总未能生成 / collection summary not written (%s): %s", summary, exc)
+        target.unlink(missing_ok=True)  # an earlier run's would be outdated
+        log.warning("收集情况汇总未能生成 / collection summary not written (%s): %s", target, exc)
         summary = None
     return written, summary
 
