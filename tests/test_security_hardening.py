@@ -156,3 +156,18 @@ def test_discovered_names_are_unique_printable_text(tmp_path):
     (tmp_path / "\x1b[2J坏\r.xlsx").write_bytes(b"x")
     assert [name for _, name in discover(tmp_path)] == [
         "[2J坏.xlsx", "东城街道2013年报表.xlsx", "东城街道2013年报表.xlsx (2)"]
+
+
+def test_a_folder_named_in_gbk_on_the_command_line(tmp_path):
+    """The folder of a Windows zip unpacked on Linux, passed to `ingest`: the lock note and
+    the run log record the command line, which then is not UTF-8."""
+    raw = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), "2013年报表".encode("gbk"))))
+    hostile.good_workbook(raw / "石龙镇2013.xlsx", "441900102")
+    result = run_cli("ingest", str(raw), "-y", "2013", "--out", str(tmp_path / "p"),
+                     "--reports", str(tmp_path / "r"),
+                     env={"TALENTSTATS_KEY_FILE": str(tmp_path / "key")})
+    assert result.returncode == 0, _text(result)
+    assert "Traceback" not in _text(result)
+    (log,) = (tmp_path / "r" / "logs").glob("*.jsonl")
+    start = json.loads(log.read_text("utf-8").splitlines()[0])
+    assert start["argv"][2].endswith("/2013年报表")
