@@ -63,8 +63,9 @@ def check_year(year: int) -> int:
 def check_folders(raw_dir: Path, out_dir: Path, reports_dir: Path, key_file: Path) -> None:
     """Refuse folders that would turn a run against itself, before anything is touched.
 
-    The processed and the reports folder must not lie inside RAW_DIR: the next run would read
-    the feedback workbooks, datasets and logs back as submissions. The pseudonym key must lie
+    The processed and the reports folder must have UTF-8 names (``paths.utf8_path``) and must
+    not lie inside RAW_DIR: the next run would read the feedback workbooks, datasets and logs
+    back as submissions. The pseudonym key must lie
     outside all three (``roster.check_key_location``).
 
     Raises
@@ -75,6 +76,7 @@ def check_folders(raw_dir: Path, out_dir: Path, reports_dir: Path, key_file: Pat
     from talentstats import roster
 
     for option, folder in (("--out", out_dir), ("--reports", reports_dir)):
+        paths.utf8_path(folder)
         if paths.inside(folder, raw_dir):
             raise ParameterError(
                 f"输出目录 {folder} 位于报表目录 {raw_dir} 之内，下次运行会把输出当作报表读入，"

@@ -20,7 +20,7 @@ from talentstats.bulletin.render import (
     render_bulletin,
 )
 from talentstats.catalog import write_datasets
-from talentstats.errors import DataNotFound
+from talentstats.errors import DataNotFound, ParameterError
 
 pytestmark = pytest.mark.slow
 
@@ -116,3 +116,17 @@ def test_paths_are_literal_and_nothing_published_carries_an_absolute_path(tmp_pa
     nb = json.loads(out.joinpath(f"{bulletin_name(2015)}.ipynb").read_text("utf-8"))
     assert nb["metadata"]["papermill"]["parameters"]["processed_dir"] == "../../data {/processed"
     assert nb["metadata"]["papermill"]["input_path"] == "bulletin.ipynb"
+
+
+def test_a_folder_whose_name_is_not_utf8_is_refused_before_kernel(tmp_path):
+    import os
+
+    gbk = os.fsdecode(os.path.join(os.fsencode(tmp_path), "报表".encode("gbk")))
+    write_datasets(tmp_path / "processed", bf.frames())
+    write_datasets(tmp_path / "copy" / "processed", bf.frames())
+    os.rename(tmp_path / "copy", gbk)  # pyarrow cannot write under such a name
+    for processed, reports in ((Path(gbk) / "processed", tmp_path / "reports"),
+                               (tmp_path / "processed", Path(gbk) / "reports")):
+        with pytest.raises(ParameterError, match="不是 UTF-8"):
+            render_bulletin(2015, processed, reports, pdf=False)
+    assert not (tmp_path / "reports").exists() and not (Path(gbk) / "reports").exists()

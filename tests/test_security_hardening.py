@@ -171,3 +171,16 @@ def test_a_folder_named_in_gbk_on_the_command_line(tmp_path):
     (log,) = (tmp_path / "r" / "logs").glob("*.jsonl")
     start = json.loads(log.read_text("utf-8").splitlines()[0])
     assert start["argv"][2].endswith("/2013年报表")
+
+
+def test_an_output_folder_whose_name_is_not_utf8_is_refused(tmp_path):
+    """Parquet cannot be written under such a name: refused before anything is touched."""
+    raw = tmp_path / "raw"
+    hostile.good_workbook(raw / "石龙镇2013.xlsx", "441900102")
+    out = os.fsdecode(os.path.join(os.fsencode(tmp_path), "处理后".encode("gbk")))
+    result = run_cli("ingest", str(raw), "-y", "2013", "--out", out,
+                     "--reports", str(tmp_path / "r"),
+                     env={"TALENTSTATS_KEY_FILE": str(tmp_path / "key")})
+    assert result.returncode == 2, _text(result)
+    assert "Traceback" not in _text(result) and "the folder's name is not UTF-8" in _text(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]

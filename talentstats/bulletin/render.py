@@ -23,6 +23,7 @@ import talentstats
 from talentstats.bulletin.tables import BulletinData
 from talentstats.catalog import dataset_dir, has_dataset, read_dataset
 from talentstats.errors import DataNotFound, ParameterError, TalentstatsError
+from talentstats.paths import utf8_path
 
 __all__ = [
     "ASSESSMENT_NAME",
@@ -108,7 +109,7 @@ def validate_parameters(year: object, processed_dir: str | Path) -> int:
     """
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ParameterError(f"年份无效：{year!r}（应为四位整数，如 2015） / invalid year {year!r}: expected e.g. 2015")
-    folder = Path(processed_dir)
+    folder = utf8_path(processed_dir)
     if not folder.is_dir():
         raise DataNotFound(f"处理后数据目录不存在：{folder} / processed folder {folder} does not exist; run `talentstats ingest` first")
     for name in REQUIRED:
@@ -256,7 +257,7 @@ def _from(out: Path, path: Path) -> str:
 
 
 def _out_dir(reports_dir: str | Path, year: int) -> Path:
-    out = Path(reports_dir) / str(year)
+    out = utf8_path(reports_dir) / str(year)
     out.mkdir(parents=True, exist_ok=True)
     return out
 
