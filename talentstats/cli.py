@@ -494,6 +494,12 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("已中断 / interrupted: previous outputs are left as they were")
         sys.exit(130)
+    except UnicodeEncodeError as exc:  # a path the user named that is not UTF-8, missed above
+        if "surrogates not allowed" not in str(exc):
+            raise
+        console.print("[red]错误 / error:[/red] 路径名不是 UTF-8 编码，请重命名 / a path's name "
+                      "is not UTF-8 (a Windows zip unpacked on Linux?): rename it")
+        sys.exit(2)
     except OSError as exc:  # a folder or file the user named cannot be read or written
         where = f"：{exc.filename}" if exc.filename else ""
         console.print(f"[red]错误 / error:[/red] {safe_text(exc.strerror or exc)}{safe_text(where)}")

@@ -103,7 +103,7 @@ def utf8_path(path: str | Path) -> Path:
         from talentstats.text import decode_name
 
         raise ParameterError(
-            f"目录名不是 UTF-8 编码，请重命名：{decode_name(text)} / the folder's name is not "
+            f"路径名不是 UTF-8 编码，请重命名：{decode_name(text)} / the path's name is not "
             "UTF-8 (a Windows zip unpacked on Linux?): rename it"
         ) from None
     return Path(path)

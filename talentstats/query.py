@@ -42,7 +42,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from talentstats import catalog
+from talentstats import catalog, paths
 from talentstats.api import guard_personal
 from talentstats.errors import DataNotFound, ParameterError, UnsafeQuery
 
@@ -269,9 +269,9 @@ def write_result(df: pd.DataFrame, out_path: str | Path) -> Path:
     Raises
     ------
     ParameterError
-        For any other extension.
+        For any other extension, or a path whose name is not UTF-8.
     """
-    out = Path(out_path)
+    out = paths.utf8_path(out_path)  # pyarrow cannot write under another name
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ParameterError(

@@ -148,3 +148,24 @@ def test_query_output_is_bounded_and_says_so(tmp_path):
     assert "（共 1000000 行，仅显示前 200 行；用 --out 导出全部）" in big.stdout
     assert "（超过 200 个字符的单元格已截断显示；用 --out 导出全文）" in wide.stdout
     assert "x " * 100 not in wide.stdout and len(wide.stdout) < 20_000
+
+
+def test_an_output_path_that_is_not_utf8_is_a_usage_error(tmp_path):
+    """pyarrow cannot write under a name that is not UTF-8: whichever command meets one says
+    so (exit 2) instead of a UnicodeEncodeError traceback."""
+    import os
+
+    import pandas as pd
+
+    from talentstats import catalog
+
+    obs = pd.DataFrame({"year": [2013], "unit_code": ["441900102"], "form": ["TR1"],
+                        "item": [100], "column": [1], "value": [1.0], "source": ["a.xlsx!表1!C8"]})
+    catalog.write_datasets(tmp_path / "p", {"observations": obs})
+    gbk = os.fsdecode(os.path.join(os.fsencode(tmp_path), "导出".encode("gbk")))
+    for args in (("export", "-f", "parquet", "--to", gbk),
+                 ("query", "SELECT 1 AS a", "--out", f"{gbk}/r.parquet")):
+        result = run(*args, "--processed", str(tmp_path / "p"))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "路径名不是UTF-8编码，请重命名" in "".join(result.stderr.split())

@@ -258,6 +258,16 @@ def test_write_result_neutralises_enum_and_mixed_columns(tmp_path: Path, process
     assert back.loc[1].tolist() == ["b", "'+1", "3"]
 
 
+def test_write_result_refuses_a_name_that_is_not_utf8(tmp_path: Path, processed: Path) -> None:
+    import os
+
+    df = query.run_query("SELECT 1 AS a", processed)
+    name = os.fsdecode(os.path.join(os.fsencode(tmp_path), "结果.parquet".encode("gbk")))
+    with pytest.raises(ParameterError, match="not UTF-8"):
+        query.write_result(df, name)
+    assert list(tmp_path.iterdir()) == [tmp_path / "processed"]
+
+
 def test_only_the_processed_folder_is_reachable(processed: Path, tmp_path: Path, monkeypatch) -> None:
     # DuckDB allows its spill folder (.tmp under the working folder) unless told otherwise
     monkeypatch.chdir(tmp_path)

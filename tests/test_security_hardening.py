@@ -182,5 +182,5 @@ def test_an_output_folder_whose_name_is_not_utf8_is_refused(tmp_path):
                      "--reports", str(tmp_path / "r"),
                      env={"TALENTSTATS_KEY_FILE": str(tmp_path / "key")})
     assert result.returncode == 2, _text(result)
-    assert "Traceback" not in _text(result) and "the folder's name is not UTF-8" in _text(result)
+    assert "Traceback" not in _text(result) and "the path's name is not UTF-8" in _text(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
