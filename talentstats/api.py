@@ -13,7 +13,6 @@ ID number (:func:`redact_personal`), which is blanked out with a warning.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 
 from talentstats import catalog, forms, paths
 from talentstats.errors import ParameterError
+from talentstats.roster import ID_TEXT
 from talentstats.units import city_code, identify_unit, unit_name
 from talentstats.units import units as units_table
 
@@ -39,9 +39,9 @@ __all__ = [
     "unit_codes",
 ]
 
-# A GB 11643 citizen ID: 17 digits and a digit or X, not glued to other letters or digits
-# (so a hex pseudonym or a sha256 that happens to hold 18 digits does not match).
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# A citizen ID in any of its written forms (roster.ID_TEXT), not glued to other letters or
+# digits (so a hex pseudonym or a sha256 that happens to hold 18 digits does not match).
+_ID_NUMBER = ID_TEXT
 _REDACTED = "［已删除］"
 
 

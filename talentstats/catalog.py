@@ -375,14 +375,21 @@ _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix strings that Excel would run as formulas with a quote (pitfalls: CSV injection)."""
+    """Prefix strings that Excel would run as formulas with a quote (pitfalls: CSV injection).
+
+    Every text-like column is looked at: strings, categoricals (a query's ENUM) and object
+    columns (mixed values); a categorical or object column that needs a prefix becomes text.
+    """
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == "string":
-            s = out[col]
-            risky = s.str.startswith(_CSV_FORMULA_START).fillna(False)
-            if risky.any():
-                out[col] = s.mask(risky, "'" + s)
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+            s = s.astype("string")
+        elif s.dtype != "string":
+            continue
+        risky = s.str.startswith(_CSV_FORMULA_START).fillna(False)
+        if risky.any():
+            out[col] = s.mask(risky, "'" + s)
     return out
 
 

@@ -27,6 +27,7 @@ from talentstats.errors import (
     TalentstatsError,
     UnsafeQuery,
 )
+from talentstats.text import printable, safe_text
 
 app = typer.Typer(
     help="talentstats: a city's talent statistics, from towns' workbooks to the annual bulletin.",
@@ -60,13 +61,13 @@ def progress_bar(total: int, label: str):
         task = bar.add_task(label, total=total, item="")
 
         def advance(item: str) -> None:
-            bar.update(task, advance=1, item=item[-40:])
+            bar.update(task, advance=1, item=safe_text(item[-40:]))
 
         yield advance
 
 
 def _fail(exc: TalentstatsError) -> None:
-    console.print(f"[red]错误 / error:[/red] {exc}")
+    console.print(f"[red]错误 / error:[/red] {safe_text(exc)}")
     raise typer.Exit(2 if isinstance(exc, USAGE_ERRORS) else 1)
 
 
@@ -102,7 +103,8 @@ def sample(
         result = generate_sample(target, seed=seed)
     except TalentstatsError as exc:  # another city's profile: the collection is Dongguan's
         _fail(exc)
-    out.print(f"样例报表已生成：{len(result.files)} 个文件 → {target}（目录清单：{target / 'catalogue.csv'}）")
+    out.print(f"样例报表已生成：{len(result.files)} 个文件 → {safe_text(target)}"
+              f"（目录清单：{safe_text(target / 'catalogue.csv')}）")
 
 
 @app.command()
@@ -128,7 +130,7 @@ def template(
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [write_template(out_dir, year, unit)] if unit else write_templates(out_dir, year)
     for path in written:
-        out.print(f"模板：{path}")
+        out.print(f"模板：{safe_text(path)}")
 
 
 def print_collection(submissions, findings, year: int) -> None:
@@ -146,7 +148,7 @@ def print_collection(submissions, findings, year: int) -> None:
     for row in table.itertuples(index=False):
         cells = []
         for v in row:
-            s = "" if v is None else str(v)
+            s = safe_text("" if v is None else v)
             colour = colours.get(s)
             cells.append(f"[{colour}]{s}[/{colour}]" if colour else s)
         t.add_row(*cells)
@@ -167,7 +169,7 @@ def print_findings(findings, limit: int = 60) -> None:
     for f in order.head(limit).itertuples():
         unit = unit_name(f.unit_code) if f.unit_code else "—"
         sev = "[red]强制性[/red]" if f.severity == "error" else "[yellow]核实性[/yellow]"
-        t.add_row(sev, unit, f.rule, f.message)
+        t.add_row(sev, safe_text(unit), safe_text(f.rule), safe_text(f.message))
     out.print(t)
     if len(findings) > limit:
         out.print(f"（共 {len(findings)} 条，仅显示前 {limit} 条；全部见 findings 数据集和收集情况汇总）")
@@ -243,12 +245,14 @@ def ingest_cmd(
     (X04) until --assign or an assignments file says whose it is.
     """
     from talentstats import lock
-    from talentstats.pipeline import check_year, discover, ingest_year
+    from talentstats.pipeline import check_folders, check_year, discover, ingest_year
 
     try:
         check_year(year)
         check_workers(jobs, scheduler)
         assigned = _assignments(assign, assignments)
+        check_folders(raw_dir, out_dir or paths.processed_dir(),
+                      reports_dir or paths.reports_dir(), key_file or paths.key_file())
         files = discover(raw_dir)
         with lock.hold(out_dir or paths.processed_dir(), create=bool(files)), \
                 workers(jobs, scheduler) as executor, \
@@ -264,9 +268,9 @@ def ingest_cmd(
     n_err = int((result.findings["severity"] == "error").sum())
     n_warn = int((result.findings["severity"] == "warning").sum())
     out.print(f"{year}年：{len(result.submissions)} 份报表，错误 {n_err} 条，提示 {n_warn} 条。"
-              f"数据 → {out_dir or paths.processed_dir()}")
+              f"数据 → {safe_text(out_dir or paths.processed_dir())}")
     if result.summary:
-        out.print(f"收集情况汇总：{result.summary}；反馈表 {len(result.feedback)} 份")
+        out.print(f"收集情况汇总：{safe_text(result.summary)}；反馈表 {len(result.feedback)} 份")
     raise typer.Exit(result.exit_status)
 
 
@@ -284,14 +288,15 @@ def check(
     except TalentstatsError as exc:
         _fail(exc)
     if findings.empty:
-        out.print(f"[green]审核通过[/green]：{file.name} 未发现问题。")
+        out.print(f"[green]审核通过[/green]：{safe_text(file.name)} 未发现问题。")
         raise typer.Exit(0)
-    t = Table(title=f"{file.name} 审核结果")
+    t = Table(title=f"{safe_text(file.name)} 审核结果")
     for col in ("性质", "规则", "表", "说明", "单元格"):
         t.add_column(col, overflow="fold")
     for f in findings.itertuples():
         table = f"表{f.form.removeprefix('TR')}" if f.form else ""
-        t.add_row("强制性" if f.severity == "error" else "核实性", f.rule, table, f.message, f.cells)
+        t.add_row("强制性" if f.severity == "error" else "核实性", safe_text(f.rule), table,
+                  safe_text(f.message), safe_text(f.cells))
     out.print(t)
     raise typer.Exit(1 if (findings["severity"] == "error").any() else 0)
 
@@ -306,7 +311,7 @@ def indicators(out_dir: ProcessedOpt = None, reports: ReportsOpt = None) -> None
         ind = recompute_indicators(folder, log_dir=paths.logs_dir(reports))
     except TalentstatsError as exc:
         _fail(exc)
-    out.print(f"指标已更新：{len(ind)} 行，年份 {sorted(set(ind['year']))} → {folder}")
+    out.print(f"指标已更新：{len(ind)} 行，年份 {sorted(set(ind['year']))} → {safe_text(folder)}")
 
 
 def _render(kind: str, year: int, processed: Path | None, reports: Path | None) -> list[Path]:
@@ -334,7 +339,7 @@ def _render(kind: str, year: int, processed: Path | None, reports: Path | None) 
 
             def step(message: str) -> None:
                 status.update(f"{year}年{title}：{message}")
-                console.log(message)
+                console.log(safe_text(message))
 
             with run.stage("render"):
                 written = fn(year, processed, reports, progress=step)
@@ -350,7 +355,7 @@ def _report_command(kind: str, label: str, year: int, processed: Path | None,
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
-        out.print(f"{label}：{p}")
+        out.print(f"{label}：{safe_text(p)}")
 
 
 @app.command()
@@ -363,6 +368,11 @@ def bulletin(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt 
 def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
     """Render the towns' assessment report (internal): ranking, dimensions, non-compliance."""
     _report_command("assessment", "考核报告", year, processed, reports)
+
+
+#: What `query` prints of a result: rows, and characters of a cell (``_clip``).
+QUERY_ROWS_SHOWN = 200
+QUERY_CELL_CHARS = 200
 
 
 @app.command()
@@ -380,17 +390,31 @@ def query(
             write_result(df, out_file)
     except TalentstatsError as exc:
         _fail(exc)
+    if "cut" in df.attrs:
+        console.print(f"[yellow]注意 / note:[/yellow] {safe_text(df.attrs['cut'])}")
     if out_file:
-        out.print(f"{len(df)} 行 → {out_file}")
+        out.print(f"{len(df)} 行 → {safe_text(out_file)}")
         return
     t = Table(show_lines=False)
     for col in df.columns:
-        t.add_column(str(col))
-    for row in df.head(200).itertuples(index=False):
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_column(safe_text(_clip(col)))
+    clipped = False
+    for row in df.head(QUERY_ROWS_SHOWN).itertuples(index=False):
+        cells = ["" if v is None else str(v) for v in row]
+        clipped = clipped or any(len(c) > QUERY_CELL_CHARS for c in cells)
+        t.add_row(*(safe_text(_clip(c)) for c in cells))
     out.print(t)
-    if len(df) > 200:
-        out.print(f"（共 {len(df)} 行，仅显示前 200 行；用 --out 导出全部）")
+    if len(df) > QUERY_ROWS_SHOWN:
+        out.print(f"（共 {len(df)} 行，仅显示前 {QUERY_ROWS_SHOWN} 行；用 --out 导出全部）")
+    if clipped:
+        out.print(f"（超过 {QUERY_CELL_CHARS} 个字符的单元格已截断显示；用 --out 导出全文）")
+
+
+
+def _clip(value: object) -> str:
+    """A query cell as printed: at most ``QUERY_CELL_CHARS`` characters, ``…`` when cut."""
+    text = str(value)
+    return text if len(text) <= QUERY_CELL_CHARS else text[:QUERY_CELL_CHARS - 1] + "…"
 
 
 @app.command()
@@ -409,7 +433,7 @@ def export(
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
-        out.print(f"导出：{p}")
+        out.print(f"导出：{safe_text(p)}")
 
 
 @app.command()
@@ -425,7 +449,7 @@ def codebook(processed: ProcessedOpt = None) -> None:
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:
-        out.print(f"代码手册：{p}")
+        out.print(f"代码手册：{safe_text(p)}")
 
 
 _YEAR_DIR = re.compile(r"^(\d{4})$")
@@ -449,7 +473,7 @@ def build(
     """
     from talentstats import lock
     from talentstats.assignments import ASSIGNMENTS_FILE
-    from talentstats.pipeline import discover, ingest_year
+    from talentstats.pipeline import check_folders, discover, ingest_year
 
     raw_root = raw_root or paths.sample_dir()
     years = sorted(int(m.group(1)) for p in Path(raw_root).iterdir()
@@ -466,6 +490,8 @@ def build(
             raise ParameterError("指定归属的文件不在任何年份目录中 / assigned files are in no "
                                  "year folder: " + ", ".join(outside))
         check_workers(jobs, scheduler)
+        check_folders(raw_root, processed or paths.processed_dir(), reports or paths.reports_dir(),
+                      paths.key_file())
         # the lock for the whole job: no other run slips in between the years and the reports
         with lock.hold(processed or paths.processed_dir()):
             with workers(jobs, scheduler) as executor:  # one pool (or client) for every year
@@ -483,24 +509,39 @@ def build(
             from talentstats.codebook import write_codebook
 
             for p in write_codebook(processed or paths.processed_dir()):
-                out.print(f"代码手册：{p}")
+                out.print(f"代码手册：{safe_text(p)}")
             for kind in ("bulletin", "assessment"):
                 for p in _render(kind, years[-1], processed, reports):
-                    out.print(f"输出：{p}")
+                    out.print(f"输出：{safe_text(p)}")
     except TalentstatsError as exc:
         _fail(exc)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines without control characters: a file's name may carry an escape sequence."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
         app()
     except KeyboardInterrupt:
         console.print("已中断 / interrupted: previous outputs are left as they were")
         sys.exit(130)
+    except UnicodeEncodeError as exc:  # a path the user named that is not UTF-8, missed above
+        if "surrogates not allowed" not in str(exc):
+            raise
+        console.print("[red]错误 / error:[/red] 路径名不是 UTF-8 编码，请重命名 / a path's name "
+                      "is not UTF-8 (a Windows zip unpacked on Linux?): rename it")
+        sys.exit(2)
     except OSError as exc:  # a folder or file the user named cannot be read or written
         where = f"：{exc.filename}" if exc.filename else ""
-        console.print(f"[red]错误 / error:[/red] {exc.strerror or exc}{where}")
+        console.print(f"[red]错误 / error:[/red] {safe_text(exc.strerror or exc)}{safe_text(where)}")
         sys.exit(2)
 
 

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from talentstats.errors import FolderBusy
+from talentstats.text import printable
 
 __all__ = ["LOCK_NAME", "hold", "holds"]
 
@@ -124,7 +125,8 @@ def hold(folder: str | Path, *, shared: bool = False, create: bool = True) -> It
         os.close(fd)
         raise FolderBusy(folder, holder, shared=shared) from None
     if not shared:
-        note = {"pid": os.getpid(), "command": " ".join(["talentstats", *sys.argv[1:]])[:200],
+        command = printable(" ".join(["talentstats", *sys.argv[1:]]))  # argv may not be UTF-8
+        note = {"pid": os.getpid(), "command": command[:200],
                 "since": datetime.now().astimezone().isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(note, ensure_ascii=False).encode("utf-8"), 0)

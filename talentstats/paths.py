@@ -12,6 +12,7 @@ from pathlib import Path
 __all__ = [
     "config_dir",
     "export_dir",
+    "inside",
     "key_file",
     "logs_dir",
     "processed_dir",
@@ -19,6 +20,7 @@ __all__ = [
     "reports_dir",
     "sample_dir",
     "templates_dir",
+    "utf8_path",
 ]
 
 
@@ -76,3 +78,32 @@ def config_dir() -> Path | None:
     profile (``talentstats/data``). Read and checked by ``talentstats.config``."""
     value = os.environ.get("TALENTSTATS_CONFIG", "").strip()
     return Path(value).expanduser() if value else None
+
+
+def inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it, once both are resolved (links, ``..``)."""
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())
+
+
+def utf8_path(path: str | Path) -> Path:
+    """``path``, refused when its name is not UTF-8 (a folder from a Windows zip unpacked on
+    Linux): Parquet, notebooks and JSON cannot be written under such a name. Read-only
+    folders (RAW_DIR) need no such check: their names are decoded (``text.decode_name``).
+
+    Raises
+    ------
+    ParameterError
+        Asking to rename the folder.
+    """
+    text = str(Path(path).absolute())
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        from talentstats.errors import ParameterError
+        from talentstats.text import decode_name
+
+        raise ParameterError(
+            f"路径名不是 UTF-8 编码，请重命名：{decode_name(text)} / the path's name is not "
+            "UTF-8 (a Windows zip unpacked on Linux?): rename it"
+        ) from None
+    return Path(path)

@@ -23,11 +23,12 @@ from talentstats import catalog, config, ingest, lock, paths, runlog
 from talentstats.assignments import match_assignments
 from talentstats.digest import sha256_file
 from talentstats.errors import ParameterError
+from talentstats.text import printable
 
 if TYPE_CHECKING:
     from talentstats.executor import IsolatedExecutor
 
-__all__ = ["IngestResult", "discover", "ingest_year", "recompute_indicators",
+__all__ = ["IngestResult", "check_folders", "discover", "ingest_year", "recompute_indicators",
            "refresh_indicators"]
 
 log = logging.getLogger(__name__)
@@ -60,17 +61,56 @@ def check_year(year: int) -> int:
     return year
 
 
+def check_folders(raw_dir: Path, out_dir: Path, reports_dir: Path, key_file: Path) -> None:
+    """Refuse folders that would turn a run against itself, before anything is touched.
+
+    The processed and the reports folder must have UTF-8 names (``paths.utf8_path``) and must
+    not lie inside RAW_DIR: the next run would read the feedback workbooks, datasets and logs
+    back as submissions. The pseudonym key must lie
+    outside all three (``roster.check_key_location``).
+
+    Raises
+    ------
+    ParameterError
+        Naming the folder and the option to change.
+    """
+    from talentstats import roster
+
+    for option, folder in (("--out", out_dir), ("--reports", reports_dir)):
+        paths.utf8_path(folder)
+        if paths.inside(folder, raw_dir):
+            raise ParameterError(
+                f"输出目录 {folder} 位于报表目录 {raw_dir} 之内，下次运行会把输出当作报表读入，"
+                f"请改用其外的目录 / {option} {folder} lies inside RAW_DIR {raw_dir}: its files "
+                "would be read back as submissions; choose a folder outside it"
+            )
+    roster.check_key_location(key_file, (raw_dir, out_dir, reports_dir))
+
+
 def discover(raw_dir: Path) -> list[tuple[Path, str]]:
-    """Every file under ``raw_dir`` (recursively), with its path relative to it, sorted."""
+    """Every file under ``raw_dir`` (recursively), with its name relative to it, sorted.
+
+    The name is what the file is known by in findings, datasets, workbooks and logs, so it is
+    text that can be stored and printed (``text.printable``): a name that is not UTF-8 on disk
+    is decoded (GBK, else U+FFFD for bad bytes), and control characters are dropped. Should
+    that make it another file's name, `` (2)``, `` (3)``... is added.
+    """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise ParameterError(f"报表目录不存在：{raw_dir} / RAW_DIR {raw_dir} is not a folder")
     found = []
+    names: set[str] = set()
     for p in sorted(raw_dir.rglob("*")):
         rel = p.relative_to(raw_dir)
         if any(part.startswith(_IGNORED_PREFIXES) for part in rel.parts) or not p.is_file():
             continue
-        found.append((p, rel.as_posix()))
+        name = base = printable(rel.as_posix())
+        n = 1
+        while name in names:
+            n += 1
+            name = f"{base} ({n})"
+        names.add(name)
+        found.append((p, name))
     return found
 
 
@@ -118,6 +158,8 @@ def _failure_reason(exc: BaseException) -> str:
                 "内存或崩溃，文件无法读取")
     if isinstance(exc, MemoryError):
         return "解析时内存不足，文件过大或含异常内容"
+    if isinstance(exc, OSError):  # permission denied, an I/O error, a link to a device
+        return f"文件无法打开或读取（{exc.strerror or type(exc).__name__}）"
     return f"解析时出错（{name}: {str(exc)[:200]}）"
 
 
@@ -153,8 +195,11 @@ def _outcome(result: ingest.FileOutcome | BaseException, path: Path,
             "folder); nothing was written"
         ) from result
     log.warning("file %s failed in its worker: %r", rel, result)
-    return ingest.file_failure(rel, sha256_file(path), path.stat().st_mtime,
-                               _failure_reason(result))
+    try:  # the file that failed in its worker may fail here too (an I/O error)
+        sha256, modified = sha256_file(path), path.stat().st_mtime
+    except OSError:
+        sha256, modified = "", 0.0
+    return ingest.file_failure(rel, sha256, modified, _failure_reason(result))
 
 
 class _Finished:
@@ -357,6 +402,8 @@ def _ingest_year(raw_dir: Path, year: int, out_dir: Path | None, *,
     then free for the batch steps."""
     out_dir = Path(out_dir or paths.processed_dir())
     reports_dir = Path(reports_dir or paths.reports_dir())
+    key_file = Path(key_path or paths.key_file())
+    check_folders(raw_dir, out_dir, reports_dir, key_file)
     files = discover(raw_dir)
     if not files:
         # An empty or mistyped folder must not replace a year with nothing.
@@ -370,7 +417,6 @@ def _ingest_year(raw_dir: Path, year: int, out_dir: Path | None, *,
             f"assigned files not under {raw_dir}: {', '.join(sorted(map(str, unmatched)))}"
         )
     log.info("ingest %s: %d files under %s", year, len(files), raw_dir)
-    key_file = Path(key_path or paths.key_file())
     parameters = {"raw_dir": _abs(raw_dir), "year": year, "out_dir": _abs(out_dir),
                   "reports_dir": _abs(reports_dir), "key_file": _abs(key_file),
                   "processes": processes, "executor": type(executor).__name__ if executor else None,
@@ -489,7 +535,7 @@ def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame], out: Path, n
 
 def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.DataFrame,
                   findings: pd.DataFrame, *, executor: Executor | None = None,
-                  processes: int | None = None) -> tuple[list[Path], Path]:
+                  processes: int | None = None) -> tuple[list[Path], Path | None]:
     """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary.
 
     The feedback workbooks hold the units' rosters (personal data): their folder gets a
@@ -501,7 +547,8 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     one of ``processes`` workers (every core if None); a Dask cluster's workers may not see
     the reports folder. This also keeps a town's file away from this process. A unit whose
     workbook cannot be written loses its workbook of an earlier run (it would carry outdated
-    findings), is logged, and the others go on: the datasets are already written by then.
+    findings), is logged, and the others go on: the datasets are already written by then. A
+    collection summary that cannot be written is logged and removed too (None is returned).
     """
     from talentstats import feedback
     from talentstats.executor import IsolatedExecutor
@@ -514,10 +561,11 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     (folder / "feedback" / feedback.PERSONAL_DATA_NOTE).write_text(
         feedback.PERSONAL_DATA_TEXT, encoding="utf-8")
     jobs = []
+    where = {name: path for path, name in discover(raw_dir)}  # names may not be the bytes'
     for unit_code, subs in submissions[submissions["unit_code"] != ""].groupby("unit_code"):
         files = sorted(set(subs["source_file"]))
         per_file = {
-            Path(raw_dir) / f: findings[findings["source_file"] == f] for f in files
+            where.get(f, Path(raw_dir) / f): findings[findings["source_file"] == f] for f in files
         }
         name = unit_name(unit_code)
         jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name))
@@ -534,8 +582,14 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
                 out.unlink(missing_ok=True)
                 log.warning("反馈表未能生成 / feedback workbook not written for %s (%s): %s",
                             name, out, exc)
-    summary = feedback.write_collection_summary(submissions, findings,
-                                                folder / f"{year}年报表收集情况.xlsx", year=year)
+    target = folder / f"{year}年报表收集情况.xlsx"
+    summary: Path | None
+    try:
+        summary = feedback.write_collection_summary(submissions, findings, target, year=year)
+    except Exception as exc:  # noqa: BLE001 - the datasets are written: say so and go on
+        target.unlink(missing_ok=True)  # an earlier run's would be outdated
+        log.warning("收集情况汇总未能生成 / collection summary not written (%s): %s", target, exc)
+        summary = None
     return written, summary
 
 
@@ -553,7 +607,7 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     if not file.is_file():
         raise ParameterError(f"文件不存在：{file} / no such file")
     with nullcontext(executor) if executor is not None else local_pool(1) as pool:
-        outcomes = _read_all([(file, file.name)], os.urandom(32), pool, None)
+        outcomes = _read_all([(file, printable(file.name))], os.urandom(32), pool, None)
     if not outcomes[0].forms:
         # unreadable, or none of our forms: the file's own findings say so, whatever the year
         batch = ingest.assemble(outcomes, year or date.today().year - 1)

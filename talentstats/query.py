@@ -13,14 +13,19 @@ How the sandbox is built (pitfalls.md, "DuckDB as a sandbox"), each step measure
    before the lock (only the catalog's columns, with the catalog's types). The file list comes
    from :func:`talentstats.catalog.dataset_files`, so a write killed after its commit point is
    read in its new state, as everywhere else.
-3. ``SET allowed_directories=['<processed dir>/']``, ``SET enable_external_access=false``,
-   ``SET memory_limit``, ``SET threads``, then ``SET lock_configuration=true``, in that order.
-   The views keep working: with external access off, DuckDB still reads files under the allowed
-   directories (and refuses everything else, including ``..`` paths that leave them). Without
-   ``allowed_directories`` the views themselves fail.
+3. ``SET allowed_paths=[<each dataset file the views read>]`` (and no allowed directory),
+   ``SET enable_external_access=false``, ``SET memory_limit``, ``SET threads``, then
+   ``SET lock_configuration=true``, in that order. The views keep working: with external
+   access off, DuckDB still reads the allowed files (and refuses everything else: the lock file
+   with the last writer's command line, the manifest, a key misplaced there, ``..`` paths).
+   Without ``allowed_paths`` the views themselves fail.
 4. Only a single ``SELECT`` statement is accepted (checked with DuckDB's own parser before it
-   runs). This matters because ``allowed_directories`` also *permits writes* into the
-   processed folder: ``COPY ... TO '<processed>/x.csv'`` passes the file-system check.
+   runs). This matters because the allowed files could otherwise be *written*:
+   ``COPY ... TO '<processed>/…/part-0.parquet'`` passes the file-system check.
+5. The result is read as Arrow batches of ``BATCH_ROWS`` rows, and reading stops at
+   ``MAX_ROWS`` rows or ``MAX_BYTES`` bytes: DuckDB's ``memory_limit`` does not cover the
+   result handed to Python, so ``SELECT range FROM range(300000000)`` would otherwise take
+   gigabytes. A cut result says so in ``DataFrame.attrs["cut"]``.
 
 Each query gets a fresh connection, so nothing a query does outlives it. A query running longer
 than ``timeout`` seconds is interrupted. The result is scanned for text shaped like an ID number
@@ -35,8 +40,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from talentstats import catalog
+from talentstats import catalog, paths
 from talentstats.api import guard_personal
 from talentstats.errors import DataNotFound, ParameterError, UnsafeQuery
 
@@ -52,6 +58,11 @@ __all__ = [
 MEMORY_LIMIT = "1GB"
 THREADS = 2
 TIMEOUT_SECONDS = 60.0
+#: A result is cut at this many rows, or once its Arrow batches hold this many bytes.
+MAX_ROWS = 1_000_000
+MAX_BYTES = 256 * 2**20
+#: Rows per Arrow batch read from DuckDB (its vector size: a smaller one saves nothing).
+BATCH_ROWS = 2048
 
 ALLOWED_STATEMENTS = frozenset({duckdb.StatementType.SELECT})
 
@@ -125,11 +136,12 @@ def connect(
     try:
         for name, files in present.items():
             con.execute(_view_sql(name, files))
-        allowed = str(folder).rstrip("/") + "/"
+        allowed = ", ".join(_sql_literal(str(path)) for files in present.values()
+                            for _, path in files)
         # DuckDB adds its spill folder (.tmp under the working folder) to the allowed
-        # directories; no spilling, so a query can read nothing but the processed folder.
+        # directories; no spilling, so a query can read nothing but the dataset files.
         con.execute("SET temp_directory=''")
-        con.execute(f"SET allowed_directories=[{_sql_literal(allowed)}]")
+        con.execute(f"SET allowed_paths=[{allowed}]")
         con.execute("SET enable_external_access=false")
         con.execute(f"SET memory_limit={_sql_literal(memory_limit)}")
         con.execute(f"SET threads={int(threads)}")
@@ -180,8 +192,13 @@ def run_query(
     processed_dir: str | Path,
     *,
     timeout: float = TIMEOUT_SECONDS,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
 ) -> pd.DataFrame:
     """Run one SELECT over the processed datasets and return the result.
+
+    At most ``max_rows`` rows, and about ``max_bytes`` bytes, are read; a result cut there
+    says so in ``attrs["cut"]``.
 
     The datasets are views named as in spec §7: ``observations``, ``findings``,
     ``submissions``, ``roster``, ``indicators``.
@@ -206,13 +223,44 @@ def run_query(
     try:
         check_statement(con, sql)
         timer.start()
-        result = con.execute(sql).df()
+        result = _fetch(con.sql(sql).to_arrow_reader(BATCH_ROWS), max_rows, max_bytes)
     except duckdb.Error as exc:
         raise _translate(exc) from None
+    except (pa.ArrowException, OSError) as exc:  # a batch's text over 2 GB: Arrow refuses it
+        raise ParameterError(
+            f"查询结果过大，无法读取；请缩小查询范围 / the result is too large to read: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
     finally:
         timer.cancel()
         con.close()
     return guard_personal(result, "查询结果")
+
+
+def _fetch(reader: pa.RecordBatchReader, max_rows: int, max_bytes: int) -> pd.DataFrame:
+    """Read a result's batches until ``max_rows`` rows or ``max_bytes`` bytes, then convert.
+
+    A cut result carries ``attrs["cut"]``, a Chinese and English sentence saying where.
+    """
+    batches: list[pa.RecordBatch] = []
+    rows = size = 0
+    cut = ""
+    for batch in reader:
+        if rows + batch.num_rows > max_rows:
+            batch = batch.slice(0, max_rows - rows)
+            cut = f"结果超过 {max_rows:,} 行，只取前 {max_rows:,} 行 / cut at {max_rows:,} rows"
+        batches.append(batch)
+        rows += batch.num_rows
+        size += batch.nbytes
+        if not cut and size > max_bytes:
+            cut = (f"结果超过 {max_bytes // 2**20} MB，只取前 {rows:,} 行 / cut at {rows:,} rows "
+                   f"({max_bytes // 2**20} MB)")
+        if cut:
+            break
+    frame = pa.Table.from_batches(batches, schema=reader.schema).to_pandas()
+    if cut:
+        frame.attrs["cut"] = cut
+    return frame
 
 
 def write_result(df: pd.DataFrame, out_path: str | Path) -> Path:
@@ -221,9 +269,9 @@ def write_result(df: pd.DataFrame, out_path: str | Path) -> Path:
     Raises
     ------
     ParameterError
-        For any other extension.
+        For any other extension, or a path whose name is not UTF-8.
     """
-    out = Path(out_path)
+    out = paths.utf8_path(out_path)  # pyarrow cannot write under another name
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ParameterError(

@@ -34,10 +34,12 @@ from talentstats.forms import form
 from talentstats.text import normalize_label
 
 __all__ = [
+    "ID_TEXT",
     "INDUSTRY_SECTIONS",
     "birth_year_month",
     "category_item",
     "check_id_number",
+    "check_key_location",
     "industry_section",
     "load_or_create_key",
     "normalize_id_number",
@@ -92,25 +94,28 @@ _INDUSTRY_SHORT = {
 # The key
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
+def check_key_location(path: str | os.PathLike, folders: Iterable[str | os.PathLike] = ()) -> None:
+    """Refuse a key file inside a folder the run uses, or inside a git repository.
 
+    ``folders`` are the folders a run reads or writes (RAW_DIR, the processed and the reports
+    folder); the default raw and processed folders are always among them.
 
-def _check_key_location(path: Path) -> None:
-    from talentstats.paths import processed_dir, raw_dir
+    Raises
+    ------
+    ParameterError
+        When the key lies inside one of them, or inside a git repository.
+    """
+    from talentstats.paths import inside, processed_dir, raw_dir
 
-    resolved = path.resolve()
-    for folder in (processed_dir(), raw_dir()):
-        if _inside(resolved, Path(folder).resolve()):
+    path = Path(path)
+    for folder in (*folders, processed_dir(), raw_dir()):
+        if inside(path, folder):
             raise ParameterError(
-                f"the pseudonym key {path} must not lie inside the data folder {folder}; "
-                "set TALENTSTATS_KEY_FILE to a path outside it"
+                f"假名密钥 {path} 不能放在本次运行读写的目录 {folder} 之内 / the pseudonym key "
+                f"{path} must not lie inside {folder}, a folder the run reads or writes; "
+                "set TALENTSTATS_KEY_FILE or --key-file to a path outside it"
             )
-    for parent in resolved.parents:
+    for parent in path.resolve().parents:
         if (parent / ".git").exists():
             raise ParameterError(
                 f"the pseudonym key {path} must not lie inside the repository {parent}; "
@@ -134,14 +139,22 @@ def load_or_create_key(path: str | os.PathLike) -> bytes:
     ------
     ParameterError
         When the path lies inside a git repository or the raw or processed data folder, or the
-        file exists but does not hold a key of 32 bytes.
+        file exists but does not hold a key of 32 bytes. A key file that group or others can
+        read is used, with a warning.
     """
     path = Path(path)
-    _check_key_location(path)
+    check_key_location(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "假名密钥 %s 可被其他用户读取（权限 %o），请执行 chmod 600 / the pseudonym key %s "
+                "can be read by group or others (mode %o): chmod 600 it", path, mode, path, mode)
         key = path.read_bytes()
         if len(key) != KEY_BYTES:
             raise ParameterError(
@@ -445,21 +458,22 @@ def _pseudonymise_row(raw: Mapping[str, object], key: bytes, year: int, unit_cod
 
     category = _str_or_none(raw.get("category"))
     industry = _str_or_none(raw.get("industry"))
+    own = _own_name(raw.get("name"))
     return {
         "year": year,
         "unit_code": unit_code,
         "person": person,
-        "seq": _str_or_none(raw.get("seq")),
+        "seq": _scrub_text(_str_or_none(raw.get("seq")), own),
         "sex": sex,
         "birth_year": birth_year,
-        "education": _str_or_none(raw.get("education")),
-        "title": _str_or_none(raw.get("title")),
-        "category": category,
+        "education": _scrub_text(_str_or_none(raw.get("education")), own),
+        "title": _scrub_text(_str_or_none(raw.get("title")), own),
+        "category": _scrub_text(category, own),
         "category_item": category_item(category),
-        "employer": _str_or_none(raw.get("employer")),
-        "industry": industry_section(industry) or industry,
+        "employer": _scrub_text(_str_or_none(raw.get("employer")), own),
+        "industry": _scrub_text(industry_section(industry) or industry, own),
         "recognised_year": _int_or_none(raw.get("recognised_year")),
-        "note": _str_or_none(raw.get("note")),
+        "note": _scrub_text(_str_or_none(raw.get("note")), own),
         "row": raw.get("row"),
         "id_valid": id_valid,
         "birth_ok": birth_ok,
@@ -545,15 +559,12 @@ def _pseudonymise_row_fast(
         recognised = _int_or_none(v)
     category = _strip_or_none(get("category"))
     industry = _strip_or_none(get("industry"))
-    name = get("name")
-    name = name.strip() if isinstance(name, str) else ""
-    if len(name) < 2:
-        name = ""
+    name = _own_name(get("name"))
     return {
         "year": year,
         "unit_code": unit_code,
         "person": person,
-        "seq": _strip_or_none(get("seq")),
+        "seq": _free_text(get("seq"), name),
         "sex": sex,
         "birth_year": birth_year,
         "education": _free_text(get("education"), name),
@@ -602,11 +613,33 @@ def pseudonymise(
     return [_pseudonymise_row_fast(r, person_of, year, unit_code) for r in rows]
 
 
-#: Text shaped like a citizen ID number (the pattern of ``api.redact_personal``), and what
-#: replaces it. A town may type one into a free-text column (备注: 「配偶身份证号…」).
-_ID_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_ID_TEXT_LEN = 18  # what _ID_TEXT matches is 18 characters long: a shorter text holds none
+#: Text shaped like a citizen ID number, in every way it is written: 18 characters (the last
+#: may be X) or a first-generation 15 digits, with or without spaces or hyphens between the
+#: digits (``4401 0319 7704 1722 13``, ``440902-19790324-8652``), not glued to other letters
+#: or digits. Used by ``api.redact_personal`` too. A town may type one into a free-text
+#: column (备注: 「配偶身份证号…」) or into 序号.
+ID_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])\d(?:[ \-\u3000]?\d){14}(?:(?:[ \-\u3000]?\d){2}[ \-\u3000]?[\dXx])?"
+    r"(?![0-9A-Za-z])"
+)
+_ID_TEXT_LEN = 15  # what ID_TEXT matches is at least 15 characters long: a shorter text holds none
 _REDACTED = "［已删除］"
+
+
+def _own_name(value: object) -> str:
+    """A person's name as it is matched in their free text: NFKC, without any whitespace
+    (``何　娟雪`` is ``何娟雪``); '' when shorter than 2 characters."""
+    name = _text(value) if isinstance(value, str) else ""
+    return name if len(name) >= 2 else ""
+
+
+def _without_name(value: str, name: str) -> str:
+    """``value`` with ``name`` replaced, also where it is written with spaces inside."""
+    if name in value:
+        return value.replace(name, _REDACTED)
+    if name[0] in value and name[-1] in value:
+        return re.sub(r"\s*".join(map(re.escape, name)), _REDACTED, value)
+    return value
 
 
 def _free_text(value: object, name: str) -> str | None:
@@ -622,20 +655,21 @@ def _free_text(value: object, name: str) -> str | None:
         if value is None:
             return None
     if len(value) >= _ID_TEXT_LEN:  # type: ignore[arg-type]
-        value = _ID_TEXT.sub(_REDACTED, value)  # type: ignore[arg-type]
-    if name and name in value:  # type: ignore[operator]
-        value = value.replace(name, _REDACTED)  # type: ignore[union-attr]
+        value = ID_TEXT.sub(_REDACTED, value)  # type: ignore[arg-type]
+    if name:
+        value = _without_name(value, name)  # type: ignore[arg-type]
     return value  # type: ignore[return-value]
 
 
 def _scrub_text(value: object, name: str) -> object:
-    """A free-text field without ID-shaped text or the person's own ``name`` (stripped, at
-    least 2 characters, else ''), so that neither reaches the processed roster (other persons'
-    names typed there cannot be told from ordinary text: docs/security.md)."""
+    """A free-text field without ID-shaped text (``ID_TEXT``) or the person's own ``name``
+    (``_own_name``: matched with or without spaces inside), so that neither reaches the
+    processed roster or a message (other persons' names typed there cannot be told from
+    ordinary text: docs/security.md)."""
     if value.__class__ is not str:
         return value
     if len(value) >= _ID_TEXT_LEN:  # type: ignore[arg-type]
-        value = _ID_TEXT.sub(_REDACTED, value)  # type: ignore[arg-type]
-    if name and name in value:  # type: ignore[operator]
-        value = value.replace(name, _REDACTED)  # type: ignore[union-attr]
+        value = ID_TEXT.sub(_REDACTED, value)  # type: ignore[arg-type]
+    if name:
+        value = _without_name(value, name)  # type: ignore[arg-type]
     return value

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from talentstats.digest import sha256_file
+from talentstats.text import decode_name
 
 __all__ = ["RunLog", "configuration", "environment", "file_digest", "key_fingerprint", "open_run",
            "versions"]
@@ -116,6 +117,18 @@ def configuration() -> dict[str, Any]:
     return config
 
 
+def _utf8(value: Any) -> Any:
+    """``value`` with every text in it writable as UTF-8: a file name or an argument that is
+    not UTF-8 on disk (surrogate escapes) is decoded by ``text.decode_name``."""
+    if isinstance(value, str):
+        return decode_name(value)
+    if isinstance(value, Mapping):
+        return {_utf8(k): _utf8(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_utf8(v) for v in value]
+    return value
+
+
 def key_fingerprint(key: bytes) -> str:
     """16 hex digits that tell whether two runs used the same pseudonym key; not the key."""
     return hashlib.sha256(b"talentstats key fingerprint\0" + key).hexdigest()[:16]
@@ -142,8 +155,9 @@ class RunLog:
         """Append one line ``{"event": ..., "time": ..., **fields}`` and flush it."""
         if self._fh is None:
             return
-        record = {"event": event, "time": _now(), **fields}
-        self._fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        record = _utf8({"event": event, "time": _now(), **fields})
+        self._fh.write(json.dumps(record, ensure_ascii=False, default=lambda v: _utf8(str(v)))
+                       + "\n")
         self._fh.flush()
 
     @contextmanager

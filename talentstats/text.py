@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_label", "to_simplified"]
+__all__ = ["decode_name", "normalize_label", "printable", "safe_text", "to_simplified"]
 
 # Traditional characters seen in unit names and form labels, mapped to simplified. Kept small
 # and explicit: only characters that occur in our unit names, aliases and form vocabulary.
@@ -77,3 +77,55 @@ def normalize_label(text: object) -> str:
         if s == before:
             break
     return s.rstrip(":：")
+
+
+def decode_name(name: str | bytes) -> str:
+    """A file name as text that can be printed, logged and stored as UTF-8.
+
+    A name that is not UTF-8 on disk (a Windows zip unpacked on Linux leaves GBK bytes) reaches
+    Python as surrogate escapes (``os.fsdecode``), which no UTF-8 file or terminal accepts. Its
+    bytes are decoded as GBK when they are valid GBK, else as UTF-8 with U+FFFD for each bad
+    byte. A name that is already proper text is returned as it is.
+
+    >>> decode_name(b"\\xb6\\xab\\xdd\\xb8.xlsx")
+    '东莞.xlsx'
+    >>> decode_name("\\udcff1.xlsx")
+    '\\ufffd1.xlsx'
+    """
+    if isinstance(name, str):
+        try:
+            name.encode("utf-8")
+            return name
+        except UnicodeEncodeError:
+            raw = name.encode("utf-8", "surrogateescape")
+    else:
+        raw = bytes(name)
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+# C0 and C1 control characters but tab and newline, and the bidirectional overrides that
+# reorder what a terminal shows.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """Text that cannot drive a terminal: a name decoded (``decode_name``), control
+    characters (ESC, BEL, CR, ...) and bidirectional overrides removed."""
+    return _CONTROL.sub("", decode_name("" if text is None else str(text)))
+
+
+def safe_text(text: object) -> str:
+    """Text from a submission, ready to go into a Rich string or table cell: ``printable``,
+    then with Rich markup escaped, so ``[/x]`` or ``[link=…]`` is printed as it is.
+
+    >>> safe_text("[green]ok[/green]\\x1b]0;title\\x07")
+    '\\\\[green]ok\\\\[/green]]0;title'
+    """
+    from rich.markup import escape
+
+    return escape(printable(text))

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import unicodedata
+from pathlib import Path
 
 import bulletin_fixture as bf
 import pytest
@@ -19,7 +20,7 @@ from talentstats.bulletin.render import (
     render_bulletin,
 )
 from talentstats.catalog import write_datasets
-from talentstats.errors import DataNotFound
+from talentstats.errors import DataNotFound, ParameterError
 
 pytestmark = pytest.mark.slow
 
@@ -90,3 +91,42 @@ def test_render_bulletin_and_assessment(tmp_path):
     assert report["pdf"] == out / "人才工作考核报告.pdf"
     text = report["html"].read_text("utf-8")
     assert "东城街道" in text and "上升1位" in text and "每季度最后一个月召开一次情况通报会，全年4次" in text
+
+
+def test_paths_are_literal_and_nothing_published_carries_an_absolute_path(tmp_path):
+    """papermill formats paths with the parameters: a folder called ``{year}`` or ``{`` is
+    taken as it is. The executed notebooks and the HTML hold no absolute path of the machine:
+    the parameters are relative to the report's folder, papermill's record names files only."""
+    import sys
+
+    processed = tmp_path / "data {" / "processed"
+    write_datasets(processed, bf.frames())
+    reports = tmp_path / "reports {year}}"
+    written = [*render_bulletin(2015, processed, reports, pdf=False).values(),
+               *render_assessment(2015, processed, reports, pdf=False).values()]
+    out = reports / "2015"
+    assert sorted(p.name for p in out.iterdir() if p.suffix in (".ipynb", ".html")) == sorted(
+        p.name for p in written if p.suffix in (".ipynb", ".html"))
+    assert not (tmp_path / "reports 2015}").exists()
+    machine = {str(tmp_path), str(Path.home()), sys.prefix, str(Path(__file__).parents[1])}
+    for path in written:
+        if path.suffix in (".ipynb", ".html"):
+            text = path.read_text("utf-8")
+            assert not [m for m in machine if m in text], (path.name, machine)
+    nb = json.loads(out.joinpath(f"{bulletin_name(2015)}.ipynb").read_text("utf-8"))
+    assert nb["metadata"]["papermill"]["parameters"]["processed_dir"] == "../../data {/processed"
+    assert nb["metadata"]["papermill"]["input_path"] == "bulletin.ipynb"
+
+
+def test_a_folder_whose_name_is_not_utf8_is_refused_before_kernel(tmp_path):
+    import os
+
+    gbk = os.fsdecode(os.path.join(os.fsencode(tmp_path), "报表".encode("gbk")))
+    write_datasets(tmp_path / "processed", bf.frames())
+    write_datasets(tmp_path / "copy" / "processed", bf.frames())
+    os.rename(tmp_path / "copy", gbk)  # pyarrow cannot write under such a name
+    for processed, reports in ((Path(gbk) / "processed", tmp_path / "reports"),
+                               (tmp_path / "processed", Path(gbk) / "reports")):
+        with pytest.raises(ParameterError, match="不是 UTF-8"):
+            render_bulletin(2015, processed, reports, pdf=False)
+    assert not (tmp_path / "reports").exists() and not (Path(gbk) / "reports").exists()

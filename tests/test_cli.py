@@ -90,3 +90,82 @@ def test_jobs_and_scheduler_together_are_a_usage_error(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     assert "--jobs 与 --scheduler 不能同时使用" in result.stderr
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("where", ["raw", "out", "reports"])
+def test_a_key_inside_a_folder_the_run_uses_is_refused(tmp_path, where):
+    """A key in --out could be read back through `query`; one in RAW_DIR would be ingested."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "石龙镇2013.xlsx").write_bytes(b"x")
+    key = tmp_path / where / "pseudonym.key"
+    result = run("ingest", str(raw), "--year", "2013", "--out", str(tmp_path / "out"),
+                 "--reports", str(tmp_path / "reports"), "--key-file", str(key))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "假名密钥" in result.stderr and "must not lie inside" in result.stderr
+    assert not key.exists() and not (tmp_path / "out").exists()
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("option", ["--out", "--reports"])
+def test_outputs_inside_raw_dir_are_refused(tmp_path, option):
+    """The next run would take the project's own feedback workbooks, datasets and logs for
+    submissions."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "石龙镇2013.xlsx").write_bytes(b"x")
+    folders = {"--out": str(tmp_path / "out"), "--reports": str(tmp_path / "reports"),
+               option: str(raw / "outputs")}
+    result = run("ingest", str(raw), "--year", "2013", *[x for kv in folders.items() for x in kv],
+                 "--key-file", str(tmp_path / "key"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert f"{option} {raw / 'outputs'} lies inside RAW_DIR" in result.stderr.replace("\n", "")
+    assert sorted(p.name for p in raw.iterdir()) == ["石龙镇2013.xlsx"]
+    assert not (tmp_path / "key").exists()
+
+
+def test_query_output_is_bounded_and_says_so(tmp_path):
+    """A huge result is cut before it is converted, a long cell is clipped when printed, and
+    both are said; neither takes long."""
+    import time
+
+    import pandas as pd
+
+    from talentstats import catalog
+
+    obs = pd.DataFrame({"year": [2013], "unit_code": ["441900102"], "form": ["TR1"],
+                        "item": [100], "column": [1], "value": [1.0], "source": ["a.xlsx!表1!C8"]})
+    catalog.write_datasets(tmp_path / "p", {"observations": obs})
+    start = time.monotonic()
+    big = run("query", "SELECT range FROM range(300000000)", "--processed", str(tmp_path / "p"))
+    wide = run("query", "SELECT repeat('x ', 2000000) AS s FROM range(4)",
+               "--processed", str(tmp_path / "p"))
+    assert time.monotonic() - start < 60
+    assert big.returncode == 0 and wide.returncode == 0, big.stderr + wide.stderr
+    assert "cut at 1,000,000 rows" in big.stderr
+    assert "（共 1000000 行，仅显示前 200 行；用 --out 导出全部）" in big.stdout
+    assert "（超过 200 个字符的单元格已截断显示；用 --out 导出全文）" in wide.stdout
+    assert "x " * 100 not in wide.stdout and len(wide.stdout) < 20_000
+
+
+def test_an_output_path_that_is_not_utf8_is_a_usage_error(tmp_path):
+    """pyarrow cannot write under a name that is not UTF-8: whichever command meets one says
+    so (exit 2) instead of a UnicodeEncodeError traceback."""
+    import os
+
+    import pandas as pd
+
+    from talentstats import catalog
+
+    obs = pd.DataFrame({"year": [2013], "unit_code": ["441900102"], "form": ["TR1"],
+                        "item": [100], "column": [1], "value": [1.0], "source": ["a.xlsx!表1!C8"]})
+    catalog.write_datasets(tmp_path / "p", {"observations": obs})
+    gbk = os.fsdecode(os.path.join(os.fsencode(tmp_path), "导出".encode("gbk")))
+    for args in (("export", "-f", "parquet", "--to", gbk),
+                 ("query", "SELECT 1 AS a", "--out", f"{gbk}/r.parquet")):
+        result = run(*args, "--processed", str(tmp_path / "p"))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "路径名不是UTF-8编码，请重命名" in "".join(result.stderr.split())

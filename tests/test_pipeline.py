@@ -376,6 +376,29 @@ def test_a_feedback_workbook_that_cannot_be_written_leaves_no_stale_one(dirs, ca
     assert "石龙镇" in caplog.text
 
 
+def test_a_summary_that_cannot_be_written_leaves_no_stale_one(dirs, caplog, monkeypatch):
+    # The datasets and feedback workbooks are written by then: a summary that fails (openpyxl
+    # refusing a character, a full disk) is logged and the run ends as usual.
+    from talentstats import feedback
+    from talentstats.pipeline import write_reports
+
+    raw, processed, reports = dirs
+    write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
+                   roster=_ROSTER)
+    result = ingest_year(raw, 2013, processed, reports_dir=reports, processes=1)
+    assert result.summary.is_file()  # the first run wrote it
+
+    def refuse(*args, **kwargs):
+        raise ValueError("\x0b cannot be used in worksheets")
+
+    monkeypatch.setattr(feedback, "write_collection_summary", refuse)
+    written, summary = write_reports(raw, reports, 2013, result.submissions, result.findings,
+                                     processes=1)
+    assert [p.name for p in written] == ["石龙镇.xlsx"] and summary is None
+    assert not result.summary.exists()
+    assert "collection summary not written" in caplog.text
+
+
 def test_packed_outcomes_assemble_as_the_plain_ones(dirs):
     # A worker packs a form's numbers and its roster (PackedValues, PackedRows); assemble must
     # give the same frames from packed, plain and mixed outcomes, after a pickle round trip.

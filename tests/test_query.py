@@ -231,6 +231,43 @@ def test_write_result(tmp_path: Path, processed: Path) -> None:
         query.write_result(df, tmp_path / "r.txt")
 
 
+def test_a_result_arrow_cannot_hold_is_a_clear_error(processed: Path, monkeypatch) -> None:
+    """``SELECT repeat('x', 100000000) FROM range(30)``: 3 GB of text in one batch, which
+    DuckDB's Arrow appender refuses with an OSError (faked here: the real one takes 2.4 GB)."""
+    def refuse(*args):
+        raise OSError("Invalid Input Error: Arrow Appender: The maximum total string size for "
+                      "regular string buffers is 2147483647 but the offset of 2200000000 exceeds")
+
+    monkeypatch.setattr(query, "_fetch", refuse)
+    with pytest.raises(ParameterError, match="查询结果过大"):
+        query.run_query("SELECT 1", processed)
+
+
+def test_write_result_neutralises_enum_and_mixed_columns(tmp_path: Path, processed: Path) -> None:
+    """An ENUM comes back as a categorical column, a mixed one as object: both are text in
+    Excel, so both get the quote."""
+    df = query.run_query(
+        "SELECT CAST(CASE WHEN range = 0 THEN '=cmd|'' /C calc''!A0' ELSE 'b' END "
+        "AS ENUM('=cmd|'' /C calc''!A0', 'b')) AS e, '+1' AS s FROM range(2) ORDER BY range",
+        processed)
+    assert isinstance(df["e"].dtype, pd.CategoricalDtype)
+    df = df.assign(o=pd.Series(["@SUM(1)", 3], dtype=object))
+    back = pd.read_csv(query.write_result(df, tmp_path / "r.csv"), encoding="utf-8-sig",
+                       dtype=str)
+    assert back.loc[0].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(1)"]
+    assert back.loc[1].tolist() == ["b", "'+1", "3"]
+
+
+def test_write_result_refuses_a_name_that_is_not_utf8(tmp_path: Path, processed: Path) -> None:
+    import os
+
+    df = query.run_query("SELECT 1 AS a", processed)
+    name = os.fsdecode(os.path.join(os.fsencode(tmp_path), "结果.parquet".encode("gbk")))
+    with pytest.raises(ParameterError, match="not UTF-8"):
+        query.write_result(df, name)
+    assert list(tmp_path.iterdir()) == [tmp_path / "processed"]
+
+
 def test_only_the_processed_folder_is_reachable(processed: Path, tmp_path: Path, monkeypatch) -> None:
     # DuckDB allows its spill folder (.tmp under the working folder) unless told otherwise
     monkeypatch.chdir(tmp_path)
@@ -239,9 +276,41 @@ def test_only_the_processed_folder_is_reachable(processed: Path, tmp_path: Path,
     secret.write_text("secret-from-cwd", encoding="utf-8")
     con = query.connect(processed)
     try:
-        allowed = con.execute("SELECT current_setting('allowed_directories')").fetchone()[0]
+        folders, files = con.execute("SELECT current_setting('allowed_directories'), "
+                                     "current_setting('allowed_paths')").fetchone()
     finally:
         con.close()
-    assert allowed == [str(processed.resolve()).rstrip("/") + "/"]
+    assert folders == []
+    assert sorted(files) == sorted(str(path) for name in catalog.DATASETS
+                                   for _, path in catalog.dataset_files(processed.resolve(), name))
     with pytest.raises(UnsafeQuery):
         query.run_query(f"SELECT content FROM read_text('{secret}')", processed)
+
+
+def test_the_sandbox_sees_the_datasets_and_nothing_else(processed: Path) -> None:
+    """The lock file (the last writer's command line), the manifest, the CSV copies and a key
+    misplaced in the processed folder are out of reach; the dataset files are not."""
+    p = processed.resolve()
+    (p / ".lock").write_text("pid 1 talentstats ingest --key-file /secret", encoding="utf-8")
+    (p / "pseudonym.key").write_bytes(b"k" * 32)
+    csv = next(p.rglob("*.csv"))
+    for target in (p / ".lock", p / catalog.MANIFEST_NAME, p / "pseudonym.key", csv):
+        assert target.is_file()
+        with pytest.raises(UnsafeQuery):
+            query.run_query(f"SELECT hex(content) FROM read_blob('{target}')", processed)
+    part = catalog.dataset_files(p, "indicators")[0][1]
+    assert query.run_query(f"SELECT count(*) AS n FROM read_parquet('{part}')",
+                           processed)["n"].item() > 0
+
+
+def test_a_huge_result_is_cut_before_it_is_converted(processed: Path) -> None:
+    df = query.run_query("SELECT range AS r FROM range(300000000)", processed)
+    assert len(df) == query.MAX_ROWS == 1_000_000
+    assert df["r"].iloc[-1] == 999_999
+    assert "1,000,000" in df.attrs["cut"]
+    wide = query.run_query("SELECT repeat('x ', 2000000) AS s FROM range(4)", processed,
+                           max_bytes=10 * 2**20)
+    assert len(wide) == 4  # one Arrow batch of 16 MB: cut after it, having passed 10 MB
+    assert "10 MB" in wide.attrs["cut"]
+    whole = query.run_query("SELECT range AS r FROM range(5000)", processed)
+    assert len(whole) == 5000 and "cut" not in whole.attrs

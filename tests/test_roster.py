@@ -9,6 +9,7 @@ import stat
 import pandas as pd
 import pytest
 
+from talentstats import roster
 from talentstats.errors import ParameterError
 from talentstats.roster import (
     birth_year_month,
@@ -128,9 +129,23 @@ def test_key_refused_inside_repo_or_processed(tmp_path, monkeypatch):
     with pytest.raises(ParameterError, match="repository"):
         load_or_create_key(tmp_path / "repo" / "keys" / "k")
     monkeypatch.setenv("TALENTSTATS_PROCESSED", str(tmp_path / "processed"))
-    with pytest.raises(ParameterError, match="data folder"):
+    with pytest.raises(ParameterError, match="must not lie inside"):
         load_or_create_key(tmp_path / "processed" / "k")
     assert not (tmp_path / "processed").exists()
+
+
+def test_key_readable_by_others_is_used_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "keys" / "k"
+    key = load_or_create_key(path)
+    with caplog.at_level("WARNING", logger="talentstats.roster"):
+        assert load_or_create_key(path) == key
+    assert caplog.records == []
+    path.chmod(0o640)
+    with caplog.at_level("WARNING", logger="talentstats.roster"):
+        assert load_or_create_key(path) == key
+    assert [r.getMessage() for r in caplog.records] == [
+        f"假名密钥 {path} 可被其他用户读取（权限 640），请执行 chmod 600 / the pseudonym key {path} "
+        "can be read by group or others (mode 640): chmod 600 it"]
 
 
 def test_field_recognition():
@@ -147,3 +162,31 @@ def test_field_recognition():
     assert birth_year_month(197805) == (1978, (5,))
     assert birth_year_month(1978.12) == (1978, (12,))
     assert birth_year_month("") == (None, ())
+
+
+def test_every_roster_text_column_is_scrubbed_of_names_and_ids_in_all_their_forms():
+    """序号 is scrubbed like 备注 (roster messages quote it); IDs written with spaces or
+    hyphens, and 15-digit ones, are found; a name padded with a full-width space is matched
+    with or without that space."""
+    from talentstats.api import redact_personal
+
+    key = b"k" * 32
+    rows = [
+        {"seq": "440902197903248652", "name": "何　娟雪", "id_number": "440902197903248652",
+         "note": "何娟雪，原证 4401 0319 7704 1722 13", "employer": "何 娟 雪工作室", "row": 5},
+        {"seq": "何娟雪", "name": "何娟雪", "id_number": "",
+         "note": "配偶 440902-19790324-8652，旧证 440902790324865，电话 13800138000",
+         "title": "何　娟雪", "row": 6},
+    ]
+    fast = pseudonymise(rows, key, year=2013, unit_code="441900102")
+    general = [roster._pseudonymise_row(r, key, 2013, "441900102") for r in rows]
+    assert fast == general
+    r = "［已删除］"
+    assert [(p["seq"], p["note"], p["employer"], p["title"]) for p in fast] == [
+        (r, f"{r}，原证 {r}", f"{r}工作室", None),
+        (r, f"配偶 {r}，旧证 {r}，电话 13800138000", None, r),
+    ]
+    frame = pd.DataFrame({"note": pd.array(["证 4401 0319 7704 1722 13", "单号 441900102",
+                                            "440902-19790324-8652"], dtype="string")})
+    out, n = redact_personal(frame)
+    assert n == 2 and out["note"].tolist() == [f"证 {r}", "单号 441900102", r]

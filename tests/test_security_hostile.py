@@ -141,3 +141,50 @@ def test_feedback_lists_a_file_it_cannot_copy(tmp_path, monkeypatch):
         {ok: found.iloc[0:0]}, found, tmp_path / "b.xlsx", unit_name="石龙镇", year=2013))
     assert names == [feedback.FEEDBACK_SHEET]
     assert "文件“石龙镇补充.xlsx”工作表数据较多" in note and "未附原表" in note
+
+
+def test_a_batch_of_every_hostile_file_beside_good_ones_through_the_cli(tmp_path):
+    """Issue 15's "done when": the corpus, plus names that are not UTF-8, markup and escape
+    sequences in cells and names, and a file that cannot be read, through `talentstats ingest`:
+    exit 1 (files were refused), no traceback and no control character on the terminal, and
+    every good file accepted."""
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    cases = hostile.hostile_corpus(raw)
+    good = [c.name for c in cases if c.status == "accepted"]
+    markup = "[/x] [green]绿[/green] \x1b]0;pwned\x07\x1b[2J"
+
+    def renamed(path: Path, name: bytes) -> str:
+        os.rename(os.fsencode(path), os.path.join(os.fsencode(raw), name))
+        return os.fsdecode(name)
+
+    hostile.good_workbook(raw / "a.xlsx", "441900003", k=20)
+    hostile.good_workbook(raw / "b.xlsx", "441900004", k=21)
+    renamed(raw / "a.xlsx", "东城街道2013年报表.xlsx".encode("gbk"))
+    renamed(raw / "b.xlsx", b"\xff\xfe2013.xlsx")
+    hostile.good_workbook(raw / "万江街道2013.xlsx", "441900005", k=22, engine="xlsxwriter",
+                          roster=hostile.good_roster(22, note=markup))
+    hostile.good_workbook(raw / "莞城街道2013.xlsx", "441900006", k=23, engine="xlsxwriter",
+                          roster=hostile.good_roster(23, seq=markup,
+                                                     id_number="441900197503120112"))
+    (raw / "\x1b[2J[red]篡改.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    os.symlink("/proc/self/mem", raw / "读不出.xlsx")
+    good += ["东城街道2013年报表.xlsx", "\ufffd\ufffd2013.xlsx", "万江街道2013.xlsx"]
+
+    result = subprocess.run(
+        [sys.executable, "-m", "talentstats", "ingest", str(raw), "-y", "2013",
+         "--out", str(tmp_path / "processed"), "--reports", str(tmp_path / "reports")],
+        capture_output=True, timeout=600,
+        env={**os.environ, "COLUMNS": "1000", "TALENTSTATS_KEY_FILE": str(tmp_path / "key")})
+    text = (result.stdout + result.stderr).decode("utf-8")
+    assert result.returncode == 1, text
+    assert "Traceback" not in text and "Error:" not in text, text
+    assert not [c for c in text if c < " " and c not in "\n"], text
+    assert "[/x][green]绿[/green]]0;pwned[2J" in "".join(text.split())
+    subs = catalog.read_dataset(tmp_path / "processed", "submissions")
+    for name in good:
+        assert subs.loc[subs["source_file"] == name, "status"].tolist() == ["accepted"] * 4, name
+    unreadable = set(subs.loc[subs["status"] == "unreadable", "source_file"])
+    assert {"[2J[red]篡改.xlsx", "读不出.xlsx"} <= unreadable  # stored without the ESC

@@ -23,6 +23,7 @@ import talentstats
 from talentstats.bulletin.tables import BulletinData
 from talentstats.catalog import dataset_dir, has_dataset, read_dataset
 from talentstats.errors import DataNotFound, ParameterError, TalentstatsError
+from talentstats.paths import utf8_path
 
 __all__ = [
     "ASSESSMENT_NAME",
@@ -108,7 +109,7 @@ def validate_parameters(year: object, processed_dir: str | Path) -> int:
     """
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ParameterError(f"年份无效：{year!r}（应为四位整数，如 2015） / invalid year {year!r}: expected e.g. 2015")
-    folder = Path(processed_dir)
+    folder = utf8_path(processed_dir)
     if not folder.is_dir():
         raise DataNotFound(f"处理后数据目录不存在：{folder} / processed folder {folder} does not exist; run `talentstats ingest` first")
     for name in REQUIRED:
@@ -135,8 +136,8 @@ def _execute(notebook: Path, out_ipynb: Path, parameters: dict, cwd: Path, progr
         progress(f"执行 {notebook.name} …")
     try:
         pm.execute_notebook(
-            str(notebook),
-            str(out_ipynb),
+            _literal(notebook),
+            _literal(out_ipynb),
             parameters=parameters,
             kernel_name="python3",
             start_timeout=180,
@@ -150,6 +151,23 @@ def _execute(notebook: Path, out_ipynb: Path, parameters: dict, cwd: Path, progr
             f"报告执行失败（{notebook.name}，单元格 {exc.exec_count}）：{exc.ename}: {exc.evalue} / notebook failed; "
             f"see the executed notebook {out_ipynb}"
         ) from exc
+    _name_files_only(out_ipynb, notebook.name)
+
+
+def _literal(path: Path) -> str:
+    """A path papermill takes as it is: it formats input and output paths with the
+    parameters (``str.format``), so a ``{`` in a folder name raised and ``{year}`` moved the
+    output. Doubled braces format to themselves."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _name_files_only(ipynb: Path, source: str) -> None:
+    """papermill records the input and output notebooks' absolute paths in the executed
+    notebook, which is published: keep their names only."""
+    nb = nbformat.read(str(ipynb), as_version=4)
+    record = nb.metadata.get("papermill", {})
+    record["input_path"], record["output_path"] = source, ipynb.name
+    nbformat.write(nb, str(ipynb))
 
 
 def to_html(ipynb: Path, html_path: Path, title: str) -> Path:
@@ -232,8 +250,14 @@ def to_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> Path:
     return pdf_path
 
 
+def _from(out: Path, path: Path) -> str:
+    """``path`` relative to ``out``, the folder the notebook runs in: the parameters are
+    published with the executed notebook, and the machine's absolute paths do not belong there."""
+    return os.path.relpath(path, out)
+
+
 def _out_dir(reports_dir: str | Path, year: int) -> Path:
-    out = Path(reports_dir) / str(year)
+    out = utf8_path(reports_dir) / str(year)
     out.mkdir(parents=True, exist_ok=True)
     return out
 
@@ -292,8 +316,8 @@ def render_bulletin(
     stem = bulletin_name(year)
     params = {
         "year": int(year),
-        "processed_dir": str(processed),
-        "output_dir": str(out),
+        "processed_dir": _from(out, processed),
+        "output_dir": ".",
         "top_n": int(top_n),
         "suppression_threshold": int(suppression_threshold),
         "issue_date": str(issue_date),
@@ -322,6 +346,6 @@ def render_assessment(
     validate_parameters(year, processed_dir)
     processed = Path(processed_dir).resolve()
     out = _out_dir(reports_dir, year).resolve()
-    params = {"year": int(year), "processed_dir": str(processed), "output_dir": str(out)}
+    params = {"year": int(year), "processed_dir": _from(out, processed), "output_dir": "."}
     return _render_notebook("assessment.ipynb", out, ASSESSMENT_NAME,
                             f"{year}年{ASSESSMENT_NAME}", params, progress, pdf)
