@@ -1,21 +1,30 @@
 """Feedback to the reporting units: a feedback workbook per unit, and the collection summary.
 
-A feedback workbook (审核反馈表) is the unit's own submission, as sent, with the cells of every
-finding filled (强制性 errors red, 核实性 warnings yellow) and commented with the message, after a
-first sheet 审核结果 that lists the findings and says whether the unit must resubmit or only
-confirm. A legacy .xls is converted (values, merged ranges and sheet visibility, through
-python-calamine) into an .xlsx with the same sheet names and cell positions.
+A unit's feedback workbook (审核反馈表) follows its current submission: the files that count now
+(the winners of the resubmission rule, accepted or rejected, and any file that could not be
+read). When those carry findings, the workbook is a copy of them, as sent, with the cells of
+every finding filled (强制性 errors red, 核实性 warnings yellow) and commented with the message,
+after a first sheet 审核结果 that lists the findings and says whether the unit must resubmit or
+only confirm. A unit with no finding gets a receipt: 审核结果 alone, saying 审核通过 and listing
+the forms received; nothing is copied. Files that a later file replaced are listed on 审核结果
+(file, 报出日期, file time, the file that replaced it), never copied. A legacy .xls is converted
+(values, merged ranges and sheet visibility, through python-calamine) into an .xlsx with the
+same sheet names and cell positions. Every sheet prints to the page width (landscape where
+wide) and repeats its header rows.
 
 The files are opened here only after the ingest has read them in its sandbox; a file that the
 ingest could not read (finding X01) is never opened again: its findings are listed only.
 ``pipeline.write_reports`` runs each unit's workbook in an ``IsolatedExecutor`` child (its
 timeout and memory limit); even so a file is copied only when it is small
 (``MAX_COPY_XML_BYTES``, ``MAX_COPY_XLS_BYTES``), and a file that openpyxl cannot open (it is
-stricter than calamine) is listed rather than copied: the 审核结果 sheet says so. The copy
-keeps the unit's own formulas, except those that reach outside the workbook (DDE, links to
-other files, HYPERLINK, WEBSERVICE...), which become text, and drops the defined names that
-reach outside; macros and external links are not copied. Text from a submission is always
-written as text, never as a formula.
+stricter than calamine) is listed rather than copied: the 审核结果 sheet says so.
+
+Whatever came from a submission goes through one check (``_defuse``) before the workbook is
+saved: a formula (ArrayFormula included), defined name, hyperlink, conditional format or data
+validation that reaches outside the workbook (DDE, links to other files, HYPERLINK,
+WEBSERVICE..., ``file://`` or UNC links) becomes text or is dropped; macros and external links
+are not copied. Text from a submission is always written as text, never as a formula, with the
+characters XML forbids removed (``clean_text``).
 
 A feedback workbook holds the unit's roster (names and ID numbers): it goes back to that unit
 only. ``pipeline.write_reports`` writes them to ``reports/<year>/feedback/`` with a
@@ -35,7 +44,9 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
@@ -49,7 +60,9 @@ from talentstats.units import unit_name as _unit_name
 __all__ = [
     "FEEDBACK_SHEET",
     "STATUS_LABELS",
+    "clean_text",
     "collection_table",
+    "current_findings",
     "write_collection_summary",
     "write_feedback",
 ]
@@ -115,8 +128,17 @@ _SHEET_CHARS = re.compile(r"[\[\]\*\?/\\:]")
 # Small helpers
 
 
+def clean_text(text: str) -> str:
+    """``text`` without the characters XML forbids (a ``\\x0b`` pasted from Word): openpyxl
+    refuses them, and the whole workbook would be lost."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _put(ws: Worksheet, row: int, col: int, value) -> None:
-    """Write a value; a string starting with '=' stays text, never a live formula."""
+    """Write a value; a string starting with '=' stays text, never a live formula, and loses
+    the characters XML forbids."""
+    if isinstance(value, str):
+        value = clean_text(value)
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
@@ -248,34 +270,69 @@ def _copy_problem(path: Path) -> str | None:
     return None
 
 
-def _defuse_formulas(wb: Workbook) -> int:
-    """Turn the formulas that reach outside the workbook (``_OUTWARD``) into text, and drop the
-    defined names that do; how many."""
+def _outward(text: object) -> bool:
+    return bool(_OUTWARD.search(str(text or "")))
+
+
+def _defuse(wb: Workbook) -> int:
+    """The one check of everything a copied submission brings along that Excel would evaluate
+    or follow: what reaches outside the workbook (``_OUTWARD``) becomes text or is dropped.
+    Returns how many things were defused.
+
+    - cell formulas, ``ArrayFormula`` objects included: shown as text;
+    - defined names, workbook- and sheet-level, and macro names: dropped;
+    - hyperlinks: any with a target (a web address, ``file://``, a UNC path, another file) is
+      dropped, with its external relationship; a link within the workbook whose location does
+      not reach outside is kept;
+    - conditional formats and data validations whose formula reaches outside: dropped;
+    - a legacy drawing (VML form controls): dropped; our comments bring their own.
+
+    External links and macros are never loaded (``_open_xlsx``), so no external relationship
+    is left in the package.
+    """
     n = 0
     # A defined name is a formula too (``X`` = ``cmd|' /c calc'!A0``, ``[1]Sheet1!A1``: Excel
     # evaluates it for any cell that says ``=X``), and the unit's own workbook is the base of
-    # the copy, so its names, workbook-level and sheet-level, come with it. They get the rule
-    # of the cells: a name that reaches outside (``_OUTWARD``), or a macro's name, is dropped (a
-    # cell using it shows #NAME?). The others are kept rather than dropping every name: the
-    # unit's own sums may use one, and would show #NAME? in the copy sent back to it. Print
-    # areas and titles are read by openpyxl as cell ranges only (it drops any other value), and
-    # the copy has no macro sheet for a name to run.
+    # the copy, so its names, workbook-level and sheet-level, come with it. A name that reaches
+    # outside, or a macro's name, is dropped (a cell using it shows #NAME?). The others are
+    # kept rather than dropping every name: the unit's own sums may use one, and would show
+    # #NAME? in the copy sent back to it. Print areas and titles are read by openpyxl as cell
+    # ranges only (it drops any other value), and the copy has no macro sheet for a name to run.
     for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
         for key, defn in list(names.items()):
-            if (defn.function or defn.vbProcedure or defn.xlm
-                    or _OUTWARD.search(str(defn.value or ""))):
+            if defn.function or defn.vbProcedure or defn.xlm or _outward(defn.value):
                 del names[key]
                 n += 1
+    wb._external_links = []
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.data_type != "f":
-                    continue
-                text = str(getattr(cell.value, "text", None) or cell.value)
-                if _OUTWARD.search(text):
-                    cell.value = text if text.startswith("=") else "=" + text
-                    cell.data_type = "s"
+                if cell.data_type == "f":
+                    text = str(getattr(cell.value, "text", None) or cell.value)
+                    if _outward(text):
+                        cell.value = clean_text(text if text.startswith("=") else "=" + text)
+                        cell.data_type = "s"
+                        n += 1
+                link = getattr(cell, "_hyperlink", None)
+                if link is not None and (link.target or _outward(link.location)):
+                    cell._hyperlink = None
                     n += 1
+        kept = [h for h in ws._hyperlinks if not h.target and not _outward(h.location)]
+        n += len(ws._hyperlinks) - len(kept)
+        ws._hyperlinks = kept
+        formats = ConditionalFormattingList()
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                if any(_outward(f) for f in rule.formula or ()):
+                    n += 1
+                else:
+                    formats.add(str(cf.sqref), rule)
+        ws.conditional_formatting = formats
+        validations = ws.data_validations.dataValidation
+        safe = [dv for dv in validations if not (_outward(dv.formula1) or _outward(dv.formula2))]
+        n += len(validations) - len(safe)
+        ws.data_validations.dataValidation = safe
+        ws.legacy_drawing = None
     return n
 
 
@@ -302,7 +359,6 @@ def _load_sources(
         try:
             if wb is None and not _is_xls(path):
                 wb = _open_xlsx(path)  # the unit's own file, kept as sent
-                _defuse_formulas(wb)
                 names = {ws.title: ws.title for ws in wb.worksheets}
                 if FEEDBACK_SHEET in names:
                     renamed = _unique_sheet_name(wb, "原" + FEEDBACK_SHEET, "原")
@@ -377,7 +433,7 @@ def _mark(wb: Workbook, sources: list[tuple[Path | None, pd.DataFrame]], maps: l
     for (title, r, c), severity in fills.items():
         wb[title].cell(row=r, column=c).fill = _FILLS.get(severity, _FILLS["warning"])
     for (title, r, c), texts in notes.items():
-        body = "\n".join(t for _, t in texts)
+        body = clean_text("\n".join(t for _, t in texts))
         comment = Comment(body, city().issuer)
         comment.width = 320
         comment.height = max(80, 20 * (len(body) // 22 + len(texts) + 1))
@@ -406,8 +462,48 @@ def _verdict(found: pd.DataFrame) -> str:
     return "审核通过，未发现问题，报表已接收。"
 
 
+def _table(ws: Worksheet, top: int, title: str, header: list[str], rows: list[list]) -> int:
+    """A titled table from row ``top`` (title, header, rows); returns the row after it."""
+    _put(ws, top, 1, title)
+    ws.cell(row=top, column=1).font = _BOLD
+    for c, text in enumerate(header, start=1):
+        cell = ws.cell(row=top + 1, column=c, value=text)
+        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
+    for r, values in enumerate(rows, start=top + 2):
+        for c, value in enumerate(values, start=1):
+            _put(ws, r, c, value)
+            cell = ws.cell(row=r, column=c)
+            cell.border, cell.alignment = _BORDER, _WRAP
+        ws.row_dimensions[r].height = 15 * max(1, *(-(-len(str(v)) // 30) for v in values))
+    return top + 2 + len(rows)
+
+
+def _received_rows(received: pd.DataFrame) -> list[list]:
+    """表, 报表, 文件, 状态 per form received (``received``: form, source_file, status)."""
+    rows = []
+    for rec in received.sort_values(["form", "source_file"], kind="stable").to_dict("records"):
+        code = str(rec["form"] or "")
+        title = form(code).title if code in forms() else ""
+        rows.append([_table_label(code) or "—", title or "（未识别的报表）", rec["source_file"],
+                     STATUS_LABELS.get(rec["status"], rec["status"])])
+    return rows
+
+
+def _superseded_rows(superseded: pd.DataFrame) -> list[list]:
+    """文件, 表, 报出日期, 文件时间, 替代它的文件 per superseded file."""
+    def when(value: object, fmt: str) -> str:
+        return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime(fmt)
+
+    return [[rec["source_file"], "、".join(_table_label(f) or f for f in rec["forms"]),
+             when(rec["report_date"], "%Y-%m-%d") or "未填写", when(rec["modified"], "%Y-%m-%d %H:%M"),
+             rec["replaced_by"]]
+            for rec in superseded.to_dict("records")]
+
+
 def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int,
-                         notes: list[str] | tuple[str, ...] = ()) -> None:
+                         notes: list[str] | tuple[str, ...] = (), *,
+                         received: pd.DataFrame | None = None,
+                         superseded: pd.DataFrame | None = None) -> None:
     ws = wb.create_sheet(FEEDBACK_SHEET, 0)
     wb.active = 0
     for other in wb.worksheets[1:]:
@@ -449,6 +545,13 @@ def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int
         ws.row_dimensions[5 + i].height = 15 * lines
     if found.empty:
         _put(ws, 6, 1, "无")
+    row = 6 + max(1, len(found)) + 1
+    if received is not None and len(received):
+        row = _table(ws, row, "已收到的报表", ["表", "报表", "文件", "状态"],
+                     _received_rows(received)) + 1
+    if superseded is not None and len(superseded):
+        _table(ws, row, "已被后报文件替代的文件（不再审核，未附原表）",
+               ["文件", "表", "报出日期", "文件时间", "替代它的文件"], _superseded_rows(superseded))
     for c, width in enumerate([6, 6, 7, 7, 8, 64, 22], start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = "A6"
@@ -458,6 +561,37 @@ def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "5:5"
+
+
+#: A sheet wider than this (in Excel's column-width units; an A4 page holds about 95 at 100%)
+#: prints landscape.
+_PORTRAIT_WIDTH = 95
+
+
+def _header_rows(ws: Worksheet) -> int:
+    """How many rows at the top of a unit's sheet are its title and header: the rows above a
+    frozen pane, else those above the first of the top 30 rows holding a number (a form's
+    first item code, or a roster's first 序号); 0 when there is none."""
+    if ws.freeze_panes:
+        return ws[ws.freeze_panes].row - 1
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 30)):
+        if any(isinstance(c.value, int | float) and not isinstance(c.value, bool) for c in row):
+            return row[0].row - 1
+    return 0
+
+
+def _print_ready(ws: Worksheet) -> None:
+    """Print ``ws`` on A4 at the page width, landscape where wide, header rows repeated."""
+    widths = [(ws.column_dimensions[get_column_letter(c)].width or 8.43)
+              if get_column_letter(c) in ws.column_dimensions else 8.43
+              for c in range(1, ws.max_column + 1)]
+    ws.page_setup.orientation = "landscape" if sum(widths) > _PORTRAIT_WIDTH else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    header = _header_rows(ws)
+    if 0 < header < ws.max_row:
+        ws.print_title_rows = f"1:{header}"
 
 
 def _save(wb: Workbook, out_path: str | os.PathLike, year: int) -> Path:
@@ -480,8 +614,11 @@ def write_feedback(
     *,
     unit_name: str,
     year: int,
+    received: pd.DataFrame | None = None,
+    superseded: pd.DataFrame | None = None,
 ) -> Path:
-    """Write a unit's feedback workbook.
+    """Write a unit's feedback workbook: a copy of the files with their findings marked, or a
+    receipt (审核结果 alone) when there is no finding.
 
     Parameters
     ----------
@@ -496,6 +633,12 @@ def write_feedback(
         The .xlsx to write; its folder is created.
     unit_name, year
         For the title of the 审核结果 sheet.
+    received
+        The forms received that count now (columns form, source_file, status), listed on
+        审核结果.
+    superseded
+        The files a later file replaced (columns source_file, forms: a list of form codes,
+        report_date, modified: timestamps or None, replaced_by), listed on 审核结果, not copied.
 
     Returns
     -------
@@ -507,10 +650,18 @@ def write_feedback(
     else:
         sources = [(Path(source_path) if source_path is not None else None, _finding_frame(findings))]
         extra = _finding_frame(None)
-    wb, maps, notes = _load_sources(sources)
-    _mark(wb, sources, maps)
-    every = pd.concat([f for _, f in sources] + [extra], ignore_index=True)
-    _write_results_sheet(wb, _finding_frame(every), unit_name, year, notes)
+    every = _finding_frame(pd.concat([f for _, f in sources] + [extra], ignore_index=True))
+    if every.empty:  # a receipt: nothing to mark, so nothing is copied
+        wb, notes = Workbook(), []
+        wb.remove(wb.active)
+    else:
+        wb, maps, notes = _load_sources(sources)
+        _defuse(wb)
+        for ws in wb.worksheets:
+            _print_ready(ws)
+        _mark(wb, sources, maps)
+    _write_results_sheet(wb, every, unit_name, year, notes, received=received,
+                         superseded=superseded)
     return _save(wb, out_path, year)
 
 
@@ -520,8 +671,78 @@ def write_feedback(
 _PRIORITY = ["accepted", "rejected", "unreadable", "superseded"]
 
 
+def superseded_findings(findings: pd.DataFrame, submissions: pd.DataFrame) -> pd.Series:
+    """Which findings concern a superseded file: a boolean Series on ``findings``' index.
+
+    A finding is superseded when every submission of its (year, file, form) is superseded, or,
+    for a finding about the whole file (``form`` empty), every submission of its (year, file).
+    Such findings stay in the ``findings`` dataset as an audit trail; nothing counts them.
+    """
+    if findings is None or not len(findings) or not len(submissions):
+        return pd.Series(False, index=getattr(findings, "index", None), dtype=bool)
+
+    def keys(frame: pd.DataFrame, cols: list[str]) -> list[tuple]:
+        return list(zip(*(frame[c].astype("string").fillna("").tolist() for c in cols),
+                        strict=True))
+
+    by_form = ["year", "source_file", "form"] if "year" in findings and "year" in submissions \
+        else ["source_file", "form"]
+    by_file = by_form[:-1]
+    old = submissions["status"] == "superseded"
+    gone_forms = set(keys(submissions[old], by_form)) - set(keys(submissions[~old], by_form))
+    gone_files = set(keys(submissions[old], by_file)) - set(keys(submissions[~old], by_file))
+    whole_file = findings["form"].astype("string").fillna("").eq("").tolist()
+    hit = [(k in gone_files) if w else (k2 in gone_forms) for k, k2, w in
+           zip(keys(findings, by_file), keys(findings, by_form), whole_file, strict=True)]
+    return pd.Series(hit, index=findings.index, dtype=bool)
+
+
+def current_findings(findings: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFrame:
+    """The findings that count: those of the files that count now (``superseded_findings``)."""
+    if findings is None or not len(findings):
+        return findings
+    return findings.loc[~superseded_findings(findings, submissions)]
+
+
+def superseded_table(submissions: pd.DataFrame, report_dates: Mapping[tuple[str, str], object],
+                     modified: Mapping[str, float | None]) -> pd.DataFrame:
+    """The files of one unit that later files replaced, for its 审核结果 sheet.
+
+    Parameters
+    ----------
+    submissions
+        The unit's submissions of the year.
+    report_dates
+        ``(file, form) -> 报出日期`` (a date, or None where the form gives none).
+    modified
+        ``file -> file time`` (seconds since the epoch, or None).
+
+    Returns
+    -------
+    One row per file whose every form was superseded: ``source_file``, ``forms`` (codes),
+    ``report_date`` (the latest of its forms'), ``modified`` (local time), ``replaced_by``
+    (the files that count now for those forms), newest first.
+    """
+    cols = ["source_file", "forms", "report_date", "modified", "replaced_by"]
+    old = submissions["status"] == "superseded"
+    current = submissions.loc[~old]
+    gone = set(submissions.loc[old, "source_file"]) - set(current["source_file"])
+    rows = []
+    for file in gone:
+        codes = sorted(set(submissions.loc[submissions["source_file"] == file, "form"]))
+        dates = [d for d in (report_dates.get((file, c)) for c in codes) if d is not None]
+        stamp = modified.get(file)
+        winners = sorted(set(current.loc[current["form"].isin(codes), "source_file"]))
+        rows.append([file, codes, max(dates) if dates else None,
+                     None if stamp is None else datetime.fromtimestamp(stamp),
+                     "、".join(winners)])
+    rows.sort(key=lambda r: (str(r[2] or ""), r[3] or datetime.min, r[0]), reverse=True)
+    return pd.DataFrame(rows, columns=cols)
+
+
 def collection_table(submissions: pd.DataFrame, findings: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Status of every unit's forms for one year, with error and warning counts.
+    """Status of every unit's forms for one year, with error and warning counts (of the
+    findings that count: a superseded file's are left out, ``current_findings``).
 
     Returns
     -------
@@ -546,7 +767,7 @@ def collection_table(submissions: pd.DataFrame, findings: pd.DataFrame, year: in
     status = {(u, f): STATUS_LABELS.get(s, s) for u, f, s in best[["unit_code", "form", "status"]].itertuples(index=False)}
     unread = set(subs.loc[(subs["status"] == "unreadable") & ~subs["form"].isin(codes), "unit_code"])
 
-    fnd = findings
+    fnd = current_findings(findings, submissions)
     if fnd is not None and len(fnd) and "year" in fnd.columns:
         fnd = fnd.loc[fnd["year"] == year]
     counts = (

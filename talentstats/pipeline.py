@@ -414,6 +414,9 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
     ])
     with run.stage("assemble") as counts:
         batch = ingest.assemble(outcomes, year)
+        # each form's 报出日期, for the feedback workbooks' list of superseded files
+        report_dates = {(o.source_file, fr.form): fr.report_date for o in outcomes
+                        for fr in o.forms}
         del outcomes, by_name  # the batch holds what is needed: a national batch's outcomes
         # take hundreds of MB, which validation and the writes can use
         counts.update(candidates=len(batch.candidates), roster_rows=len(batch.roster),
@@ -458,24 +461,41 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
         with run.stage("reports") as counts:
             feedback_paths, summary = write_reports(raw_dir, reports_dir, year, submissions,
                                                     findings, executor=executor,
-                                                    processes=processes)
+                                                    processes=processes,
+                                                    report_dates=report_dates)
             counts.update(feedback=len(feedback_paths), summary=_abs(summary))
     return IngestResult(year, submissions, findings, written, feedback_paths, summary)
 
 
 def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame], out: Path, name: str,
-                  year: int) -> Path:
+                  year: int, received: pd.DataFrame, superseded: pd.DataFrame) -> Path:
     """One unit's feedback workbook, in a worker (which selects the batch's profile first)."""
     from talentstats import feedback
 
     config.select(profile)
-    return feedback.write_feedback(per_file, None, out, unit_name=name, year=year)
+    return feedback.write_feedback(per_file, None, out, unit_name=name, year=year,
+                                   received=received, superseded=superseded)
+
+
+def _file_time(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.DataFrame,
                   findings: pd.DataFrame, *, executor: Executor | None = None,
-                  processes: int | None = None) -> tuple[list[Path], Path]:
+                  processes: int | None = None,
+                  report_dates: dict[tuple[str, str], date | None] | None = None,
+                  ) -> tuple[list[Path], Path]:
     """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary.
+
+    A unit's workbook follows its current submission: it copies and marks only the files
+    that count now (not superseded), and lists the superseded ones (with their 报出日期 from
+    ``report_dates``, ``(file, form) -> date``, and their file time); a unit with no finding
+    on its current files gets a receipt, which copies nothing. Findings of superseded files
+    are counted nowhere (``feedback.current_findings``).
 
     The feedback workbooks hold the units' rosters (personal data): their folder gets a
     ``feedback.PERSONAL_DATA_NOTE`` file saying so, and is never published.
@@ -499,20 +519,26 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     (folder / "feedback" / feedback.PERSONAL_DATA_NOTE).write_text(
         feedback.PERSONAL_DATA_TEXT, encoding="utf-8")
     jobs = []
+    counted = feedback.current_findings(findings, submissions)
+    by_file = dict(iter(counted.groupby("source_file"))) if len(counted) else {}
     for unit_code, subs in submissions[submissions["unit_code"] != ""].groupby("unit_code"):
-        files = sorted(set(subs["source_file"]))
-        per_file = {
-            Path(raw_dir) / f: findings[findings["source_file"] == f] for f in files
-        }
+        now = subs.loc[subs["status"] != "superseded"]
+        per_file = {Path(raw_dir) / f: by_file.get(f, counted.iloc[0:0])
+                    for f in sorted(set(now["source_file"]))}
+        gone = set(subs["source_file"]) - set(now["source_file"])
+        superseded = feedback.superseded_table(
+            subs, report_dates or {}, {f: _file_time(Path(raw_dir) / f) for f in gone})
         name = unit_name(unit_code)
-        jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name))
+        jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name,
+                     now[["form", "source_file", "status"]], superseded))
     own = isinstance(executor, IsolatedExecutor)
     written = []
     with nullcontext(executor) if own else IsolatedExecutor(processes) as pool:
         profile = config.selection()
-        futures = [pool.submit(_feedback_job, profile, per_file, out, name, year)
-                   for per_file, out, name in jobs]
-        for (_, out, name), future in zip(jobs, futures, strict=True):
+        futures = [pool.submit(_feedback_job, profile, per_file, out, name, year, received,
+                               superseded)
+                   for per_file, out, name, received, superseded in jobs]
+        for (_, out, name, _, _), future in zip(jobs, futures, strict=True):
             try:
                 written.append(future.result())
             except Exception as exc:  # noqa: BLE001 - one unit's workbook must not stop the rest

@@ -9,9 +9,12 @@ import xlwt
 from talentstats.feedback import (
     FEEDBACK_SHEET,
     collection_table,
+    current_findings,
+    superseded_findings,
     write_collection_summary,
     write_feedback,
 )
+from talentstats.forms import form
 
 RED, YELLOW = "00FFC7CE", "00FFEB9C"
 
@@ -177,3 +180,167 @@ def test_collection_summary_workbook(tmp_path):
     assert ws.cell(row=39, column=3).value == "1/35"
     assert ws.column_dimensions["B"].width == 16
     assert wb["未识别单位的文件"]["A2"].value == "unknown.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------
+# Feedback follows the current submission (issue 16)
+
+
+def _other_person(id_number: str) -> str:
+    """The ID number with region 441901 and its check character worked out again (GB 11643:
+    weights 7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2, sum mod 11 indexes "10X98765432")."""
+    first17 = "441901" + id_number[6:17]
+    total = sum(int(d) * w for d, w in zip(first17, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5,
+                                                      8, 4, 2), strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def _resent_five_times(raw):
+    """石龙镇 sent its workbook five times (报出日期 5 to 9 January 2014), each with TR1's
+    total (item 100, column 1) off by the version's number, so the last one has N-rule errors
+    (the rules run on the winner only), and versions 1-4 a negative first item of TR3 (an F02
+    error of the parse, which every file gets); 茶山镇 sent one consistent workbook, with a
+    roster of other persons (the same ID numbers in two rosters would be a P05 warning)."""
+    from datetime import date
+
+    from test_pipeline import _ROSTER, _values
+
+    from talentstats.template import write_template
+
+    files = []
+    for k in range(1, 6):
+        values = _values()
+        values["TR1"] = {**values["TR1"], (100, 1): 1000 + k}
+        if k < 5:
+            first = min(values["TR3"])
+            values["TR3"] = {**values["TR3"], first: -k}
+        path = raw / f"石龙镇2013年人才统计报表_第{k}次.xlsx"
+        write_template(path, 2013, "441900102", values=values, roster=_ROSTER,
+                       report_date=date(2014, 1, 4 + k))
+        files.append(path)
+    other = [{**person, "id_number": _other_person(person["id_number"])} for person in _ROSTER]
+    write_template(raw / "茶山镇2013年人才统计报表.xlsx", 2013, "441900103", values=_values(),
+                   roster=other, report_date=date(2014, 1, 6))
+    return files
+
+
+def test_a_unit_that_resent_five_times_gets_only_its_current_file(tmp_path, monkeypatch):
+    from talentstats.pipeline import ingest_year
+
+    monkeypatch.setenv("TALENTSTATS_KEY_FILE", str(tmp_path / "secret" / "key"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    files = _resent_five_times(raw)
+    current = files[-1].name
+    result = ingest_year(raw, 2013, tmp_path / "processed", reports_dir=tmp_path / "reports",
+                         processes=1)
+    subs = result.submissions.set_index(["source_file", "form"])["status"]
+    assert subs[(current, "TR1")] == "rejected"
+    assert {subs[(f.name, "TR1")] for f in files[:-1]} == {"superseded"}
+
+    book = tmp_path / "reports" / "2013" / "feedback" / "石龙镇.xlsx"
+    wb = openpyxl.load_workbook(book)
+    sent = openpyxl.load_workbook(files[-1]).sheetnames
+    assert wb.sheetnames == [FEEDBACK_SHEET, *sent]  # one copy: no sheet of another version
+    tr1 = wb["表1"]
+    marked = [c for row in tr1.iter_rows() for c in row if c.comment is not None]
+    assert marked and all(fill(tr1, c.coordinate) == RED for c in marked)
+    assert any("1005" in c.comment.text.replace(",", "") for c in marked)  # version 5's total
+    assert not any("1004" in c.comment.text.replace(",", "") for c in marked)
+
+    res = wb[FEEDBACK_SHEET]
+    rows = [[c.value for c in row] for row in res.iter_rows()]
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("已被后报文件替代"))
+    assert rows[start + 1][:5] == ["文件", "表", "报出日期", "文件时间", "替代它的文件"]
+    listed = rows[start + 2:start + 6]
+    assert [r[0] for r in listed] == [f.name for f in reversed(files[:-1])]  # newest first
+    assert [r[2] for r in listed] == ["2014-01-08", "2014-01-07", "2014-01-06", "2014-01-05"]
+    assert {r[1] for r in listed} == {"表1、表2、表3、表4"}
+    assert {r[4] for r in listed} == {current}
+    assert all(r[3] for r in listed)  # the file time
+    # the verdict and the findings list count the current file only
+    assert all(str(r[6] or "").find("第1次") < 0 for r in rows)
+    errors = result.findings[(result.findings["severity"] == "error")]
+    old = superseded_findings(result.findings, result.submissions)
+    assert set(result.findings.loc[old, "source_file"]) == {f.name for f in files[:-1]}
+    assert set(errors.loc[~old, "source_file"]) == {current}
+    assert res["A2"].value.startswith(f"审核发现{len(errors.loc[~old])}条强制性错误")
+
+    # the findings of the superseded files stay in the dataset (audit trail), counted nowhere
+    stored = pd.read_csv(tmp_path / "processed" / "findings.csv", dtype=str)
+    assert {f.name for f in files} <= set(stored["source_file"])
+    table = collection_table(result.submissions, result.findings, 2013).set_index("unit_code")
+    assert table.loc["441900102", "errors"] == len(errors.loc[~old])
+    assert table.loc["441900102", "errors"] < int(errors["unit_code"].eq("441900102").sum())
+
+
+def test_a_clean_unit_gets_a_receipt(tmp_path, monkeypatch):
+    from talentstats.pipeline import ingest_year
+
+    monkeypatch.setenv("TALENTSTATS_KEY_FILE", str(tmp_path / "secret" / "key"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _resent_five_times(raw)
+    ingest_year(raw, 2013, tmp_path / "processed", reports_dir=tmp_path / "reports",
+                processes=1)
+    wb = openpyxl.load_workbook(tmp_path / "reports" / "2013" / "feedback" / "茶山镇.xlsx")
+    assert wb.sheetnames == [FEEDBACK_SHEET]  # nothing copied
+    res = wb[FEEDBACK_SHEET]
+    assert res["A1"].value == "茶山镇2013年人才资源统计报表审核结果"
+    assert res["A2"].value == "审核通过，未发现问题，报表已接收。"
+    assert res["A6"].value == "无"
+    assert res["A8"].value == "已收到的报表"
+    assert [c.value for c in res[9]][:4] == ["表", "报表", "文件", "状态"]
+    received = [[c.value for c in res[r]][:4] for r in range(10, 14)]
+    assert received == [[f"表{n}", form(f"TR{n}").title, "茶山镇2013年人才统计报表.xlsx", "已接收"]
+                        for n in (1, 2, 3, 4)]
+    assert res.max_row == 13
+
+
+def test_a_later_run_with_a_resubmission_replaces_the_workbook(tmp_path, monkeypatch):
+    from datetime import date
+
+    from test_pipeline import _ROSTER, _values
+
+    from talentstats.pipeline import ingest_year
+    from talentstats.template import write_template
+
+    monkeypatch.setenv("TALENTSTATS_KEY_FILE", str(tmp_path / "secret" / "key"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    values = _values()
+    write_template(raw / "石龙镇2013_初报.xlsx", 2013, "441900102", roster=_ROSTER,
+                   values={**values, "TR1": {**values["TR1"], (100, 1): 1009}},
+                   report_date=date(2014, 1, 5))
+    run = dict(reports_dir=tmp_path / "reports", processes=1)
+    ingest_year(raw, 2013, tmp_path / "processed", **run)
+    book = tmp_path / "reports" / "2013" / "feedback" / "石龙镇.xlsx"
+    assert len(openpyxl.load_workbook(book).sheetnames) > 1  # the marked copy
+    write_template(raw / "石龙镇2013_更正.xlsx", 2013, "441900102", values=values,
+                   roster=_ROSTER, report_date=date(2014, 1, 9))
+    ingest_year(raw, 2013, tmp_path / "processed", **run)
+    res = openpyxl.load_workbook(book)
+    assert res.sheetnames == [FEEDBACK_SHEET]  # the correction is clean: a receipt
+    rows = [[c.value for c in row] for row in res[FEEDBACK_SHEET].iter_rows()]
+    assert rows[1][0] == "审核通过，未发现问题，报表已接收。"
+    assert ["石龙镇2013_初报.xlsx", "表1、表2、表3、表4", "2014-01-05"] in [r[:3] for r in rows]
+    assert {r[4] for r in rows if r[0] == "石龙镇2013_初报.xlsx"} == {"石龙镇2013_更正.xlsx"}
+
+
+def test_superseded_findings_are_not_counted():
+    subs = submissions()
+    found = pd.DataFrame([
+        finding("N01", "error", "旧版", "表1!C7", source_file="a0.xlsx"),
+        finding("X02", "warning", "旧版整个文件", "", form="", source_file="a0.xlsx", kind="格式"),
+        finding("N09", "error", "现版", "表2!C8", form="TR2"),
+        finding("H01", "warning", "现版", "表1!C7"),
+    ])
+    assert superseded_findings(found, subs).tolist() == [True, True, False, False]
+    assert list(current_findings(found, subs)["message"]) == ["现版", "现版"]
+    dong = collection_table(subs, found, 2015).set_index("unit_code").loc["441900003"]
+    assert (dong["errors"], dong["warnings"]) == (1, 1)
+    # a file one of whose forms still counts is current: its whole-file findings count
+    partly = pd.concat([subs, pd.DataFrame([dict(year=2015, unit_code="441900003", form="TR3",
+                                                 source_file="a0.xlsx", sha256="0",
+                                                 status="accepted")])])
+    assert superseded_findings(found, partly).tolist() == [True, False, False, False]
