@@ -137,6 +137,8 @@ def clean_text(text: str) -> str:
 def _put(ws: Worksheet, row: int, col: int, value) -> None:
     """Write a value; a string starting with '=' stays text, never a live formula, and loses
     the characters XML forbids."""
+    if hasattr(value, "text") and not isinstance(value, str):  # an ArrayFormula: as text
+        value = str(value.text)
     if isinstance(value, str):
         value = clean_text(value)
     cell = ws.cell(row=row, column=col, value=value)

