@@ -37,9 +37,11 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from copy import copy
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import openpyxl
@@ -146,6 +148,25 @@ def _put(ws: Worksheet, row: int, col: int, value) -> None:
         cell.data_type = "s"
 
 
+class _StyleCache:
+    """openpyxl styles made once per key and then copied: setting a cell's font, fill or
+    border hashes the style objects each time, which took most of a 10,000-unit summary's
+    time."""
+
+    def __init__(self) -> None:
+        self._made: dict[object, object] = {}
+
+    def apply(self, cell, key: object, **attrs) -> None:
+        """Give ``cell`` (still unstyled) the style ``attrs``, known by ``key``."""
+        made = self._made.get(key)
+        if made is None:
+            for name, value in attrs.items():
+                setattr(cell, name, value)
+            self._made[key] = copy(cell._style)
+        else:
+            cell._style = copy(made)
+
+
 def _table_label(code: object) -> str:
     try:
         return f"表{form(str(code)).number}"
@@ -153,10 +174,19 @@ def _table_label(code: object) -> str:
         return ""
 
 
+_FINDING_COLUMNS = ["form", "rule", "kind", "severity", "message", "cells", "source_file"]
+
+
+@cache
+def _no_findings() -> pd.DataFrame:
+    """An empty findings frame (made once: building one took a receipt's milliseconds)."""
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in _FINDING_COLUMNS})
+
+
 def _finding_frame(findings: pd.DataFrame | None) -> pd.DataFrame:
-    cols = ["form", "rule", "kind", "severity", "message", "cells", "source_file"]
+    cols = _FINDING_COLUMNS
     if findings is None or findings.empty:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        return _no_findings()
     out = findings.copy()
     for c in cols:
         if c not in out:
@@ -461,29 +491,17 @@ def _verdict(found: pd.DataFrame) -> str:
     if len(warnings):
         return (f"未发现强制性错误，报表已接收。有{len(warnings)}条核实性提示（黄色标示），"
                 "请核实确认，数据无误的请书面说明原因，无需重新报送。")
+    return _verdict_clean()
+
+
+def _verdict_clean() -> str:
     return "审核通过，未发现问题，报表已接收。"
 
 
-def _table(ws: Worksheet, top: int, title: str, header: list[str], rows: list[list]) -> int:
-    """A titled table from row ``top`` (title, header, rows); returns the row after it."""
-    _put(ws, top, 1, title)
-    ws.cell(row=top, column=1).font = _BOLD
-    for c, text in enumerate(header, start=1):
-        cell = ws.cell(row=top + 1, column=c, value=text)
-        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
-    for r, values in enumerate(rows, start=top + 2):
-        for c, value in enumerate(values, start=1):
-            _put(ws, r, c, value)
-            cell = ws.cell(row=r, column=c)
-            cell.border, cell.alignment = _BORDER, _WRAP
-        ws.row_dimensions[r].height = 15 * max(1, *(-(-len(str(v)) // 30) for v in values))
-    return top + 2 + len(rows)
-
-
-def _received_rows(received: pd.DataFrame) -> list[list]:
-    """表, 报表, 文件, 状态 per form received (``received``: form, source_file, status)."""
+def _received_rows(received: Sequence[Mapping]) -> list[list]:
+    """表, 报表, 文件, 状态 per form received (records with form, source_file, status)."""
     rows = []
-    for rec in received.sort_values(["form", "source_file"], kind="stable").to_dict("records"):
+    for rec in sorted(received, key=lambda r: (str(r["form"] or ""), str(r["source_file"]))):
         code = str(rec["form"] or "")
         title = form(code).title if code in forms() else ""
         rows.append([_table_label(code) or "—", title or "（未识别的报表）", rec["source_file"],
@@ -491,78 +509,178 @@ def _received_rows(received: pd.DataFrame) -> list[list]:
     return rows
 
 
-def _superseded_rows(superseded: pd.DataFrame) -> list[list]:
-    """文件, 表, 报出日期, 文件时间, 替代它的文件 per superseded file."""
+def _superseded_rows(superseded: Sequence[Mapping]) -> list[list]:
+    """文件, 表, 报出日期, 文件时间, 替代它的文件 per superseded file (``superseded_table``)."""
     def when(value: object, fmt: str) -> str:
-        return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime(fmt)
+        return "" if value is None else value.strftime(fmt)
 
     return [[rec["source_file"], "、".join(_table_label(f) or f for f in rec["forms"]),
-             when(rec["report_date"], "%Y-%m-%d") or "未填写", when(rec["modified"], "%Y-%m-%d %H:%M"),
-             rec["replaced_by"]]
-            for rec in superseded.to_dict("records")]
+             when(rec["report_date"], "%Y-%m-%d") or "未填写",
+             when(rec["modified"], "%Y-%m-%d %H:%M"), rec["replaced_by"]]
+            for rec in superseded]
 
 
-def _write_results_sheet(wb: Workbook, found: pd.DataFrame, unit: str, year: int,
-                         notes: list[str] | tuple[str, ...] = (), *,
-                         received: pd.DataFrame | None = None,
-                         superseded: pd.DataFrame | None = None) -> None:
-    ws = wb.create_sheet(FEEDBACK_SHEET, 0)
-    wb.active = 0
-    for other in wb.worksheets[1:]:
-        other.sheet_view.tabSelected = False
-    _put(ws, 1, 1, f"{unit}{year}年人才资源统计报表审核结果")
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    _put(ws, 2, 1, _verdict(found))
-    ws.cell(row=2, column=1).font = Font(bold=True, color="C00000" if (found["severity"] == "error").any() else "000000")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
-    ws.cell(row=2, column=1).alignment = _WRAP
-    ws.row_dimensions[2].height = 36
-    _put(ws, 3, 1, "说明：强制性审核不通过的报表须更正后重新报送；核实性审核提示的数据请核实，"
-                   "确认无误的请说明原因。单元格已在各报表中标示并附批注。")
-    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=7)
-    ws.cell(row=3, column=1).alignment = _WRAP
-    ws.row_dimensions[3].height = 30
+@dataclass
+class _Layout:
+    """The 审核结果 sheet as data, for either writer (openpyxl for a copy, XlsxWriter for a
+    receipt): cells (row and column from 1, value, a ``_STYLES`` name), rows merged from
+    column A to the table's last column, and row heights."""
+
+    cells: list[tuple[int, int, object, str]] = field(default_factory=list)
+    merged: set[int] = field(default_factory=set)
+    heights: dict[int, float] = field(default_factory=dict)
+
+    def put(self, row: int, col: int, value: object, style: str = "plain") -> None:
+        self.cells.append((row, col, value, style))
+
+    def table(self, top: int, title: str, header: list[str], rows: list[list]) -> int:
+        """A titled table from row ``top``; returns the row after it."""
+        self.put(top, 1, title, "heading")
+        for c, text in enumerate(header, start=1):
+            self.put(top + 1, c, text, "header")
+        for r, values in enumerate(rows, start=top + 2):
+            for c, value in enumerate(values, start=1):
+                self.put(r, c, value, "cell")
+            self.heights[r] = 15 * max(1, *(-(-len(str(v)) // 30) for v in values))
+        return top + 2 + len(rows)
+
+
+#: The look of each kind of cell on 审核结果: bold, size, font colour, fill, border, wrap.
+_STYLES = {
+    "plain": (False, 11, None, None, False, False),
+    "title": (True, 14, None, None, False, False),
+    "verdict": (True, 11, "000000", None, False, True),
+    "verdict_error": (True, 11, "C00000", None, False, True),
+    "note": (False, 11, None, None, False, True),
+    "heading": (True, 11, None, None, False, False),
+    "header": (True, 11, None, "DDEBF7", True, False),
+    "cell": (False, 11, None, None, True, True),
+    "error": (False, 11, None, "FFC7CE", True, True),
+    "warning": (False, 11, None, "FFEB9C", True, True),
+}
+_RESULT_WIDTHS = [6, 6, 7, 7, 8, 64, 22]
+_RESULT_HEADER_ROW = 5
+
+
+def _results_layout(found: pd.DataFrame, unit: str, year: int, notes: Sequence[str] = (), *,
+                    received: Sequence[Mapping] = (),
+                    superseded: Sequence[Mapping] = ()) -> _Layout:
+    """What the 审核结果 sheet says: title, verdict, the findings, the forms received and the
+    files superseded."""
+    out = _Layout()
+    out.put(1, 1, f"{unit}{year}年人才资源统计报表审核结果", "title")
+    errors = bool(len(found)) and (found["severity"] == "error").any()
+    out.put(2, 1, _verdict(found) if len(found) else _verdict_clean(), "verdict_error" if errors
+            else "verdict")
+    out.put(3, 1, "说明：强制性审核不通过的报表须更正后重新报送；核实性审核提示的数据请核实，"
+                  "确认无误的请说明原因。单元格已在各报表中标示并附批注。", "note")
+    out.merged |= {2, 3}
+    out.heights |= {2: 36, 3: 30}
     if notes:  # sources not copied into this workbook
-        _put(ws, 4, 1, "注：" + "".join(notes))
-        ws.merge_cells(start_row=4, start_column=1, end_row=4, end_column=7)
-        ws.cell(row=4, column=1).alignment = _WRAP
-        ws.row_dimensions[4].height = 15 * max(2, -(-len("".join(notes)) // 60))
-    header = ["序号", "表", "规则", "类别", "性质", "说明", "单元格"]
-    for c, text in enumerate(header, start=1):
-        cell = ws.cell(row=5, column=c, value=text)
-        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
-    order = found.assign(_sev=found["severity"].map({"error": 0, "warning": 1}).fillna(2))
-    order = order.sort_values(["_sev", "form", "rule", "cells"], kind="stable")
-    for i, rec in enumerate(order.to_dict("records"), start=1):
+        out.put(4, 1, "注：" + "".join(notes), "note")
+        out.merged.add(4)
+        out.heights[4] = 15 * max(2, -(-len("".join(notes)) // 60))
+    for c, text in enumerate(["序号", "表", "规则", "类别", "性质", "说明", "单元格"], start=1):
+        out.put(_RESULT_HEADER_ROW, c, text, "header")
+    records = []  # errors first (a receipt has none: pandas is skipped, it took milliseconds)
+    if len(found):
+        order = found.assign(_sev=found["severity"].map({"error": 0, "warning": 1}).fillna(2))
+        records = order.sort_values(["_sev", "form", "rule", "cells"], kind="stable").to_dict("records")
+    for i, rec in enumerate(records, start=1):
         values = [i, _table_label(rec["form"]), rec["rule"], rec["kind"],
                   SEVERITY_LABELS.get(rec["severity"], rec["severity"]), rec["message"],
                   rec["cells"]]
         for c, value in enumerate(values, start=1):
-            _put(ws, 5 + i, c, value)
-            cell = ws.cell(row=5 + i, column=c)
-            cell.border, cell.alignment = _BORDER, _WRAP
-        ws.cell(row=5 + i, column=5).fill = _FILLS.get(rec["severity"], PatternFill())
-        # openpyxl does not size rows: about 30 Chinese characters fit a line of the 说明 column
+            out.put(5 + i, c, value, rec["severity"] if c == 5 and rec["severity"] in _FILLS
+                    else "cell")
+        # no writer sizes rows: about 30 Chinese characters fit a line of the 说明 column
         lines = max(1, -(-len(str(rec["message"])) // 30), -(-len(str(rec["cells"])) // 10))
-        ws.row_dimensions[5 + i].height = 15 * lines
+        out.heights[5 + i] = 15 * lines
     if found.empty:
-        _put(ws, 6, 1, "无")
+        out.put(6, 1, "无")
     row = 6 + max(1, len(found)) + 1
-    if received is not None and len(received):
-        row = _table(ws, row, "已收到的报表", ["表", "报表", "文件", "状态"],
-                     _received_rows(received)) + 1
-    if superseded is not None and len(superseded):
-        _table(ws, row, "已被后报文件替代的文件（不再审核，未附原表）",
-               ["文件", "表", "报出日期", "文件时间", "替代它的文件"], _superseded_rows(superseded))
-    for c, width in enumerate([6, 6, 7, 7, 8, 64, 22], start=1):
+    if received:
+        row = out.table(row, "已收到的报表", ["表", "报表", "文件", "状态"],
+                        _received_rows(received)) + 1
+    if superseded:
+        out.table(row, "已被后报文件替代的文件（不再审核，未附原表）",
+                  ["文件", "表", "报出日期", "文件时间", "替代它的文件"], _superseded_rows(superseded))
+    return out
+
+
+def _openpyxl_style(name: str) -> dict:
+    bold, size, colour, fill, border, wrap = _STYLES[name]
+    return {"font": Font(bold=bold, size=size, color=colour),
+            "fill": PatternFill("solid", fgColor=fill) if fill else PatternFill(),
+            "border": _BORDER if border else Border(),
+            "alignment": _WRAP if wrap else Alignment()}
+
+
+def _write_results_sheet(wb: Workbook, layout: _Layout) -> None:
+    """The 审核结果 sheet, first in ``wb``, with openpyxl."""
+    ws = wb.create_sheet(FEEDBACK_SHEET, 0)
+    wb.active = 0
+    for other in wb.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+    styles = _StyleCache()
+    for row, col, value, style in layout.cells:
+        _put(ws, row, col, value)
+        if style != "plain":
+            styles.apply(ws.cell(row=row, column=col), style, **_openpyxl_style(style))
+    for row in layout.merged:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row,
+                       end_column=len(_RESULT_WIDTHS))
+    for row, height in layout.heights.items():
+        ws.row_dimensions[row].height = height
+    for c, width in enumerate(_RESULT_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.freeze_panes = "A6"
+    ws.freeze_panes = f"A{_RESULT_HEADER_ROW + 1}"
     # printed for the town's records: A4 landscape, all columns on one page width
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "5:5"
+    ws.print_title_rows = f"{_RESULT_HEADER_ROW}:{_RESULT_HEADER_ROW}"
+
+
+def _save_receipt(layout: _Layout, out_path: str | os.PathLike, year: int) -> Path:
+    """A receipt: the 审核结果 sheet alone, written with XlsxWriter (about a fifth of what
+    openpyxl takes for it), text always as text, saved atomically like ``_save``."""
+    import xlsxwriter
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False, "in_memory": True})
+    wb.set_properties({"author": city().issuer, "created": datetime(year + 1, 1, 1)})
+    formats = {}
+    for name, (bold, size, colour, fill, border, wrap) in _STYLES.items():
+        spec = {"bold": bold, "font_size": size, "text_wrap": wrap, "valign": "top" if wrap else None,
+                "font_color": f"#{colour}" if colour else None,
+                "bg_color": f"#{fill}" if fill else None, "pattern": 1 if fill else 0,
+                "border": 1 if border else 0, "border_color": "#999999" if border else None}
+        formats[name] = wb.add_format({k: v for k, v in spec.items() if v is not None})
+    ws = wb.add_worksheet(FEEDBACK_SHEET)
+    last = len(_RESULT_WIDTHS) - 1
+    for row, col, value, style in layout.cells:
+        value = clean_text(value) if isinstance(value, str) else value
+        if row in layout.merged and col == 1:
+            ws.merge_range(row - 1, 0, row - 1, last, value, formats[style])
+        else:
+            ws.write(row - 1, col - 1, value, formats[style])
+    for row, height in layout.heights.items():
+        ws.set_row(row - 1, height)
+    for c, width in enumerate(_RESULT_WIDTHS):
+        ws.set_column(c, c, width)
+    ws.freeze_panes(_RESULT_HEADER_ROW, 0)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(_RESULT_HEADER_ROW - 1)
+    wb.close()
+    os.replace(tmp, out)
+    return out
 
 
 #: A sheet wider than this (in Excel's column-width units; an A4 page holds about 95 at 100%)
@@ -616,8 +734,8 @@ def write_feedback(
     *,
     unit_name: str,
     year: int,
-    received: pd.DataFrame | None = None,
-    superseded: pd.DataFrame | None = None,
+    received: Sequence[Mapping] = (),
+    superseded: Sequence[Mapping] = (),
 ) -> Path:
     """Write a unit's feedback workbook: a copy of the files with their findings marked, or a
     receipt (审核结果 alone) when there is no finding.
@@ -636,34 +754,36 @@ def write_feedback(
     unit_name, year
         For the title of the 审核结果 sheet.
     received
-        The forms received that count now (columns form, source_file, status), listed on
-        审核结果.
+        The forms received that count now (records with form, source_file, status), listed
+        on 审核结果.
     superseded
-        The files a later file replaced (columns source_file, forms: a list of form codes,
-        report_date, modified: timestamps or None, replaced_by), listed on 审核结果, not copied.
+        The files a later file replaced (records of ``superseded_table``), listed on 审核结果,
+        not copied.
 
     Returns
     -------
     The path written.
     """
     if isinstance(source_path, Mapping):
-        sources = [(Path(p), _finding_frame(f)) for p, f in source_path.items()]
-        extra = _finding_frame(findings)
+        given = list(source_path.items())
     else:
-        sources = [(Path(source_path) if source_path is not None else None, _finding_frame(findings))]
-        extra = _finding_frame(None)
-    every = _finding_frame(pd.concat([f for _, f in sources] + [extra], ignore_index=True))
-    if every.empty:  # a receipt: nothing to mark, so nothing is copied
-        wb, notes = Workbook(), []
-        wb.remove(wb.active)
-    else:
-        wb, maps, notes = _load_sources(sources)
-        _defuse(wb)
-        for ws in wb.worksheets:
-            _print_ready(ws)
-        _mark(wb, sources, maps)
-    _write_results_sheet(wb, every, unit_name, year, notes, received=received,
-                         superseded=superseded)
+        given = [(source_path, findings)]
+        findings = None
+    if all(f is None or not len(f) for _, f in [*given, (None, findings)]):
+        # a receipt: nothing to mark, so nothing is copied
+        layout = _results_layout(_finding_frame(None), unit_name, year, received=received,
+                                 superseded=superseded)
+        return _save_receipt(layout, out_path, year)
+    sources = [(Path(p) if p is not None else None, _finding_frame(f)) for p, f in given]
+    every = _finding_frame(pd.concat([f for _, f in sources] + [_finding_frame(findings)],
+                                     ignore_index=True))
+    wb, maps, notes = _load_sources(sources)
+    _defuse(wb)
+    for ws in wb.worksheets:
+        _print_ready(ws)
+    _mark(wb, sources, maps)
+    _write_results_sheet(wb, _results_layout(every, unit_name, year, notes, received=received,
+                                             superseded=superseded))
     return _save(wb, out_path, year)
 
 
@@ -706,14 +826,14 @@ def current_findings(findings: pd.DataFrame, submissions: pd.DataFrame) -> pd.Da
     return findings.loc[~superseded_findings(findings, submissions)]
 
 
-def superseded_table(submissions: pd.DataFrame, report_dates: Mapping[tuple[str, str], object],
-                     modified: Mapping[str, float | None]) -> pd.DataFrame:
+def superseded_table(submissions: Sequence[Mapping], report_dates: Mapping[tuple[str, str], object],
+                     modified: Mapping[str, float | None]) -> list[dict]:
     """The files of one unit that later files replaced, for its 审核结果 sheet.
 
     Parameters
     ----------
     submissions
-        The unit's submissions of the year.
+        The unit's submissions of the year, as records (source_file, form, status).
     report_dates
         ``(file, form) -> 报出日期`` (a date, or None where the form gives none).
     modified
@@ -721,25 +841,30 @@ def superseded_table(submissions: pd.DataFrame, report_dates: Mapping[tuple[str,
 
     Returns
     -------
-    One row per file whose every form was superseded: ``source_file``, ``forms`` (codes),
+    One record per file whose every form was superseded: ``source_file``, ``forms`` (codes),
     ``report_date`` (the latest of its forms'), ``modified`` (local time), ``replaced_by``
-    (the files that count now for those forms), newest first.
+    (the files that count now for those forms, joined), newest first.
     """
-    cols = ["source_file", "forms", "report_date", "modified", "replaced_by"]
-    old = submissions["status"] == "superseded"
-    current = submissions.loc[~old]
-    gone = set(submissions.loc[old, "source_file"]) - set(current["source_file"])
+    forms_of: dict[str, set[str]] = {}
+    current_of: dict[str, set[str]] = {}  # form -> the files that count for it
+    for rec in submissions:
+        forms_of.setdefault(rec["source_file"], set()).add(rec["form"])
+        if rec["status"] != "superseded":
+            current_of.setdefault(rec["form"], set()).add(rec["source_file"])
+    now = set().union(*current_of.values()) if current_of else set()
     rows = []
-    for file in gone:
-        codes = sorted(set(submissions.loc[submissions["source_file"] == file, "form"]))
+    for file in set(forms_of) - now:
+        codes = sorted(forms_of[file])
         dates = [d for d in (report_dates.get((file, c)) for c in codes) if d is not None]
         stamp = modified.get(file)
-        winners = sorted(set(current.loc[current["form"].isin(codes), "source_file"]))
-        rows.append([file, codes, max(dates) if dates else None,
-                     None if stamp is None else datetime.fromtimestamp(stamp),
-                     "、".join(winners)])
-    rows.sort(key=lambda r: (str(r[2] or ""), r[3] or datetime.min, r[0]), reverse=True)
-    return pd.DataFrame(rows, columns=cols)
+        rows.append({"source_file": file, "forms": codes,
+                     "report_date": max(dates) if dates else None,
+                     "modified": None if stamp is None else datetime.fromtimestamp(stamp),
+                     "replaced_by": "、".join(sorted(set().union(
+                         *(current_of.get(c, set()) for c in codes))))})
+    rows.sort(key=lambda r: (str(r["report_date"] or ""), r["modified"] or datetime.min,
+                             r["source_file"]), reverse=True)
+    return rows
 
 
 def collection_table(submissions: pd.DataFrame, findings: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -822,17 +947,19 @@ def write_collection_summary(
         cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
     ws.row_dimensions[2].height = 32
+    styles = _StyleCache()
     for i, rec in enumerate(table.to_dict("records"), start=3):
         values = [rec["unit_code"], rec["unit_name"], *[rec[c] for c in codes], rec["errors"], rec["warnings"]]
         for c, value in enumerate(values, start=1):
             _put(ws, i, c, value)
             cell = ws.cell(row=i, column=c)
-            cell.border = _BORDER
             if value in _STATUS_FILLS:
-                cell.fill = _STATUS_FILLS[value]
-                cell.alignment = Alignment(horizontal="center")
-        if rec["errors"]:
-            ws.cell(row=i, column=ncols - 1).font = Font(bold=True, color="C00000")
+                styles.apply(cell, value, border=_BORDER, fill=_STATUS_FILLS[value],
+                             alignment=Alignment(horizontal="center"))
+            elif c == ncols - 1 and rec["errors"]:
+                styles.apply(cell, "errors", border=_BORDER, font=Font(bold=True, color="C00000"))
+            else:
+                styles.apply(cell, "cell", border=_BORDER)
     last = 2 + len(table)
     total_row = last + 1
     _put(ws, total_row, 1, "已接收")
@@ -850,6 +977,7 @@ def write_collection_summary(
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = "C3"
     ws.auto_filter.ref = f"A2:{get_column_letter(ncols)}{last}"
+    _print_ready(ws)
 
     fnd = findings if findings is not None else pd.DataFrame(columns=["unit_code"])
     if len(fnd) and "year" in fnd.columns:
@@ -869,4 +997,5 @@ def write_collection_summary(
         for c, width in enumerate([40, 8, 8, 70], start=1):
             ws2.column_dimensions[get_column_letter(c)].width = width
         ws2.freeze_panes = "A2"
+        _print_ready(ws2)
     return _save(wb, out_path, year)

@@ -467,8 +467,8 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
     return IngestResult(year, submissions, findings, written, feedback_paths, summary)
 
 
-def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame], out: Path, name: str,
-                  year: int, received: pd.DataFrame, superseded: pd.DataFrame) -> Path:
+def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame | None], out: Path, name: str,
+                  year: int, received: list[dict], superseded: list[dict]) -> Path:
     """One unit's feedback workbook, in a worker (which selects the batch's profile first)."""
     from talentstats import feedback
 
@@ -521,16 +521,18 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     jobs = []
     counted = feedback.current_findings(findings, submissions)
     by_file = dict(iter(counted.groupby("source_file"))) if len(counted) else {}
-    for unit_code, subs in submissions[submissions["unit_code"] != ""].groupby("unit_code"):
-        now = subs.loc[subs["status"] != "superseded"]
-        per_file = {Path(raw_dir) / f: by_file.get(f, counted.iloc[0:0])
-                    for f in sorted(set(now["source_file"]))}
-        gone = set(subs["source_file"]) - set(now["source_file"])
+    by_unit: dict[str, list[dict]] = {}
+    for rec in submissions[["unit_code", "form", "source_file", "status"]].to_dict("records"):
+        if rec["unit_code"]:
+            by_unit.setdefault(rec["unit_code"], []).append(rec)
+    for unit_code, subs in sorted(by_unit.items()):
+        now = [r for r in subs if r["status"] != "superseded"]
+        per_file = {Path(raw_dir) / f: by_file.get(f) for f in sorted({r["source_file"] for r in now})}
+        gone = {r["source_file"] for r in subs} - {r["source_file"] for r in now}
         superseded = feedback.superseded_table(
             subs, report_dates or {}, {f: _file_time(Path(raw_dir) / f) for f in gone})
         name = unit_name(unit_code)
-        jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name,
-                     now[["form", "source_file", "status"]], superseded))
+        jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name, now, superseded))
     own = isinstance(executor, IsolatedExecutor)
     written = []
     with nullcontext(executor) if own else IsolatedExecutor(processes) as pool:

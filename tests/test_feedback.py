@@ -455,3 +455,69 @@ def test_a_forbidden_character_does_not_lose_the_workbook(tmp_path):
                                        tmp_path / "s.xlsx", year=2015)
     sheet = openpyxl.load_workbook(summary)["未识别单位的文件"]
     assert (sheet["A2"].value, sheet["D2"].value) == ("a.xlsx", "无法确定")
+
+
+def _grid(ws) -> dict[tuple[int, int], object]:
+    return {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
+            if c.value is not None and c.value != ""}
+
+
+def test_the_samples_feedback_keeps_each_current_sheet_and_marks_its_findings(sample_run):
+    """On the sample's feedback year: a unit with findings gets its current files' sheets with
+    the same cells, merged ranges and the marks with comments (and prints to the page width);
+    a unit without gets a receipt."""
+    from conftest import FEEDBACK_YEAR
+    from python_calamine import CalamineWorkbook
+
+    from talentstats import catalog
+    from talentstats.units import unit_name
+
+    subs = catalog.read_dataset(sample_run.processed, "submissions", years=[FEEDBACK_YEAR])
+    found = catalog.read_dataset(sample_run.processed, "findings", years=[FEEDBACK_YEAR])
+    counted = current_findings(found, subs)
+    raw = sample_run.sample / str(FEEDBACK_YEAR)
+    folder = sample_run.reports / str(FEEDBACK_YEAR) / "feedback"
+    copies = receipts = 0
+    for code, unit_subs in subs[subs["unit_code"] != ""].groupby("unit_code"):
+        wb = openpyxl.load_workbook(folder / f"{unit_name(code)}.xlsx")
+        mine = counted[counted["unit_code"] == code]
+        now = sorted(set(unit_subs.loc[unit_subs["status"] != "superseded", "source_file"]))
+        if mine.empty:
+            assert wb.sheetnames == [FEEDBACK_SHEET], code
+            receipts += 1
+            continue
+        copies += 1
+        readable = [f for f in now if f not in set(mine.loc[mine["rule"] == "X01", "source_file"])]
+        expected = []
+        for f in readable:
+            expected += CalamineWorkbook.from_path(str(raw / f)).sheet_names
+        assert wb.sheetnames[0] == FEEDBACK_SHEET
+        assert sorted(wb.sheetnames[1:]) == sorted(expected), code  # current files only
+        for f in readable:
+            source = CalamineWorkbook.from_path(str(raw / f))
+            for name in source.sheet_names:
+                sheet = source.get_sheet_by_name(name)
+                copy_ = wb[name]
+                values = sheet.to_python(skip_empty_area=False)
+                got = _grid(copy_)
+                for r, row in enumerate(values, start=1):
+                    for c, v in enumerate(row, start=1):
+                        if v != "" and not isinstance(got.get((r, c)), str | type(None)):
+                            assert float(got[(r, c)]) == float(v), (code, name, r, c)
+                        elif v != "" and isinstance(v, str):
+                            assert got.get((r, c)) == v, (code, name, r, c)
+                merged = {(r0 + 1, c0 + 1, r1 + 1, c1 + 1)
+                          for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []
+                          if (r0, c0) != (r1, c1)}
+                assert {(m.min_row, m.min_col, m.max_row, m.max_col)
+                        for m in copy_.merged_cells.ranges} == merged, (code, name)
+                assert copy_.page_setup.fitToWidth == 1 and copy_.sheet_properties.pageSetUpPr.fitToPage
+        for rec in mine.to_dict("records"):
+            first = next(iter(filter(None, rec["cells"].split(";"))), "")
+            sheet, _, ref = first.rpartition("!")
+            if not sheet or ":" in ref:
+                continue
+            cell = wb[sheet][ref]
+            assert cell.comment is not None and f"[{rec['rule']} " in cell.comment.text, (code, first)
+            assert fill(wb[sheet], ref) in (RED, YELLOW), (code, first)
+    assert copies >= 3 and receipts >= 10, (copies, receipts)
