@@ -46,6 +46,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
@@ -646,8 +647,6 @@ def _write_results_sheet(wb: Workbook, layout: _Layout) -> None:
 def _save_receipt(layout: _Layout, out_path: str | os.PathLike, year: int) -> Path:
     """A receipt: the 审核结果 sheet alone, written with XlsxWriter (about a fifth of what
     openpyxl takes for it), text always as text, saved atomically like ``_save``."""
-    import xlsxwriter
-
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

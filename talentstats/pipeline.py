@@ -323,19 +323,24 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     """
     check_year(year)
     own = executor is None  # then a local pool, starting while the files are found and locked
-    with local_pool(processes) if own else nullcontext(executor) as pool:
+    with local_pool(processes, feedback=feedback) if own else nullcontext(executor) as pool:
         return _ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir, key_path=key_path,
                             processes=processes, feedback=feedback, progress=progress,
                             executor=pool, log_dir=log_dir, release=own and not feedback)
 
 
-def local_pool(processes: int | None = None) -> IsolatedExecutor:
+def local_pool(processes: int | None = None, *, feedback: bool = True) -> IsolatedExecutor:
     """The default executor of the per-file work: an ``IsolatedExecutor`` of ``processes``
     children (every core if None), started at once, each loading the profile and the forms
-    (``ingest.warm``) before its first file."""
-    from talentstats.executor import IsolatedExecutor
+    (``ingest.warm``) before its first file. With ``feedback`` its fork server also imports
+    the feedback writer (openpyxl, XlsxWriter), which the same children use after reading:
+    each child would otherwise import it before its first workbook (0.3-1 s on this machine,
+    the most of a small batch's feedback)."""
+    from talentstats.executor import PRELOAD, IsolatedExecutor
 
-    pool = IsolatedExecutor(processes, warmup=(ingest.warm, (config.selection(),)))
+    preload = (*PRELOAD, "talentstats.feedback") if feedback else PRELOAD
+    pool = IsolatedExecutor(processes, warmup=(ingest.warm, (config.selection(),)),
+                            preload=preload)
     pool.prestart()
     return pool
 

@@ -248,6 +248,11 @@ def test_a_unit_that_resent_five_times_gets_only_its_current_file(tmp_path, monk
     assert marked and all(fill(tr1, c.coordinate) == RED for c in marked)
     assert any("1005" in c.comment.text.replace(",", "") for c in marked)  # version 5's total
     assert not any("1004" in c.comment.text.replace(",", "") for c in marked)
+    # printed: 表1's 13 columns (width 140) landscape on one page width, its title and header
+    # (rows 1-7, above the first item) on every page
+    assert (tr1.page_setup.orientation, tr1.page_setup.fitToWidth, tr1.page_setup.fitToHeight,
+            tr1.print_title_rows) == ("landscape", 1, 0, "$1:$7")
+    assert tr1.sheet_properties.pageSetUpPr.fitToPage
 
     res = wb[FEEDBACK_SHEET]
     rows = [[c.value for c in row] for row in res.iter_rows()]
@@ -296,6 +301,10 @@ def test_a_clean_unit_gets_a_receipt(tmp_path, monkeypatch):
     assert received == [[f"表{n}", form(f"TR{n}").title, "茶山镇2013年人才统计报表.xlsx", "已接收"]
                         for n in (1, 2, 3, 4)]
     assert res.max_row == 13
+    # printed: A4 landscape, one page wide, the header row on every page
+    assert (res.page_setup.orientation, res.page_setup.paperSize) == ("landscape", 9)
+    assert res.sheet_properties.pageSetUpPr.fitToPage and res.page_setup.fitToHeight == 0
+    assert res.print_title_rows == "$5:$5"
 
 
 def test_a_later_run_with_a_resubmission_replaces_the_workbook(tmp_path, monkeypatch):
