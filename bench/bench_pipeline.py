@@ -41,7 +41,6 @@ def main() -> None:
     from talentstats import pipeline, rules
     from talentstats.bulletin import render
     from talentstats.codebook import write_codebook
-    from talentstats.executor import IsolatedExecutor
     from talentstats.sample import generate_sample
 
     watch = Stopwatch()
@@ -67,8 +66,8 @@ def main() -> None:
 
         job_start = time.perf_counter()
         with peak_memory() as peak:
-            # one pool for every year, as `talentstats build` does
-            with watch.stage("ingest (all stages)"), IsolatedExecutor(args.jobs) as pool:
+            # one pool for every year, as `talentstats build` does (cli.workers)
+            with watch.stage("ingest (all stages)"), pipeline.local_pool(args.jobs) as pool:
                 for year in years:
                     pipeline.ingest_year(raw / str(year), year, processed, reports_dir=reports,
                                          executor=pool, key_path=Path(tmp) / "key")

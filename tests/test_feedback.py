@@ -530,3 +530,24 @@ def test_the_samples_feedback_keeps_each_current_sheet_and_marks_its_findings(sa
             assert cell.comment is not None and f"[{rec['rule']} " in cell.comment.text, (code, first)
             assert fill(wb[sheet], ref) in (RED, YELLOW), (code, first)
     assert copies >= 3 and receipts >= 10, (copies, receipts)
+
+
+def test_the_console_summary_counts_only_current_findings(tmp_path):
+    """``talentstats ingest`` on the five versions: 3 errors of version 5 (N01, N05, N06) and
+    the H00 warning count; the 4 F02 errors of versions 1-4 are only said to exist."""
+    import os
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _resent_five_times(raw)
+    result = subprocess.run(
+        [sys.executable, "-m", "talentstats", "ingest", str(raw), "--year", "2013", "--jobs", "1",
+         "--out", str(tmp_path / "p"), "--reports", str(tmp_path / "r"),
+         "--key-file", str(tmp_path / "secret" / "key")],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "400"})
+    assert result.returncode == 1, result.stderr  # version 5 is rejected
+    assert "错误 3 条，提示 1 条（另有 4 条属于已被替代的文件，只记入 findings 数据集）" in result.stdout
+    assert "是负数" not in result.stdout  # the superseded files' F02 are not listed
+    assert "六支队伍之和=1,000，相差5" in result.stdout  # version 5's N01 is
