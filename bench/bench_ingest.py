@@ -25,7 +25,7 @@ recorded before and after: on a shared machine compare the lines of one run, not
 Figures go to bench/results/ingest.json.
 
 Usage: python bench/bench_ingest.py [--sizes 35,r200,1000,10000] [--jobs N] [--runs 3]
-       [--large-runs 1]
+       [--large-runs 1] [--keep]
 """
 
 from __future__ import annotations
@@ -160,6 +160,7 @@ def one_size(spec: str, jobs: int, runs: int, work: Path) -> dict:
         "stages_s": stages,  # of the fastest default run: read (with the pool's start), ...
         "no_feedback_stages_s": bare_stages,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if 500 <= size <= 5000 and not spec.startswith("r"):
         no_val = min(full_ingest(folder, jobs, validate=False, feedback=False)[0]
@@ -176,6 +177,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement; the best counts")
     ap.add_argument("--large-runs", type=int, default=1,
                     help="runs per measurement for 5,000 workbooks or more [1]")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the other collections' figures already in ingest.json")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one collection
     args = ap.parse_args()
 
@@ -208,6 +211,13 @@ def main() -> None:
         if "validation_share" in r:
             line += f" | validation adds {100 * r['validation_share']:.0f}%"
         print(line, flush=True)
+    if args.keep:  # the collections measured in an earlier run (the large one is run alone)
+        from common import RESULTS
+
+        done = {r["collection"] for r in results}
+        earlier = json.loads((RESULTS / "ingest.json").read_text("utf-8")).get("sizes", [])
+        results = [r for r in earlier if r.get("collection") not in done] + results
+        results.sort(key=lambda r: r["workbooks"])
     write_results("ingest", {"jobs": args.jobs, "runs": args.runs, "large_runs": args.large_runs,
                              "sizes": results})
 
