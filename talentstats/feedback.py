@@ -41,7 +41,6 @@ from collections.abc import Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 import openpyxl
@@ -178,21 +177,15 @@ def _table_label(code: object) -> str:
 _FINDING_COLUMNS = ["form", "rule", "kind", "severity", "message", "cells", "source_file"]
 
 
-@cache
-def _no_findings() -> pd.DataFrame:
-    """An empty findings frame (made once: building one took a receipt's milliseconds)."""
-    return pd.DataFrame({c: pd.Series(dtype="string") for c in _FINDING_COLUMNS})
-
-
-def _finding_frame(findings: pd.DataFrame | None) -> pd.DataFrame:
-    cols = _FINDING_COLUMNS
-    if findings is None or findings.empty:
-        return _no_findings()
-    out = findings.copy()
-    for c in cols:
-        if c not in out:
-            out[c] = ""
-    return out.assign(**{c: out[c].astype("string").fillna("") for c in cols})
+def _finding_records(findings: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Findings as plain records of ``_FINDING_COLUMNS`` (text, "" for missing): a unit has a
+    few, and pandas' own per-call costs were most of a small workbook's time."""
+    if findings is None or not len(findings):
+        return []
+    n = len(findings)
+    columns = [findings[c].astype("string").fillna("").tolist() if c in findings else [""] * n
+               for c in _FINDING_COLUMNS]
+    return [dict(zip(_FINDING_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _is_xls(path: Path) -> bool:
@@ -370,7 +363,7 @@ def _defuse(wb: Workbook) -> int:
 
 
 def _load_sources(
-    sources: list[tuple[Path | None, pd.DataFrame]],
+    sources: list[tuple[Path | None, list[dict]]],
 ) -> tuple[Workbook, list[dict], list[str]]:
     """One workbook holding every readable source's sheets; per source, old -> new sheet names;
     and notes on the sources that were not copied."""
@@ -378,7 +371,8 @@ def _load_sources(
     maps: list[dict[str, str]] = []
     notes: list[str] = []
     for path, found in sources:
-        readable = path is not None and Path(path).is_file() and not (found["rule"] == "X01").any()
+        readable = (path is not None and Path(path).is_file()
+                    and not any(rec["rule"] == "X01" for rec in found))
         if not readable:
             maps.append({})
             continue
@@ -443,12 +437,12 @@ def _top_left(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
     return row, col
 
 
-def _mark(wb: Workbook, sources: list[tuple[Path | None, pd.DataFrame]], maps: list[dict]) -> int:
+def _mark(wb: Workbook, sources: list[tuple[Path | None, list[dict]]], maps: list[dict]) -> int:
     """Fill and comment every finding's cells; returns how many cells were marked."""
     notes: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
     fills: dict[tuple[str, int, int], str] = {}
     for (_, found), names in zip(sources, maps, strict=True):
-        for rec in found.to_dict("records"):
+        for rec in found:
             text = f"[{rec['rule']} {SEVERITY_LABELS.get(rec['severity'], '')}] {rec['message']}"
             for ref in filter(None, rec["cells"].split(";")):
                 sheet, _, coord = ref.rpartition("!")
@@ -478,11 +472,11 @@ def _mark(wb: Workbook, sources: list[tuple[Path | None, pd.DataFrame]], maps: l
 # The 审核结果 sheet
 
 
-def _verdict(found: pd.DataFrame) -> str:
-    errors = found.loc[found["severity"] == "error"]
-    warnings = found.loc[found["severity"] == "warning"]
+def _verdict(found: list[dict]) -> str:
+    errors = [rec for rec in found if rec["severity"] == "error"]
+    warnings = [rec for rec in found if rec["severity"] == "warning"]
     if len(errors):
-        tables = sorted({_table_label(f) for f in errors["form"]} - {""})
+        tables = sorted({_table_label(rec["form"]) for rec in errors} - {""})
         which = f"（{'、'.join(tables)}）" if tables else ""
         text = (f"审核发现{len(errors)}条强制性错误（红色标示），相关报表{which}已退回，"
                 "请更正后重新报送。")
@@ -492,10 +486,6 @@ def _verdict(found: pd.DataFrame) -> str:
     if len(warnings):
         return (f"未发现强制性错误，报表已接收。有{len(warnings)}条核实性提示（黄色标示），"
                 "请核实确认，数据无误的请书面说明原因，无需重新报送。")
-    return _verdict_clean()
-
-
-def _verdict_clean() -> str:
     return "审核通过，未发现问题，报表已接收。"
 
 
@@ -563,16 +553,15 @@ _RESULT_WIDTHS = [6, 6, 7, 7, 8, 64, 22]
 _RESULT_HEADER_ROW = 5
 
 
-def _results_layout(found: pd.DataFrame, unit: str, year: int, notes: Sequence[str] = (), *,
+def _results_layout(found: list[dict], unit: str, year: int, notes: Sequence[str] = (), *,
                     received: Sequence[Mapping] = (),
                     superseded: Sequence[Mapping] = ()) -> _Layout:
     """What the 审核结果 sheet says: title, verdict, the findings, the forms received and the
     files superseded."""
     out = _Layout()
     out.put(1, 1, f"{unit}{year}年人才资源统计报表审核结果", "title")
-    errors = bool(len(found)) and (found["severity"] == "error").any()
-    out.put(2, 1, _verdict(found) if len(found) else _verdict_clean(), "verdict_error" if errors
-            else "verdict")
+    errors = any(rec["severity"] == "error" for rec in found)
+    out.put(2, 1, _verdict(found), "verdict_error" if errors else "verdict")
     out.put(3, 1, "说明：强制性审核不通过的报表须更正后重新报送；核实性审核提示的数据请核实，"
                   "确认无误的请说明原因。单元格已在各报表中标示并附批注。", "note")
     out.merged |= {2, 3}
@@ -583,10 +572,9 @@ def _results_layout(found: pd.DataFrame, unit: str, year: int, notes: Sequence[s
         out.heights[4] = 15 * max(2, -(-len("".join(notes)) // 60))
     for c, text in enumerate(["序号", "表", "规则", "类别", "性质", "说明", "单元格"], start=1):
         out.put(_RESULT_HEADER_ROW, c, text, "header")
-    records = []  # errors first (a receipt has none: pandas is skipped, it took milliseconds)
-    if len(found):
-        order = found.assign(_sev=found["severity"].map({"error": 0, "warning": 1}).fillna(2))
-        records = order.sort_values(["_sev", "form", "rule", "cells"], kind="stable").to_dict("records")
+    rank = {"error": 0, "warning": 1}
+    records = sorted(found, key=lambda r: (rank.get(r["severity"], 2), r["form"], r["rule"],
+                                           r["cells"]))  # errors first
     for i, rec in enumerate(records, start=1):
         values = [i, _table_label(rec["form"]), rec["rule"], rec["kind"],
                   SEVERITY_LABELS.get(rec["severity"], rec["severity"]), rec["message"],
@@ -597,7 +585,7 @@ def _results_layout(found: pd.DataFrame, unit: str, year: int, notes: Sequence[s
         # no writer sizes rows: about 30 Chinese characters fit a line of the 说明 column
         lines = max(1, -(-len(str(rec["message"])) // 30), -(-len(str(rec["cells"])) // 10))
         out.heights[5 + i] = 15 * lines
-    if found.empty:
+    if not found:
         out.put(6, 1, "无")
     row = 6 + max(1, len(found)) + 1
     if received:
@@ -770,12 +758,10 @@ def write_feedback(
         findings = None
     if all(f is None or not len(f) for _, f in [*given, (None, findings)]):
         # a receipt: nothing to mark, so nothing is copied
-        layout = _results_layout(_finding_frame(None), unit_name, year, received=received,
-                                 superseded=superseded)
+        layout = _results_layout([], unit_name, year, received=received, superseded=superseded)
         return _save_receipt(layout, out_path, year)
-    sources = [(Path(p) if p is not None else None, _finding_frame(f)) for p, f in given]
-    every = _finding_frame(pd.concat([f for _, f in sources] + [_finding_frame(findings)],
-                                     ignore_index=True))
+    sources = [(Path(p) if p is not None else None, _finding_records(f)) for p, f in given]
+    every = [rec for _, found in sources for rec in found] + _finding_records(findings)
     wb, maps, notes = _load_sources(sources)
     _defuse(wb)
     for ws in wb.worksheets:

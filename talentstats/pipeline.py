@@ -545,6 +545,10 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
         futures = [pool.submit(_feedback_job, profile, per_file, out, name, year, received,
                                superseded)
                    for per_file, out, name, received, superseded in jobs]
+        # written while the workers write the units' workbooks
+        summary = feedback.write_collection_summary(submissions, findings,
+                                                    folder / f"{year}年报表收集情况.xlsx",
+                                                    year=year)
         for (_, out, name, _, _), future in zip(jobs, futures, strict=True):
             try:
                 written.append(future.result())
@@ -552,8 +556,6 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
                 out.unlink(missing_ok=True)
                 log.warning("反馈表未能生成 / feedback workbook not written for %s (%s): %s",
                             name, out, exc)
-    summary = feedback.write_collection_summary(submissions, findings,
-                                                folder / f"{year}年报表收集情况.xlsx", year=year)
     return written, summary
 
 
