@@ -263,12 +263,17 @@ def ingest_cmd(
                                  assignments=assigned)
     except TalentstatsError as exc:
         _fail(exc)
+    from talentstats.feedback import current_findings
+
+    counted = current_findings(result.findings, result.submissions)  # not superseded files'
     print_collection(result.submissions, result.findings, year)
-    print_findings(result.findings)
-    n_err = int((result.findings["severity"] == "error").sum())
-    n_warn = int((result.findings["severity"] == "warning").sum())
-    out.print(f"{year}年：{len(result.submissions)} 份报表，错误 {n_err} 条，提示 {n_warn} 条。"
-              f"数据 → {safe_text(out_dir or paths.processed_dir())}")
+    print_findings(counted)
+    n_err = int((counted["severity"] == "error").sum())
+    n_warn = int((counted["severity"] == "warning").sum())
+    n_old = len(result.findings) - len(counted)
+    out.print(f"{year}年：{len(result.submissions)} 份报表，错误 {n_err} 条，提示 {n_warn} 条"
+              + (f"（另有 {n_old} 条属于已被替代的文件，只记入 findings 数据集）" if n_old else "")
+              + f"。数据 → {safe_text(out_dir or paths.processed_dir())}")
     if result.summary:
         out.print(f"收集情况汇总：{safe_text(result.summary)}；反馈表 {len(result.feedback)} 份")
     raise typer.Exit(result.exit_status)

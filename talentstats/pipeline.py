@@ -374,20 +374,25 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     """
     check_year(year)
     own = executor is None  # then a local pool, starting while the files are found and locked
-    with local_pool(processes) if own else nullcontext(executor) as pool:
+    with local_pool(processes, feedback=feedback) if own else nullcontext(executor) as pool:
         return _ingest_year(raw_dir, year, out_dir, reports_dir=reports_dir, key_path=key_path,
                             processes=processes, feedback=feedback, progress=progress,
                             executor=pool, log_dir=log_dir, release=own and not feedback,
                             assignments=assignments or {})
 
 
-def local_pool(processes: int | None = None) -> IsolatedExecutor:
+def local_pool(processes: int | None = None, *, feedback: bool = True) -> IsolatedExecutor:
     """The default executor of the per-file work: an ``IsolatedExecutor`` of ``processes``
     children (every core if None), started at once, each loading the profile and the forms
-    (``ingest.warm``) before its first file."""
-    from talentstats.executor import IsolatedExecutor
+    (``ingest.warm``) before its first file. With ``feedback`` its fork server also imports
+    the feedback writer (openpyxl, XlsxWriter), which the same children use after reading:
+    each child would otherwise import it before its first workbook (0.3-1 s on this machine,
+    the most of a small batch's feedback)."""
+    from talentstats.executor import PRELOAD, IsolatedExecutor
 
-    pool = IsolatedExecutor(processes, warmup=(ingest.warm, (config.selection(),)))
+    preload = (*PRELOAD, "talentstats.feedback") if feedback else PRELOAD
+    pool = IsolatedExecutor(processes, warmup=(ingest.warm, (config.selection(),)),
+                            preload=preload)
     pool.prestart()
     return pool
 
@@ -475,6 +480,9 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
     ])
     with run.stage("assemble") as counts:
         batch = ingest.assemble(outcomes, year, assigned)
+        # each form's 报出日期, for the feedback workbooks' list of superseded files
+        report_dates = {(o.source_file, fr.form): fr.report_date for o in outcomes
+                        for fr in o.forms}
         del outcomes, by_name  # the batch holds what is needed: a national batch's outcomes
         # take hundreds of MB, which validation and the writes can use
         counts.update(candidates=len(batch.candidates), roster_rows=len(batch.roster),
@@ -519,24 +527,41 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
         with run.stage("reports") as counts:
             feedback_paths, summary = write_reports(raw_dir, reports_dir, year, submissions,
                                                     findings, executor=executor,
-                                                    processes=processes)
+                                                    processes=processes,
+                                                    report_dates=report_dates)
             counts.update(feedback=len(feedback_paths), summary=_abs(summary))
     return IngestResult(year, submissions, findings, written, feedback_paths, summary)
 
 
-def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame], out: Path, name: str,
-                  year: int) -> Path:
+def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame | None], out: Path, name: str,
+                  year: int, received: list[dict], superseded: list[dict]) -> Path:
     """One unit's feedback workbook, in a worker (which selects the batch's profile first)."""
     from talentstats import feedback
 
     config.select(profile)
-    return feedback.write_feedback(per_file, None, out, unit_name=name, year=year)
+    return feedback.write_feedback(per_file, None, out, unit_name=name, year=year,
+                                   received=received, superseded=superseded)
+
+
+def _file_time(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.DataFrame,
                   findings: pd.DataFrame, *, executor: Executor | None = None,
-                  processes: int | None = None) -> tuple[list[Path], Path | None]:
+                  processes: int | None = None,
+                  report_dates: dict[tuple[str, str], date | None] | None = None,
+                  ) -> tuple[list[Path], Path | None]:
     """Feedback workbooks per unit (reports/Y/feedback/) and the collection summary.
+
+    A unit's workbook follows its current submission: it copies and marks only the files
+    that count now (not superseded), and lists the superseded ones (with their 报出日期 from
+    ``report_dates``, ``(file, form) -> date``, and their file time); a unit with no finding
+    on its current files gets a receipt, which copies nothing. Findings of superseded files
+    are counted nowhere (``feedback.current_findings``).
 
     The feedback workbooks hold the units' rosters (personal data): their folder gets a
     ``feedback.PERSONAL_DATA_NOTE`` file saying so, and is never published.
@@ -562,34 +587,46 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
         feedback.PERSONAL_DATA_TEXT, encoding="utf-8")
     jobs = []
     where = {name: path for path, name in discover(raw_dir)}  # names may not be the bytes'
-    for unit_code, subs in submissions[submissions["unit_code"] != ""].groupby("unit_code"):
-        files = sorted(set(subs["source_file"]))
-        per_file = {
-            where.get(f, Path(raw_dir) / f): findings[findings["source_file"] == f] for f in files
-        }
+    counted = feedback.current_findings(findings, submissions)
+    by_file = dict(iter(counted.groupby("source_file"))) if len(counted) else {}
+    by_unit: dict[str, list[dict]] = {}
+    for rec in submissions[["unit_code", "form", "source_file", "status"]].to_dict("records"):
+        if rec["unit_code"]:
+            by_unit.setdefault(rec["unit_code"], []).append(rec)
+    for unit_code, subs in sorted(by_unit.items()):
+        now = [r for r in subs if r["status"] != "superseded"]
+        per_file = {where.get(f, Path(raw_dir) / f): by_file.get(f)
+                    for f in sorted({r["source_file"] for r in now})}
+        gone = {r["source_file"] for r in subs} - {r["source_file"] for r in now}
+        superseded = feedback.superseded_table(
+            subs, report_dates or {},
+            {f: _file_time(where.get(f, Path(raw_dir) / f)) for f in gone})
         name = unit_name(unit_code)
-        jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name))
+        jobs.append((per_file, folder / "feedback" / f"{name}.xlsx", name, now, superseded))
     own = isinstance(executor, IsolatedExecutor)
     written = []
     with nullcontext(executor) if own else IsolatedExecutor(processes) as pool:
         profile = config.selection()
-        futures = [pool.submit(_feedback_job, profile, per_file, out, name, year)
-                   for per_file, out, name in jobs]
-        for (_, out, name), future in zip(jobs, futures, strict=True):
+        futures = [pool.submit(_feedback_job, profile, per_file, out, name, year, received,
+                               superseded)
+                   for per_file, out, name, received, superseded in jobs]
+        # written while the workers write the units' workbooks
+        target = folder / f"{year}年报表收集情况.xlsx"
+        summary: Path | None
+        try:
+            summary = feedback.write_collection_summary(submissions, findings, target, year=year)
+        except Exception as exc:  # noqa: BLE001 - the datasets are written: say so and go on
+            target.unlink(missing_ok=True)  # an earlier run's would be outdated
+            log.warning("收集情况汇总未能生成 / collection summary not written (%s): %s",
+                        target, exc)
+            summary = None
+        for (_, out, name, _, _), future in zip(jobs, futures, strict=True):
             try:
                 written.append(future.result())
             except Exception as exc:  # noqa: BLE001 - one unit's workbook must not stop the rest
                 out.unlink(missing_ok=True)
                 log.warning("反馈表未能生成 / feedback workbook not written for %s (%s): %s",
                             name, out, exc)
-    target = folder / f"{year}年报表收集情况.xlsx"
-    summary: Path | None
-    try:
-        summary = feedback.write_collection_summary(submissions, findings, target, year=year)
-    except Exception as exc:  # noqa: BLE001 - the datasets are written: say so and go on
-        target.unlink(missing_ok=True)  # an earlier run's would be outdated
-        log.warning("收集情况汇总未能生成 / collection summary not written (%s): %s", target, exc)
-        summary = None
     return written, summary
 
 

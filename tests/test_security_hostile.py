@@ -73,10 +73,12 @@ def test_hostile_files_are_unreadable_and_good_files_accepted(corpus, tmp_path):
         with zipfile.ZipFile(book) as z:
             assert not [n for n in z.namelist() if "vba" in n.lower()], book.name
             assert b"macroEnabled" not in z.read("[Content_Types].xml")
-    liaobu = openpyxl.load_workbook(fb / "寮步镇.xlsx")
-    assert "表1" in liaobu.sheetnames  # the .xlsm was read and copied, without its macros
-    changping = openpyxl.load_workbook(fb / "常平镇.xlsx")
-    assert "表1" in changping.sheetnames  # an .xlsx named .xls is copied too
+    # both units are clean: a receipt, listing the file as received, copies nothing
+    for unit, suffix in (("寮步镇", ".xlsm"), ("常平镇", ".xls")):  # an .xlsx named .xls
+        receipt = openpyxl.load_workbook(fb / f"{unit}.xlsx")
+        assert receipt.sheetnames == [feedback.FEEDBACK_SHEET]
+        listed = [[c.value for c in row] for row in receipt[feedback.FEEDBACK_SHEET].iter_rows()]
+        assert any(str(r[2]).endswith(suffix) and r[3] == "已接收" for r in listed), unit
     print(f"\nhostile corpus: {len(cases)} files ({len(cases) - len(accepted)} hostile, "
           f"{len(accepted)} good with odd names or formats) ingested in {elapsed:.1f} s")
 

@@ -169,16 +169,22 @@ def test_no_workbook_holds_a_live_formula_from_a_submission(planted):
     books = sorted((reports / "feedback").glob("*.xlsx"))
     assert len(books) == 2
     sources = {p: _formulas(p) for p in planted["raw"].glob("*.xlsx") if p.stat().st_size > 100}
+    copies = 0
     for book in books:
         unit = book.stem
         source = next(p for p in sources if unit[:2] in p.name)
+        wb = openpyxl.load_workbook(book)
+        if wb.sheetnames == [feedback.FEEDBACK_SHEET]:  # a receipt: no finding, nothing copied
+            assert _check_workbook(book, {}) >= 1, book.name  # the file name, as text
+            continue
+        copies += 1
         own = {k: v for k, v in sources[source].items() if not feedback._OUTWARD.search(v)}
         assert _check_workbook(book, own) >= 2, book.name  # the planted text, as text
-        wb = openpyxl.load_workbook(book)
         sheet = next(ws for ws in wb.worksheets if ws["P60"].value is not None)
         # the unit's HYPERLINK and DDE formulas are shown as text, not run
         assert (sheet["P60"].value, sheet["P60"].data_type) == (FORMULA, "s")
         assert (sheet["P61"].value, sheet["P61"].data_type) == (DDE, "s")
+    assert copies >= 1
     summary = openpyxl.load_workbook(reports / f"{YEAR}年报表收集情况.xlsx")["未识别单位的文件"]
     assert summary["A2"].value == "=2+3无单位.xlsx" and summary["A2"].data_type == "s"
 
@@ -218,8 +224,11 @@ def test_feedback_drops_defined_names_that_reach_outside(tmp_path):
     planted = _defined_names(src)
     assert {"启动", "网址", "Auto_Open", "外部@0", "外部2@0", "本表数"} <= set(planted)
 
-    out = feedback.write_feedback(src, None, tmp_path / "反馈.xlsx", unit_name="石龙镇",
-                                  year=YEAR)
+    found = pd.DataFrame([dict(year=YEAR, unit_code="441900102", form="TR1", rule="N01",
+                               kind="表内", severity="error", message="合计不符",
+                               cells=f"{ws.title}!P60", source_file=src.name)])
+    out = feedback.write_feedback(src, found, tmp_path / "反馈.xlsx", unit_name="石龙镇",
+                                  year=YEAR)  # a finding: the file is copied
     names = _defined_names(out)
     assert not [(k, v) for k, v in names.items() if feedback._OUTWARD.search(v)], names
     assert {k.split("@")[0] for k in names} & set(planted) == {"本表数"}, names
