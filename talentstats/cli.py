@@ -340,17 +340,46 @@ def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOp
     _report_command("assessment", "考核报告", year, processed, reports)
 
 
+SourceOpt = Annotated[
+    Path | None, typer.Option("--processed", help="Processed data folder to read [data/processed].")
+]
+
+
+def check_target(target: Path, processed: Path) -> None:
+    """Refuse a target inside the processed folder (as the old ``export --out`` meant the
+    source): an export there would overwrite the processed CSV files."""
+    folder = processed.resolve()
+    where = target.resolve()
+    if where == folder or folder in where.parents or catalog_folder(where):
+        raise ParameterError(
+            f"--out/--to 是写入的目标，不能是已处理数据目录 {target}；数据来源请用 --processed / "
+            f"--out/--to name where files go, not the processed folder {target}: "
+            "pass the source as --processed"
+        )
+
+
+def catalog_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds processed datasets (a manifest or a dataset of the catalog)."""
+    from talentstats import catalog
+
+    return folder.is_dir() and (catalog.read_manifest(folder) is not None or any(
+        catalog.has_dataset(folder, name) for name in catalog.DATASETS))
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SELECT over the datasets (observations, indicators, ...).")],
-    processed: Annotated[Path | None, typer.Option("--processed", help="Processed data folder [data/processed].")] = None,
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the result to .csv or .parquet.")] = None,
+    processed: SourceOpt = None,
+    out_file: Annotated[Path | None, typer.Option("--out", "--to", "-o", help="Write the result to this .csv or .parquet file.")] = None,
 ) -> None:
     """Run read-only SQL (DuckDB) over the processed datasets."""
     from talentstats.query import run_query, write_result
 
+    processed = processed or paths.processed_dir()
     try:
-        df = run_query(sql, processed or paths.processed_dir())
+        if out_file:
+            check_target(out_file, processed)
+        df = run_query(sql, processed)
         if out_file:
             write_result(df, out_file)
     except TalentstatsError as exc:
@@ -371,16 +400,25 @@ def query(
 @app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv | parquet | dta | xlsx")] = "csv",
-    processed: ProcessedOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--to", help="Target folder [reports/export].")] = None,
+    processed: SourceOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write the files into [reports/export].")] = None,
+    to_dir: Annotated[Path | None, typer.Option("--to", help="The same as --out.")] = None,
 ) -> None:
-    """Export the datasets for R, Stata or Excel users, with Chinese variable labels."""
+    """Export the datasets for R, Stata or Excel users, with Chinese variable labels and unit names."""
     from talentstats.export import export as do_export
 
     if fmt not in ("csv", "parquet", "dta", "xlsx"):
         _fail(ParameterError(f"不支持的格式 / unsupported format: {fmt}"))
+    processed = processed or paths.processed_dir()
+    target = out_dir or to_dir or paths.export_dir()
     try:
-        written = do_export(processed or paths.processed_dir(), out_dir or paths.export_dir(), fmt)
+        if out_dir and to_dir and out_dir != to_dir:  # `--out SOURCE --to TARGET`, the old spelling
+            raise ParameterError(
+                "--out 与 --to 都是导出目标目录，只需给一个；数据来源请用 --processed / "
+                "--out and --to both name the target folder: pass the source as --processed"
+            )
+        check_target(target, processed)
+        written = do_export(processed, target, fmt)
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:

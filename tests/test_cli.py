@@ -90,3 +90,68 @@ def test_jobs_and_scheduler_together_are_a_usage_error(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     assert "--jobs 与 --scheduler 不能同时使用" in result.stderr
     assert not (tmp_path / "p").exists()
+
+
+# --------------------------------------------------------------------------- export folders
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    """A researcher's working folder: the fixture's processed data in data/processed."""
+    from test_api import build_processed
+
+    build_processed(tmp_path / "data" / "processed")
+    return tmp_path
+
+
+def test_export_out_is_the_target_folder(workdir):
+    import pandas as pd
+
+    result = run("export", "--format", "dta", "--out", "exports", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (workdir / "exports").iterdir()) == [
+        "findings.dta", "indicators.dta", "observations.dta", "roster.dta", "submissions.dta"]
+    back = pd.read_stata(workdir / "exports" / "indicators.dta")
+    assert list(back.columns) == ["year", "unit_code", "unit_name", "indicator", "value"]
+    # 2016 I01: 东城街道 1100, 石龙镇 600, the city 1700 (tests/test_api.py)
+    i01 = back.loc[(back["year"] == 2016) & (back["indicator"] == "I01")]
+    assert sorted(zip(i01["unit_name"], i01["value"], strict=True)) == [
+        ("东城街道", 1100.0), ("东莞市", 1700.0), ("石龙镇", 600.0)]
+    # --to says the same; --processed names the source
+    result = run("export", "-f", "csv", "--processed", "data/processed", "--to", "csv", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "csv" / "data_dictionary.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--out", "data/processed"),  # the old meaning of --out: the source
+        ("--out", "data/processed", "--to", "exports"),  # the old spelling, source and target
+        ("--processed", "data/processed", "--out", "data/processed/sub"),
+    ],
+    ids=["out-is-processed", "out-and-to", "inside-processed"],
+)
+def test_export_refuses_the_processed_folder_as_target(workdir, args):
+    before = sorted(p.relative_to(workdir) for p in workdir.rglob("*"))
+    result = run("export", "--format", "csv", *args, cwd=workdir)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "--processed" in result.stderr
+    assert sorted(p.relative_to(workdir) for p in workdir.rglob("*")) == before
+
+
+def test_query_to_writes_the_file_and_refuses_the_processed_folder(workdir):
+    import pandas as pd
+
+    sql = "SELECT unit_code, value FROM indicators WHERE indicator = 'I08' ORDER BY unit_code"
+    result = run("query", sql, "--to", "i08.csv", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    back = pd.read_csv(workdir / "i08.csv", dtype={"unit_code": str}, encoding="utf-8-sig")
+    assert back.to_dict("list") == {"unit_code": ["441900003", "441900102"], "value": [2.0, 4.0]}
+    processed = workdir / "data" / "processed"
+    before = {p: p.read_bytes() for p in processed.rglob("*") if p.is_file()}
+    result = run("query", sql, "--out", "data/processed/observations.csv", cwd=workdir)
+    assert result.returncode == 2, result.stderr
+    assert "--processed" in result.stderr
+    assert {p: p.read_bytes() for p in processed.rglob("*") if p.is_file()} == before
