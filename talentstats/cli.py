@@ -245,19 +245,65 @@ def ingest_cmd(
     raise typer.Exit(result.exit_status)
 
 
+FINDING_FIELDS = ["rule", "kind", "severity", "form", "message", "cells"]
+
+
+def check_json(file: Path, result) -> dict:
+    """The self-check of one workbook as data, for office systems (``check --json``)."""
+    from talentstats.units import unit_name
+
+    findings = result.findings[FINDING_FIELDS].astype(object)
+    subs = result.submissions
+    forms = subs.loc[subs["form"] != "", ["form", "status"]].astype(object)  # not a file's row
+    code = result.unit_code
+    try:
+        name = unit_name(code) if code else None
+    except KeyError:
+        name = None
+    return {
+        "file": str(file),
+        "unit_code": code,
+        "unit_name": name,
+        "year": result.year,
+        "verdict": result.verdict,
+        "forms": forms.where(forms.notna(), None).to_dict("records"),
+        "findings": findings.where(findings.notna(), None).to_dict("records"),
+    }
+
+
+def print_json(payload: dict) -> None:
+    """JSON on stdout in UTF-8 (RFC 8259) whatever the locale; a file name that is not valid
+    UTF-8 (surrogate escapes) comes out \\u-escaped instead of failing."""
+    import json
+
+    try:
+        data = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(payload, indent=2).encode("ascii")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+    sys.stdout.flush()
+
+
 @app.command()
 def check(
     file: Annotated[Path, typer.Argument(help="One workbook to check before sending.")],
     year: Annotated[int | None, typer.Option("--year", "-y", help="Report year (default: as written in the workbook).")] = None,
     processed: Annotated[Path | None, typer.Option("--processed", help="Processed folder for last year's figures.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON: file, unit_code, unit_name, year, verdict, forms, findings.")] = False,
 ) -> None:
-    """Self-check for towns: run every rule on one workbook; writes nothing."""
-    from talentstats.pipeline import check_file
+    """Self-check for towns: run every rule on one workbook; writes nothing. Exit 1 if it would be rejected."""
+    from talentstats.pipeline import check_workbook
 
     try:
-        findings = check_file(file, year, processed)
+        result = check_workbook(file, year, processed)
     except TalentstatsError as exc:
         _fail(exc)
+    findings = result.findings
+    status = 1 if (findings["severity"] == "error").any() else 0
+    if as_json:
+        print_json(check_json(file, result))
+        raise typer.Exit(status)
     if findings.empty:
         out.print(f"[green]审核通过[/green]：{file.name} 未发现问题。")
         raise typer.Exit(0)
@@ -268,7 +314,7 @@ def check(
         table = f"表{f.form.removeprefix('TR')}" if f.form else ""
         t.add_row("强制性" if f.severity == "error" else "核实性", f.rule, table, f.message, f.cells)
     out.print(t)
-    raise typer.Exit(1 if (findings["severity"] == "error").any() else 0)
+    raise typer.Exit(status)
 
 
 @app.command()
