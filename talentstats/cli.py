@@ -392,24 +392,19 @@ SourceOpt = Annotated[
 
 
 def check_target(target: Path, processed: Path) -> None:
-    """Refuse a target inside the processed folder (as the old ``export --out`` meant the
-    source): an export there would overwrite the processed CSV files."""
-    folder = processed.resolve()
-    where = target.resolve()
-    if where == folder or folder in where.parents or catalog_folder(where):
+    """Refuse a target in the processed folder, or in any folder holding a processed manifest
+    (as the old ``export --out`` meant the source): an export there would overwrite the
+    processed CSV files. A folder of earlier exports is fine."""
+    from talentstats import catalog
+
+    folder, where = processed.resolve(), target.resolve()
+    if where == folder or folder in where.parents or (
+            where.is_dir() and catalog.read_manifest(where) is not None):
         raise ParameterError(
             f"--out/--to 是写入的目标，不能是已处理数据目录 {target}；数据来源请用 --processed / "
             f"--out/--to name where files go, not the processed folder {target}: "
             "pass the source as --processed"
         )
-
-
-def catalog_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds processed datasets (a manifest or a dataset of the catalog)."""
-    from talentstats import catalog
-
-    return folder.is_dir() and (catalog.read_manifest(folder) is not None or any(
-        catalog.has_dataset(folder, name) for name in catalog.DATASETS))
 
 
 @app.command()

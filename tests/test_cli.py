@@ -117,10 +117,12 @@ def test_export_out_is_the_target_folder(workdir):
     i01 = back.loc[(back["year"] == 2016) & (back["indicator"] == "I01")]
     assert sorted(zip(i01["unit_name"], i01["value"], strict=True)) == [
         ("东城街道", 1100.0), ("东莞市", 1700.0), ("石龙镇", 600.0)]
-    # --to says the same; --processed names the source
-    result = run("export", "-f", "csv", "--processed", "data/processed", "--to", "csv", cwd=workdir)
-    assert result.returncode == 0, result.stderr
-    assert (workdir / "csv" / "data_dictionary.csv").is_file()
+    # --to says the same; --processed names the source; a folder of earlier exports is fine
+    for _ in range(2):
+        result = run("export", "-f", "parquet", "--processed", "data/processed", "--to", "pq",
+                     cwd=workdir)
+        assert result.returncode == 0, result.stderr
+    assert (workdir / "pq" / "data_dictionary.csv").is_file()
 
 
 @pytest.mark.parametrize(
@@ -129,8 +131,9 @@ def test_export_out_is_the_target_folder(workdir):
         ("--out", "data/processed"),  # the old meaning of --out: the source
         ("--out", "data/processed", "--to", "exports"),  # the old spelling, source and target
         ("--processed", "data/processed", "--out", "data/processed/sub"),
+        ("--processed", "exports", "--out", "data/processed"),  # source and target swapped
     ],
-    ids=["out-is-processed", "out-and-to", "inside-processed"],
+    ids=["out-is-processed", "out-and-to", "inside-processed", "swapped"],
 )
 def test_export_refuses_the_processed_folder_as_target(workdir, args):
     before = sorted(p.relative_to(workdir) for p in workdir.rglob("*"))
@@ -145,8 +148,9 @@ def test_query_to_writes_the_file_and_refuses_the_processed_folder(workdir):
     import pandas as pd
 
     sql = "SELECT unit_code, value FROM indicators WHERE indicator = 'I08' ORDER BY unit_code"
-    result = run("query", sql, "--to", "i08.csv", cwd=workdir)
-    assert result.returncode == 0, result.stderr
+    for _ in range(2):  # the second run replaces the file
+        result = run("query", sql, "--to", "i08.csv", cwd=workdir)
+        assert result.returncode == 0, result.stderr
     back = pd.read_csv(workdir / "i08.csv", dtype={"unit_code": str}, encoding="utf-8-sig")
     assert back.to_dict("list") == {"unit_code": ["441900003", "441900102"], "value": [2.0, 4.0]}
     processed = workdir / "data" / "processed"
