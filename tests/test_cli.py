@@ -240,3 +240,16 @@ def test_check_json_of_a_file_that_is_no_workbook(workbooks, tmp_path):
         "verdict": "unreadable", "forms": []}
     assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("X01", "error")]
     assert "说明.txt" in report["findings"][0]["message"]
+
+
+def test_print_json_survives_a_file_name_that_is_not_utf8(capfdbinary):
+    import json
+
+    from talentstats.cli import print_json
+
+    name = b"\xca\xaf\xc1\xfa.xlsx".decode("utf-8", "surrogateescape")  # 石龙 in GBK
+    print_json({"file": name, "unit_name": "石龙镇"})
+    out = capfdbinary.readouterr().out
+    assert json.loads(out) == {"file": name, "unit_name": "石龙镇"}  # \udcca... escapes
+    print_json({"unit_name": "石龙镇"})
+    assert capfdbinary.readouterr().out.decode("utf-8") == '{\n  "unit_name": "石龙镇"\n}\n'

@@ -25,9 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import websocket  # websocket-client, which jupyter_server itself requires
 from test_api import DONGCHENG, SHILONG, build_processed
-
-websocket = pytest.importorskip("websocket")  # websocket-client, a dependency of jupyter_server
 
 pytestmark = pytest.mark.slow
 
