@@ -24,9 +24,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import bulletin_fixture as bf
 import pytest
 import websocket  # websocket-client, which jupyter_server itself requires
 from test_api import DONGCHENG, SHILONG, build_processed
+
+from talentstats.catalog import write_datasets
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +47,8 @@ def _free_port() -> int:
 class Server:
     """A running Jupyter server: its REST API (token in the header) and kernel websockets."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str, work: Path) -> None:
+        self.work = work  # the working folder it was started from
         self.base = f"http://127.0.0.1:{port}"
         self.ws_base = f"ws://127.0.0.1:{port}"
         self.token = token
@@ -62,10 +66,11 @@ class Server:
 
 @pytest.fixture
 def lab(tmp_path: Path):
-    """JupyterLab on notebooks/, from a working folder holding data/processed (as after
-    ``make demo``), with Jupyter's own config and state kept in tmp_path."""
+    """JupyterLab on notebooks/, started from a fresh working folder (``lab.work``; a test puts
+    its data/processed there, as ``make demo`` would), with Jupyter's own config and state kept
+    in tmp_path."""
     work = tmp_path / "work"
-    build_processed(work / "data" / "processed")
+    work.mkdir()
     port, token = _free_port(), uuid.uuid4().hex
     jupyter_home = tmp_path / "jupyter"
     env = {
@@ -87,7 +92,7 @@ def lab(tmp_path: Path):
          f"--IdentityProvider.token={token}", *(["--allow-root"] if os.geteuid() == 0 else [])],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )
-    server = Server(port, token)
+    server = Server(port, token, work)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -156,42 +161,46 @@ def _lines(outputs: list[dict]) -> set[str]:
     return {" ".join(line.split()) for line in text.splitlines()}
 
 
-def test_explore_runs_top_to_bottom_in_jupyterlab(lab: Server, tmp_path: Path) -> None:
-    # open the notebook as JupyterLab does
-    model = lab.api("GET", "/api/contents/explore.ipynb?content=1&type=notebook")
-    cells = model["content"]["cells"]
-    (params,) = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+def run_as_opened(lab: Server, name: str, expressions: dict[str, str]) -> tuple[list, dict]:
+    """Open notebook ``name`` as JupyterLab does (contents API), start its kernel (sessions
+    API) and run every code cell as it stands, in order; then evaluate ``expressions`` in
+    the kernel. Returns each code cell's outputs, and each expression's value as a Python
+    literal."""
+    model = lab.api("GET", f"/api/contents/{name}?content=1&type=notebook")
+    cells = [c for c in model["content"]["cells"] if c["cell_type"] == "code"]
     session = lab.api("POST", "/api/sessions", {
-        "path": "explore.ipynb", "type": "notebook", "name": "explore.ipynb",
-        "kernel": {"name": "python3"},
+        "path": name, "type": "notebook", "name": name, "kernel": {"name": "python3"},
     })
     kernel = Kernel(lab, session["kernel"]["id"], session["id"])
     try:
         outputs = []
-        for n, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
+        for n, cell in enumerate(cells):
             reply, out = kernel.execute(cell["source"])
             errors = [o for o in out if o["output_type"] == "error"]
             assert reply["status"] == "ok" and not errors, (n, cell["source"][:80], errors)
             outputs.append(out)
-        # the kernel is this project's: the same Python and the same talentstats
-        reply, _ = kernel.execute("import sys, talentstats", {
-            "prefix": "sys.prefix", "package": "talentstats.__file__",
-            "cwd": "__import__('os').getcwd()", "processed_dir": "processed_dir",
-            "growth": "growth.round(6).to_dict()", "fastest": "list(fastest)",
-            "summary": "summary.round(6).to_dict('index')",
-        })
+        reply, _ = kernel.execute("", expressions)
     finally:
         kernel.close()
         lab.api("DELETE", f"/api/sessions/{session['id']}")
+    found = {k: v["data"]["text/plain"] for k, v in reply["user_expressions"].items()}
+    return outputs, {k: ast.literal_eval(v) for k, v in found.items()}
 
-    # each expression's value, as the kernel printed it (a Python literal)
-    found = {k: ast.literal_eval(v["data"]["text/plain"])
-             for k, v in reply["user_expressions"].items()}
+
+def test_explore_runs_top_to_bottom_in_jupyterlab(lab: Server) -> None:
+    processed = build_processed(lab.work / "data" / "processed")
+    outputs, found = run_as_opened(lab, "explore.ipynb", {
+        "prefix": "__import__('sys').prefix",
+        "package": "__import__('talentstats').__file__",
+        "cwd": "__import__('os').getcwd()", "processed_dir": "processed_dir",
+        "growth": "growth.round(6).to_dict()", "fastest": "list(fastest)",
+        "summary": "summary.round(6).to_dict('index')",
+    })
     import talentstats
 
     assert (found["prefix"], found["package"]) == (sys.prefix, talentstats.__file__)
     assert found["cwd"] == str(NOTEBOOKS)  # Jupyter runs the kernel beside the notebook...
-    assert found["processed_dir"] == str(tmp_path / "work" / "data" / "processed")  # ...data here
+    assert found["processed_dir"] == str(processed)  # ...and reads the working folder's data
     # 石龙镇 TR1 130: 100 (2015) -> 150 (2016), +50%; 东城街道 300 -> 330, +10%. With two units
     # the top half is one: 石龙镇, whose 2015 I08 is 4.0 (above the 3% line); 东城街道's is 2.0.
     assert found["growth"] == {SHILONG: 50.0, DONGCHENG: 10.0}
@@ -207,3 +216,23 @@ def test_explore_runs_top_to_bottom_in_jupyterlab(lab: Server, tmp_path: Path) -
     assert {"441900102 石龙镇 50.0 4.0 增长最快", "441900003 东城街道 10.0 2.0 其他",
             "其他 1 2.0 0", "增长最快 1 4.0 1"} <= shown[4]  # by unit, by group
     assert {"0 441900003 2015 300.0 2.0", "3 441900102 2016 150.0 NaN"} <= shown[5]  # SQL
+
+
+def _markdown(outputs: list[list[dict]]) -> str:
+    return "\n".join(o.get("data", {}).get("text/markdown", "") for out in outputs for o in out)
+
+
+def test_bulletin_and_assessment_run_top_to_bottom_in_jupyterlab(lab: Server) -> None:
+    # the bulletin's own fixture (tests/bulletin_fixture.py): 2014-2015, the notebooks' year
+    write_datasets(lab.work / "data" / "processed", bf.frames())
+    outputs, found = run_as_opened(lab, "bulletin.ipynb", {"year": "year"})
+    assert found == {"year": 2015}
+    text = _markdown(outputs)
+    # I01 100000 persons, +11.1% on 2014; I04.130 40.0% (+0.8 points)
+    assert "年末全市人才资源总量10.00万人，比上年增长11.1%。" in text
+    assert "占人才资源总量的40.0%，比上年提高0.8个百分点" in text
+    charts = [o for out in outputs for o in out if "image/png" in o.get("data", {})]
+    assert len(charts) == 5  # trend, structure, units, investment, fund ratio
+    outputs, _ = run_as_opened(lab, "assessment.ipynb", {})
+    html = "\n".join(o.get("data", {}).get("text/html", "") for out in outputs for o in out)
+    assert "东城街道" in html and "上升1位" in _markdown(outputs) + html
