@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps demo test test-fast lint bench sample ingest bulletin clean
+.PHONY: help setup system-deps demo lab test test-fast lint bench sample ingest bulletin clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -37,6 +37,16 @@ sample: setup ## Generate the sample collection into data/raw/sample
 demo: sample ## The main job on the sample: ingest 2012-2016, indicators, bulletin -> reports/
 	$(BIN)/talentstats build data/raw/sample
 	@echo "done: see reports/ (bulletin HTML and PDF, annex, assessment, feedback workbooks)"
+
+# The notebooks read this folder's data/processed (and write under reports/) wherever the kernel
+# runs: Jupyter starts it in notebooks/, so the folders are passed as absolute paths. Jupyter
+# refuses root unless told; root is what a container or CI is (as for system-deps).
+LAB_PORT ?= 8888
+lab: setup ## JupyterLab on notebooks/ (kernel: this virtualenv's Python; data: data/processed, after make demo)
+	TALENTSTATS_PROCESSED="$${TALENTSTATS_PROCESSED:-$(CURDIR)/data/processed}" \
+	TALENTSTATS_REPORTS="$${TALENTSTATS_REPORTS:-$(CURDIR)/reports}" \
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" --ServerApp.port=$(LAB_PORT) \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: setup ## Lint, then run the whole test suite (as CI does)
 	$(BIN)/ruff check talentstats tests bench

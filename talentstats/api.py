@@ -37,6 +37,7 @@ __all__ = [
     "tr1_table",
     "tr1_wide",
     "unit_codes",
+    "with_unit_names",
 ]
 
 # A citizen ID in any of its written forms (roster.ID_TEXT), not glued to other letters or
@@ -162,6 +163,26 @@ def _unit_label(code: str) -> str:
         return unit_name(code)
     except KeyError:
         return ""
+
+
+def with_unit_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with ``unit_name`` right after ``unit_code``: the name in the profile's unit
+    registry (东莞市 for the city's own code), ``""`` for a code it does not know (such as the
+    empty code of a finding on a file whose unit was not identified).
+
+    For researchers' frames and exports only: the processed datasets keep the contract's columns.
+
+    >>> with_unit_names(pd.DataFrame({"unit_code": ["441900102", ""], "value": [1.0, 2.0]}))
+       unit_code unit_name  value
+    0  441900102       石龙镇    1.0
+    1                         2.0
+    """
+    codes = frame["unit_code"]
+    names = {code: _unit_label(code) for code in codes.dropna().unique()}
+    out = frame.copy(deep=False)
+    out.insert(out.columns.get_loc("unit_code") + 1, "unit_name",
+               codes.map(names).astype("string"))
+    return out
 
 
 def tr1_wide(observations: pd.DataFrame, year: int, *, city_total: bool = False) -> pd.DataFrame:
@@ -290,7 +311,8 @@ def load(
     *,
     processed_dir: str | Path | None = None,
 ) -> pd.DataFrame:
-    """One processed dataset, typed per :data:`talentstats.catalog.DATASETS`.
+    """One processed dataset, typed per :data:`talentstats.catalog.DATASETS`, with the unit's
+    name (``unit_name``) next to ``unit_code`` (:func:`with_unit_names`).
 
     Parameters
     ----------
@@ -315,7 +337,7 @@ def load(
     """
     ys = _years(years)  # validated first; then only those years' partitions are read
     frame = catalog.read_dataset(_folder(processed_dir), name, years=ys)
-    return guard_personal(select_rows(frame, ys, units), name)
+    return with_unit_names(guard_personal(select_rows(frame, ys, units), name))
 
 
 def tr1_table(

@@ -279,19 +279,65 @@ def ingest_cmd(
     raise typer.Exit(result.exit_status)
 
 
+FINDING_FIELDS = ["rule", "kind", "severity", "form", "message", "cells"]
+
+
+def check_json(file: Path, result) -> dict:
+    """The self-check of one workbook as data, for office systems (``check --json``)."""
+    from talentstats.units import unit_name
+
+    findings = result.findings[FINDING_FIELDS].astype(object)
+    subs = result.submissions
+    forms = subs.loc[subs["form"] != "", ["form", "status"]].astype(object)  # not a file's row
+    code = result.unit_code
+    try:
+        name = unit_name(code) if code else None
+    except KeyError:
+        name = None
+    return {
+        "file": str(file),
+        "unit_code": code,
+        "unit_name": name,
+        "year": result.year,
+        "verdict": result.verdict,
+        "forms": forms.where(forms.notna(), None).to_dict("records"),
+        "findings": findings.where(findings.notna(), None).to_dict("records"),
+    }
+
+
+def print_json(payload: dict) -> None:
+    """JSON on stdout in UTF-8 (RFC 8259) whatever the locale; a file name that is not valid
+    UTF-8 (surrogate escapes) comes out \\u-escaped instead of failing."""
+    import json
+
+    try:
+        data = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(payload, indent=2).encode("ascii")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+    sys.stdout.flush()
+
+
 @app.command()
 def check(
     file: Annotated[Path, typer.Argument(help="One workbook to check before sending.")],
     year: Annotated[int | None, typer.Option("--year", "-y", help="Report year (default: as written in the workbook).")] = None,
     processed: Annotated[Path | None, typer.Option("--processed", help="Processed folder for last year's figures.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON: file, unit_code, unit_name, year, verdict, forms, findings.")] = False,
 ) -> None:
-    """Self-check for towns: run every rule on one workbook; writes nothing."""
-    from talentstats.pipeline import check_file
+    """Self-check for towns: run every rule on one workbook; writes nothing. Exit 1 if it would be rejected."""
+    from talentstats.pipeline import check_workbook
 
     try:
-        findings = check_file(file, year, processed)
+        result = check_workbook(file, year, processed)
     except TalentstatsError as exc:
         _fail(exc)
+    findings = result.findings
+    status = 1 if (findings["severity"] == "error").any() else 0
+    if as_json:
+        print_json(check_json(file, result))
+        raise typer.Exit(status)
     if findings.empty:
         out.print(f"[green]审核通过[/green]：{safe_text(file.name)} 未发现问题。")
         raise typer.Exit(0)
@@ -303,7 +349,7 @@ def check(
         t.add_row("强制性" if f.severity == "error" else "核实性", safe_text(f.rule), table,
                   safe_text(f.message), safe_text(f.cells))
     out.print(t)
-    raise typer.Exit(1 if (findings["severity"] == "error").any() else 0)
+    raise typer.Exit(status)
 
 
 @app.command()
@@ -379,18 +425,41 @@ def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOp
 QUERY_ROWS_SHOWN = 200
 QUERY_CELL_CHARS = 200
 
+SourceOpt = Annotated[
+    Path | None, typer.Option("--processed", help="Processed data folder to read [data/processed].")
+]
+
+
+def check_target(target: Path, processed: Path) -> None:
+    """Refuse a target in the processed folder, or in any folder holding a processed manifest
+    (as the old ``export --out`` meant the source): an export there would overwrite the
+    processed CSV files. A folder of earlier exports is fine."""
+    from talentstats import catalog
+
+    folder, where = processed.resolve(), target.resolve()
+    if where == folder or folder in where.parents or (
+            where.is_dir() and catalog.read_manifest(where) is not None):
+        raise ParameterError(
+            f"--out/--to 是写入的目标，不能是已处理数据目录 {target}；数据来源请用 --processed / "
+            f"--out/--to name where files go, not the processed folder {target}: "
+            "pass the source as --processed"
+        )
+
 
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SELECT over the datasets (observations, indicators, ...).")],
-    processed: Annotated[Path | None, typer.Option("--processed", help="Processed data folder [data/processed].")] = None,
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the result to .csv or .parquet.")] = None,
+    processed: SourceOpt = None,
+    out_file: Annotated[Path | None, typer.Option("--out", "--to", "-o", help="Write the result to this .csv or .parquet file.")] = None,
 ) -> None:
     """Run read-only SQL (DuckDB) over the processed datasets."""
     from talentstats.query import run_query, write_result
 
+    processed = processed or paths.processed_dir()
     try:
-        df = run_query(sql, processed or paths.processed_dir())
+        if out_file:
+            check_target(out_file, processed)
+        df = run_query(sql, processed)
         if out_file:
             write_result(df, out_file)
     except TalentstatsError as exc:
@@ -425,16 +494,25 @@ def _clip(value: object) -> str:
 @app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv | parquet | dta | xlsx")] = "csv",
-    processed: ProcessedOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--to", help="Target folder [reports/export].")] = None,
+    processed: SourceOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write the files into [reports/export].")] = None,
+    to_dir: Annotated[Path | None, typer.Option("--to", help="The same as --out.")] = None,
 ) -> None:
-    """Export the datasets for R, Stata or Excel users, with Chinese variable labels."""
+    """Export the datasets for R, Stata or Excel users, with Chinese variable labels and unit names."""
     from talentstats.export import export as do_export
 
     if fmt not in ("csv", "parquet", "dta", "xlsx"):
         _fail(ParameterError(f"不支持的格式 / unsupported format: {fmt}"))
+    processed = processed or paths.processed_dir()
+    target = out_dir or to_dir or paths.export_dir()
     try:
-        written = do_export(processed or paths.processed_dir(), out_dir or paths.export_dir(), fmt)
+        if out_dir and to_dir and out_dir != to_dir:  # `--out SOURCE --to TARGET`, the old spelling
+            raise ParameterError(
+                "--out 与 --to 都是导出目标目录，只需给一个；数据来源请用 --processed / "
+                "--out and --to both name the target folder: pass the source as --processed"
+            )
+        check_target(target, processed)
+        written = do_export(processed, target, fmt)
     except TalentstatsError as exc:
         _fail(exc)
     for p in written:

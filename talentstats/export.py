@@ -7,7 +7,9 @@
 | dta     | ``<dataset>.dta`` (Stata 118, Unicode) | variable labels (80 characters at most)             |
 | xlsx    | ``<dataset>.xlsx``                 | sheet ``数据`` (codes as header) + sheet ``变量说明``      |
 
-Every file reads back with pandas (``read_csv``, ``read_parquet``, ``read_stata``,
+Every exported dataset carries the unit's name, ``unit_name``, right after ``unit_code`` (the
+processed datasets themselves keep the contract's columns), so nobody has to join the unit
+registry. Every file reads back with pandas (``read_csv``, ``read_parquet``, ``read_stata``,
 ``read_excel``) to the same values, with the caveats of the formats: CSV and Stata cannot tell
 missing text from ``""`` (both read back as ``""``), Excel cannot either (both read back as
 missing), and Stata stores years and codes as 32-bit integers and nullable integers as floats.
@@ -27,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from talentstats import catalog
-from talentstats.api import guard_personal, select_rows
+from talentstats.api import guard_personal, select_rows, with_unit_names
 from talentstats.codebook import COLUMN_LABELS, column_label, variables_table, write_workbook
 from talentstats.config import city
 from talentstats.errors import DataNotFound, ParameterError
@@ -40,11 +42,26 @@ XLSX_DATA_SHEET = "数据"
 XLSX_LABEL_SHEET = "变量说明"
 EXCEL_MAX_ROWS = 1_048_575
 STATA_LABEL_LIMIT = 80
+# The one column an export adds to the contract's (api.with_unit_names), and its meaning.
+UNIT_NAME = "unit_name"
+UNIT_NAME_LABEL = ("单位名称（按单位代码查单位名录）", "unit name, looked up from unit_code")
+
+
+def _labels(name: str, column: str) -> tuple[str, str]:
+    return UNIT_NAME_LABEL if column == UNIT_NAME else COLUMN_LABELS[name][column]
 
 
 def _dictionary(names: Iterable[str]) -> pd.DataFrame:
+    """The variables of the exported datasets: the codebook's, with ``unit_name`` after each
+    ``unit_code``."""
     table = variables_table()
-    return table.loc[table["dataset"].isin(list(names))].reset_index(drop=True)
+    table = table.loc[table["dataset"].isin(list(names))]
+    unit_names = table.loc[table["column"] == "unit_code"].assign(
+        column=UNIT_NAME, dtype="string", sql_type="VARCHAR", nullable=True,
+        label_zh=UNIT_NAME_LABEL[0], label_en=UNIT_NAME_LABEL[1],
+    )
+    # each unit_name row shares its unit_code row's index: a stable sort puts it right after
+    return pd.concat([table, unit_names]).sort_index(kind="stable").reset_index(drop=True)
 
 
 def to_stata_frame(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -54,13 +71,20 @@ def to_stata_frame(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
     nullable integers become float with NaN (Stata's ``.``).
     """
     out = frame.copy()
-    for col, dtype in catalog.DATASETS[name].columns.items():
-        if dtype == "string":
+    for col in out.columns:
+        if out[col].dtype == "string":
             out[col] = out[col].fillna("").astype(object)
-        elif dtype == "Int64":
+        elif out[col].dtype == "Int64":
             out[col] = out[col].astype("float64")
-    labels = {col: column_label(name, col, limit=STATA_LABEL_LIMIT) for col in out.columns}
+    labels = {col: _stata_label(name, col) for col in out.columns}
     return out, labels
+
+
+def _stata_label(name: str, column: str) -> str:
+    if column != UNIT_NAME:
+        return column_label(name, column, limit=STATA_LABEL_LIMIT)
+    zh, en = UNIT_NAME_LABEL
+    return f"{zh}（{en}）"
 
 
 def _write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:
@@ -71,10 +95,7 @@ def _write_parquet(name: str, frame: pd.DataFrame, path: Path) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     fields = [
         f.with_metadata(
-            {
-                "label_zh": COLUMN_LABELS[name][f.name][0],
-                "label_en": COLUMN_LABELS[name][f.name][1],
-            }
+            dict(zip(("label_zh", "label_en"), _labels(name, f.name), strict=True))
         )
         for f in table.schema
     ]
@@ -164,7 +185,7 @@ def export(
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=out) as tmp:
         for name in names:
             frame = select_rows(catalog.read_dataset(folder, name), years=years)
-            frame = guard_personal(frame, name)
+            frame = with_unit_names(guard_personal(frame, name))
             target = out / f"{name}.{fmt}"
             _WRITERS[fmt](name, frame, Path(tmp) / target.name)
             staged.append((Path(tmp) / target.name, target))

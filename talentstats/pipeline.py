@@ -630,8 +630,38 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     return written, summary
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """What the self-check found in one workbook: the forms it holds (catalog ``submissions``
+    columns, status accepted/rejected/unreadable), every finding, and the report year."""
+
+    submissions: pd.DataFrame
+    findings: pd.DataFrame
+    year: int | None  # None: no form was found and no year was given
+
+    @property
+    def unit_code(self) -> str | None:
+        """The one unit the forms (or, failing them, the file name) belong to; else None."""
+        codes = set(self.submissions["unit_code"]) | set(self.findings["unit_code"])
+        codes.discard("")
+        return codes.pop() if len(codes) == 1 else None
+
+    @property
+    def verdict(self) -> str:
+        """unreadable (no form read), rejected (any error) or accepted."""
+        if self.submissions.empty or (self.submissions["status"] == "unreadable").all():
+            return "unreadable"
+        return "rejected" if (self.findings["severity"] == "error").any() else "accepted"
+
+
 def check_file(file: Path, year: int | None = None, processed: Path | None = None, *,
                executor: Executor | None = None) -> pd.DataFrame:
+    """The findings of :func:`check_workbook`."""
+    return check_workbook(file, year, processed, executor=executor).findings
+
+
+def check_workbook(file: Path, year: int | None = None, processed: Path | None = None, *,
+                   executor: Executor | None = None) -> CheckResult:
     """Run every rule on one workbook, as a town clerk would before sending. Writes nothing.
 
     The year defaults to the one written in the workbook. Last year's figures are read from the
@@ -648,7 +678,8 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     if not outcomes[0].forms:
         # unreadable, or none of our forms: the file's own findings say so, whatever the year
         batch = ingest.assemble(outcomes, year or date.today().year - 1)
-        return ingest.settle(batch, batch.findings.iloc[0:0])[3]
+        _, _, subs, findings = ingest.settle(batch, batch.findings.iloc[0:0])
+        return CheckResult(subs, findings, year)
     if year is None:
         years = {fr.year for fr in outcomes[0].forms if fr.year is not None}
         if len(years) != 1:
@@ -660,4 +691,5 @@ def check_file(file: Path, year: int | None = None, processed: Path | None = Non
     check_year(year)
     batch = ingest.assemble(outcomes, year)
     previous = _previous_year(Path(processed or paths.processed_dir()), year)
-    return _validate(batch, previous, year)[3]
+    _, _, subs, findings = _validate(batch, previous, year)
+    return CheckResult(subs, findings, year)

@@ -221,14 +221,29 @@ def processed(tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------- load
 
 
-def test_load_types_match_catalog(processed: Path) -> None:
+def test_load_types_match_catalog_with_unit_names(processed: Path) -> None:
     for name, ds in catalog.DATASETS.items():
         df = api.load(name, processed_dir=processed)
-        assert list(df.columns) == list(ds.columns)
+        # the contract's columns, and the unit's name right after its code
+        contract = list(ds.columns.items())
+        expected = dict([*contract[:2], ("unit_name", "string"), *contract[2:]])
+        assert list(df.columns) == list(expected)
         assert {c: str(t) for c, t in df.dtypes.items()} == {
-            c: str(pd.Series(dtype=t).dtype) for c, t in ds.columns.items()
+            c: str(pd.Series(dtype=t).dtype) for c, t in expected.items()
         }
         assert len(df) == len(FRAMES[name])
+    # the processed files themselves keep the contract's columns
+    assert list(catalog.read_dataset(processed, "indicators").columns) == list(
+        catalog.DATASETS["indicators"].columns)
+
+
+def test_load_names_each_unit(processed: Path) -> None:
+    ind = api.load("indicators", years=2016, processed_dir=processed)
+    assert dict(zip(ind["unit_code"], ind["unit_name"], strict=True)) == {
+        DONGCHENG: "东城街道", SHILONG: "石龙镇", CITY: "东莞市"}
+    # a finding on a file whose unit was not identified: no code, no name
+    findings = api.load("findings", processed_dir=processed)
+    assert findings["unit_name"].tolist() == ["", "东城街道", "石龙镇"]  # in catalog order
 
 
 def test_load_filters_years_and_units_by_name_or_code(processed: Path) -> None:

@@ -7,7 +7,16 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from test_api import FRAMES, IDS, ROSTER, assert_no_personal_data, build_processed
+from test_api import (
+    CITY,
+    DONGCHENG,
+    FRAMES,
+    IDS,
+    ROSTER,
+    SHILONG,
+    assert_no_personal_data,
+    build_processed,
+)
 
 from talentstats import api, catalog, export
 from talentstats.errors import DataNotFound, ParameterError
@@ -18,12 +27,24 @@ def processed(tmp_path: Path) -> Path:
     return build_processed(tmp_path / "processed")
 
 
+# The registry's names of the fixture's codes; "" is a finding on a file of no known unit.
+NAMES = {DONGCHENG: "东城街道", SHILONG: "石龙镇", CITY: "东莞市", "": ""}
+
+
+def _columns(name: str) -> dict[str, str]:
+    """An export's columns: the contract's, with unit_name right after unit_code."""
+    cols = list(catalog.DATASETS[name].columns.items())
+    return dict([cols[0], cols[1], ("unit_name", "string"), *cols[2:]])
+
+
 def _expected(name: str) -> pd.DataFrame:
-    return catalog.conform(name, FRAMES[name])
+    frame = catalog.conform(name, FRAMES[name])
+    frame.insert(2, "unit_name", frame["unit_code"].map(NAMES).astype("string"))
+    return frame
 
 
 def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(dict(catalog.DATASETS[name].columns))
+    return frame.astype(_columns(name))
 
 
 def test_csv_reads_back_equal_with_dictionary(processed: Path, tmp_path: Path) -> None:
@@ -32,16 +53,16 @@ def test_csv_reads_back_equal_with_dictionary(processed: Path, tmp_path: Path) -
     assert sorted(p.name for p in written) == sorted(
         [f"{n}.csv" for n in catalog.DATASETS] + ["data_dictionary.csv"]
     )
-    for name, ds in catalog.DATASETS.items():
+    for name in catalog.DATASETS:
         path = out / f"{name}.csv"
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-        text_cols = [c for c, t in ds.columns.items() if t == "string"]
+        text_cols = [c for c, t in _columns(name).items() if t == "string"]
         back = pd.read_csv(
             path,
             encoding="utf-8-sig",
             dtype=dict.fromkeys(text_cols, "string"),
             keep_default_na=False,
-            na_values={c: [""] for c in ds.columns if c not in text_cols},
+            na_values={c: [""] for c in _columns(name) if c not in text_cols},
         )
         # CSV cannot tell missing text from "": both read back as "".
         expected = _expected(name)
@@ -52,6 +73,9 @@ def test_csv_reads_back_equal_with_dictionary(processed: Path, tmp_path: Path) -
         (dictionary["dataset"] == "roster") & (dictionary["column"] == "person")
     ].iloc[0]
     assert row["label_zh"].startswith("人员假名")
+    indicators = dictionary.loc[dictionary["dataset"] == "indicators"]
+    assert indicators["column"].tolist() == ["year", "unit_code", "unit_name", "indicator", "value"]
+    assert indicators["label_zh"].iloc[2] == "单位名称（按单位代码查单位名录）"
 
 
 def test_parquet_reads_back_equal_with_field_labels(processed: Path, tmp_path: Path) -> None:
@@ -68,11 +92,11 @@ def test_parquet_reads_back_equal_with_field_labels(processed: Path, tmp_path: P
 def test_stata_reads_back_equal_with_variable_labels(processed: Path, tmp_path: Path) -> None:
     out = tmp_path / "dta"
     export.export(processed, out, "dta")
-    for name, ds in catalog.DATASETS.items():
+    for name in catalog.DATASETS:
         back = pd.read_stata(out / f"{name}.dta")
         expected = _expected(name)
         # Stata has no missing text: a missing string comes back as "".
-        for col, t in ds.columns.items():
+        for col, t in _columns(name).items():
             if t == "string":
                 expected[col] = expected[col].fillna("")
         pd.testing.assert_frame_equal(_typed(name, back), expected, check_dtype=True)
@@ -81,6 +105,7 @@ def test_stata_reads_back_equal_with_variable_labels(processed: Path, tmp_path: 
         assert reader.data_label == "东莞市人才资源统计 roster"
     assert labels["person"].startswith("人员假名")
     assert labels["birth_year"] == "出生年份（year of birth）"
+    assert labels["unit_name"] == "单位名称（按单位代码查单位名录）（unit name, looked up from unit_code）"
     assert all(len(v) <= 80 for v in labels.values())
     back = pd.read_stata(out / "roster.dta")
     assert sorted(back["birth_year"].tolist()) == [1969.0, 1975.0, 1975.0, 1982.0, 1982.0]
@@ -89,22 +114,23 @@ def test_stata_reads_back_equal_with_variable_labels(processed: Path, tmp_path: 
 def test_xlsx_reads_back_equal_with_label_sheet(processed: Path, tmp_path: Path) -> None:
     out = tmp_path / "xlsx"
     export.export(processed, out, "xlsx")
-    for name, ds in catalog.DATASETS.items():
+    for name in catalog.DATASETS:
         back = pd.read_excel(
             out / f"{name}.xlsx",
             sheet_name="数据",
             engine="calamine",
-            dtype={c: "string" for c, t in ds.columns.items() if t == "string"},
+            dtype={c: "string" for c, t in _columns(name).items() if t == "string"},
         )
         expected = _expected(name)
         # An empty cell in Excel is missing: "" (findings without a unit) reads back as missing.
-        for col, t in ds.columns.items():
+        for col, t in _columns(name).items():
             if t == "string":
                 expected[col] = expected[col].replace("", pd.NA)
         pd.testing.assert_frame_equal(_typed(name, back), expected)
     labels = pd.read_excel(out / "indicators.xlsx", sheet_name="变量说明", engine="calamine")
-    assert labels["变量"].tolist() == ["year", "unit_code", "indicator", "value"]
+    assert labels["变量"].tolist() == ["year", "unit_code", "unit_name", "indicator", "value"]
     assert labels.loc[1, "中文含义"] == "单位代码（441900为全市）"
+    assert labels.loc[2, "中文含义"] == "单位名称（按单位代码查单位名录）"
 
 
 def test_xlsx_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
@@ -114,7 +140,8 @@ def test_xlsx_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
     import openpyxl
 
     ws = openpyxl.load_workbook(tmp_path / "x" / "findings.xlsx")["数据"]
-    cells = [ws.cell(row=r, column=8) for r in range(2, 5)]
+    assert ws.cell(row=1, column=9).value == "cells"  # after year, unit_code, unit_name, ...
+    cells = [ws.cell(row=r, column=9) for r in range(2, 5)]
     assert all(c.data_type == "s" for c in cells if c.value is not None)
     export.export(tmp_path / "p", tmp_path / "c", "csv")
     text = (tmp_path / "c" / "findings.csv").read_text("utf-8-sig")
