@@ -202,3 +202,23 @@ def test_drafts_open_in_libreoffice_with_every_glyph(drafts, tmp_path):
         rows = [line.split() for line in fonts.splitlines()[2:]]
         assert any("CJK" in r[0] for r in rows)
         assert all(r[-5] == "yes" for r in rows)  # emb
+
+
+def test_column_widths_follow_the_content():
+    import pandas as pd
+
+    from talentstats.bulletin.word import column_widths
+
+    frame = pd.DataFrame({"镇街（园区）": ["石碣镇"], "达标项数": ["6/8"], "未达到的要求": ["每" * 50]})
+    # natural widths in half-ems, +2 padding: 镇街 max(6, 12/2) = 6 -> 8; 达标项数 max(3, 8/2) = 4
+    # -> 6; the long text 100, capped at 40 -> 42; shared out of 1000 by 8:6:42 (of 56)
+    assert column_widths(frame, total=1000) == [142, 107, 750]
+
+
+def test_long_tables_repeat_their_header_and_keep_rows_whole(drafts):
+    _, path = drafts["bulletin"]
+    root = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
+    for table in root.iter(f"{W}tbl"):
+        rows = table.findall(f"{W}tr")
+        assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
+        assert all(r.find(f"{W}trPr/{W}cantSplit") is not None for r in rows[1:])

@@ -22,10 +22,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+import pandas as pd
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -41,13 +43,14 @@ from talentstats.bulletin import tables as T
 from talentstats.bulletin.charts import figure_png
 from talentstats.bulletin.document import Chart, Report, Table
 
-__all__ = ["BODY", "HEADING", "TITLE", "Face", "markdown_paragraphs", "report_document", "write_docx"]
+__all__ = ["BODY", "HEADING", "TITLE", "Face", "column_widths", "markdown_paragraphs", "report_document", "write_docx"]
 
 LATIN = "Times New Roman"
 LANGUAGE = "zh-CN"
 #: Print resolution of the charts.
 CHART_DPI = 300
-CHART_WIDTH = Cm(15)  # the type area of A4 with GB/T 9704 margins is 15.6 cm wide
+TYPE_WIDTH = Mm(156)  # the type area of A4 with GB/T 9704 margins: 210 - 28 - 26 mm
+CHART_WIDTH = Cm(15)
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,22 @@ def _cell(cell, text: str, face: Face, align) -> None:
     _run(p, text, face)
 
 
+def _text_width(text: str) -> int:
+    """Width in half-em units: 2 for a Chinese character or full-width sign, 1 otherwise."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def column_widths(frame: pd.DataFrame, total: int = TYPE_WIDTH) -> list[int]:
+    """Column widths (EMU) that share ``total`` by content: the longest cell, or half the
+    header (a header may wrap onto two lines), capped so that a column of long text takes the
+    room left and does not squeeze the figures."""
+    natural = []
+    for j, name in enumerate(frame.columns):
+        longest = max((_text_width(T.cell_text(v)) for v in frame.iloc[:, j]), default=0)
+        natural.append(min(max(longest, -(-_text_width(str(name)) // 2), 4), 40) + 2)
+    return [total * n // sum(natural) for n in natural]
+
+
 def _repeat_header(row) -> None:
     """The header row repeats on each page a long table runs over."""
     header = OxmlElement("w:tblHeader")
@@ -264,10 +283,16 @@ def _table(doc: DocumentObject, table: Table) -> None:
     grid = doc.add_table(rows=len(frame) + 1, cols=frame.shape[1])
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    for column, width in zip(grid.columns, column_widths(frame), strict=True):
+        column.width = width  # the grid, which LibreOffice reads ...
+        for cell in column.cells:
+            cell.width = width  # ... and each cell's, which Word reads
     for j, name in enumerate(frame.columns):
         _cell(grid.cell(0, j), str(name), TABLE_HEAD, WD_ALIGN_PARAGRAPH.CENTER)
     _repeat_header(grid.rows[0])
     for i, row in enumerate(frame.itertuples(index=False), start=1):
+        grid.rows[i]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row stays on one page
         for j, value in enumerate(row):
             align = WD_ALIGN_PARAGRAPH.RIGHT if numeric[j] else WD_ALIGN_PARAGRAPH.LEFT
             _cell(grid.cell(i, j), T.cell_text(value), TABLE_BODY, align)
@@ -279,6 +304,7 @@ def _table(doc: DocumentObject, table: Table) -> None:
 
 def _chart(doc: DocumentObject, chart: Chart) -> None:
     p = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=6)
+    p.paragraph_format.line_spacing = 1.0  # not the template's 1.15: that would add 15% to the image's height
     run = _run(p, "", BODY)
     run.add_picture(BytesIO(figure_png(chart.figure, dpi=CHART_DPI)), width=CHART_WIDTH)
     for prop in run._r.iter(qn("wp:docPr")):
