@@ -146,7 +146,8 @@ def test_every_run_names_its_east_asian_font(drafts):
         assert "eastAsiaTheme" not in styles
         alt = {f.get(f"{W}name"): f.find(f"{W}altName").get(f"{W}val")
                for f in table.iter(f"{W}font") if f.find(f"{W}altName") is not None}
-        assert alt["仿宋_GB2312"] == "仿宋" and alt["方正小标宋简体"] == "华文中宋"
+        assert alt["仿宋_GB2312"] == "仿宋,Noto Serif CJK SC"
+        assert alt["方正小标宋简体"] == "华文中宋,Noto Serif CJK SC" and alt["黑体"] == "Noto Sans CJK SC"
 
 
 def test_assessment_draft_holds_ranking_and_method(drafts):

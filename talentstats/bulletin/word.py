@@ -11,10 +11,11 @@ and 28 pt lines, page numbers “— 1 —”. Digits and Latin letters are in T
 names its East Asian font (``w:rFonts w:eastAsia``): without it Word draws Chinese in the
 Latin font. The text's East Asian language is zh-CN (python-docx's template says en-US).
 
-Fallbacks: each named font is declared in the font table with the next font of its chain as
-``w:altName`` (方正小标宋简体 → 华文中宋, 仿宋_GB2312 → 仿宋) and the GB2312 character set, which
-Word uses to substitute a missing font. LibreOffice ignores both (its DOCX import skips
-``altName``) and falls back through fontconfig, to Noto Sans/Serif CJK on Debian.
+Fallbacks: each named font is declared in the font table with the rest of its chain as
+``w:altName`` (方正小标宋简体 → 华文中宋, Noto Serif CJK SC; 仿宋_GB2312 → 仿宋, Noto Serif CJK SC;
+黑体 → Noto Sans CJK SC) and the GB2312 character set, for Word to locate a missing font.
+LibreOffice ignores both (its DOCX import skips ``altName``) and falls back through fontconfig,
+to Noto CJK on Debian.
 """
 
 from __future__ import annotations
@@ -166,8 +167,9 @@ def _set_defaults(doc: DocumentObject) -> None:
 
 
 def _declare_fonts(doc: DocumentObject) -> None:
-    """Add each named East Asian font to the font table with its fallback (w:altName) and the
-    GB2312 character set, which Word reads to substitute a missing font."""
+    """Add each named East Asian font to the font table with its fallbacks and the GB2312
+    character set. ``w:altName`` is a comma-separated list of names "which can be used to
+    locate the font" (ECMA-376 17.8.3.1)."""
     part = doc.part.part_related_by(RT.FONT_TABLE)
     table = parse_xml(part.blob)
     declared = {f.get(qn("w:name")) for f in table.findall(qn("w:font"))}
@@ -178,7 +180,7 @@ def _declare_fonts(doc: DocumentObject) -> None:
         declared.add(name)
         font = OxmlElement("w:font")
         font.set(qn("w:name"), name)
-        for tag, value in (("w:altName", face.east_asian[1]), ("w:charset", "86"),
+        for tag, value in (("w:altName", ",".join(face.east_asian[1:])), ("w:charset", "86"),
                            ("w:family", face.family), ("w:pitch", "variable")):
             child = OxmlElement(tag)
             child.set(qn("w:val"), value)
