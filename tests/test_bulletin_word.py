@@ -223,3 +223,16 @@ def test_long_tables_repeat_their_header_and_keep_rows_whole(drafts):
         rows = table.findall(f"{W}tr")
         assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
         assert all(r.find(f"{W}trPr/{W}cantSplit") is not None for r in rows[1:])
+
+
+def test_characters_xml_cannot_hold_are_dropped(tmp_path):
+    import pandas as pd
+
+    from talentstats.bulletin.document import Report
+
+    frame = pd.DataFrame({"镇街（园区）": ["石\x0b龙镇"], "人数（人）": ["3"]})
+    report = Report("标\x00题", ("办公室\x1f",), {"s": ("## 一、总量\n\n石\x0b龙镇3人。", Table(frame, "表1", "人"))})
+    doc = Document(str(write_docx(report, tmp_path / "x.docx")))
+    assert [p.text for p in doc.paragraphs if p.text][:4] == ["标题", "办公室", "一、总量", "石龙镇3人。"]
+    assert doc.tables[0].cell(1, 0).text == "石龙镇"
+    assert [f.name for f in tmp_path.iterdir()] == ["x.docx"]  # no temporary file left

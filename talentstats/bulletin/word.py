@@ -100,7 +100,7 @@ def markdown_paragraphs(markdown: str) -> list[tuple[str, str]]:
     """
     out: list[tuple[str, str]] = []
     for block in re.split(r"\n[ \t]*\n", markdown.strip()):
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        lines = [line.strip() for line in block.split("\n") if line.strip()]  # not splitlines: \x0b, \x1c… are no line breaks in Markdown
         if not lines:
             continue
         if lines[0].startswith("## "):
@@ -131,8 +131,13 @@ def _fonts(rpr, east_asian: str) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
+#: What XML 1.0 cannot hold (python-docx raises on it): a \x0b pasted from Word into a
+#: profile's unit name must not stop the report.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _run(paragraph: Paragraph, text: str, face: Face):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(_NOT_XML.sub("", text))
     run.font.size = Pt(face.size)
     run.font.bold = face.bold
     _fonts(run._element.get_or_add_rPr(), face.east_asian[0])
@@ -319,9 +324,9 @@ def report_document(report: Report) -> DocumentObject:
     _set_defaults(doc)
     _declare_fonts(doc)
     _page(doc)
-    doc.core_properties.title = report.title
+    doc.core_properties.title = _NOT_XML.sub("", report.title)
     doc.core_properties.language = LANGUAGE
-    doc.core_properties.author = report.subtitle[0] if report.subtitle else ""
+    doc.core_properties.author = _NOT_XML.sub("", report.subtitle[0]) if report.subtitle else ""
     p = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=12, line=Pt(36))
     _run(p, report.title, TITLE)
     for line in report.subtitle:
