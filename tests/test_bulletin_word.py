@@ -55,6 +55,9 @@ def test_markdown_paragraphs_keep_headings_notes_and_items():
         ("item", "甲（人）：定义。"),
         ("item", "乙：定义。"),
     ]
+    # a heading straight above its text, a title, and a # that starts no heading
+    assert markdown_paragraphs("# 公报\n## 一、总量\n#1号文件规定。\n第二行。") == [
+        ("title", "公报"), ("heading", "一、总量"), ("text", "#1号文件规定。 第二行。")]
 
 
 def test_bulletin_draft_holds_title_sentences_and_tables(drafts):

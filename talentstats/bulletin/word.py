@@ -88,7 +88,7 @@ LINE = Pt(28)
 # --------------------------------------------------------------------------- Markdown
 
 
-_NOTE = re.compile(r"^\d+\.\s")
+_HEADING = re.compile(r"(#{1,6})\s+(.*)")
 
 
 def markdown_paragraphs(markdown: str) -> list[tuple[str, str]]:
@@ -100,14 +100,14 @@ def markdown_paragraphs(markdown: str) -> list[tuple[str, str]]:
     """
     out: list[tuple[str, str]] = []
     for block in re.split(r"\n[ \t]*\n", markdown.strip()):
-        lines = [line.strip() for line in block.split("\n") if line.strip()]  # not splitlines: \x0b, \x1c… are no line breaks in Markdown
+        # split on \n only: \x0b or \x1c are no line breaks in Markdown (str.splitlines says they are)
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        while lines and (head := _HEADING.match(lines[0])):
+            out.append(("title" if len(head[1]) == 1 else "heading", head[2].strip()))
+            lines.pop(0)
         if not lines:
             continue
-        if lines[0].startswith("## "):
-            out.append(("heading", lines[0][3:].strip()))
-        elif lines[0].startswith("# "):
-            out.append(("title", lines[0][2:].strip()))
-        elif all(line.startswith("- ") for line in lines):
+        if all(line.startswith("- ") for line in lines):
             out.extend(("item", line[2:].strip()) for line in lines)
         else:
             out.append(("text", " ".join(lines)))
