@@ -5,8 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages: the CJK font (charts, PDF), Chromium (the PDF renderer), poppler (pdftoppm).
-SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils
+# Debian packages: the CJK font (charts, PDF), Chromium (the PDF renderer), poppler (pdftoppm),
+# LibreOffice Writer (the tests open the Word draft with it).
+SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils libreoffice-writer-nogui
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps demo lab test test-fast lint bench sample ingest bulletin clean
@@ -14,7 +15,7 @@ SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-system-deps: ## Install the CJK font, Chromium and poppler (apt-get; needs root or sudo)
+system-deps: ## Install the CJK font, Chromium, poppler and LibreOffice Writer (apt-get; needs root or sudo)
 	@missing=""; \
 	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

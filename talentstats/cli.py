@@ -411,13 +411,13 @@ def _report_command(kind: str, label: str, year: int, processed: Path | None,
 
 @app.command()
 def bulletin(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
-    """Render the bulletin (title from city.yaml `bulletin_title`): notebook, HTML, PDF and the Excel annex."""
+    """Render the bulletin (title from city.yaml `bulletin_title`): notebook, HTML, PDF, Word draft and the Excel annex."""
     _report_command("bulletin", "公报", year, processed, reports)
 
 
 @app.command()
 def assessment(year: YearOpt, processed: ProcessedOpt = None, reports: ReportsOpt = None) -> None:
-    """Render the towns' assessment report (internal): ranking, dimensions, non-compliance."""
+    """Render the towns' assessment report (internal): ranking, dimensions, non-compliance; HTML, PDF, Word."""
     _report_command("assessment", "考核报告", year, processed, reports)
 
 

@@ -9,6 +9,8 @@ import re
 import shutil
 import unicodedata
 from pathlib import Path
+from collections import Counter
+from html.parser import HTMLParser
 
 import bulletin_fixture as bf
 import pytest
@@ -62,6 +64,7 @@ def test_render_bulletin_and_assessment(tmp_path):
         "ipynb": out / f"{stem}.ipynb",
         "html": out / f"{stem}.html",
         "pdf": out / f"{stem}.pdf",
+        "docx": out / f"{stem}.docx",
         "annex": out / "附表.xlsx",
     }
     html = paths["html"].read_text("utf-8")
@@ -130,3 +133,57 @@ def test_a_folder_whose_name_is_not_utf8_is_refused_before_kernel(tmp_path):
         with pytest.raises(ParameterError, match="不是 UTF-8"):
             render_bulletin(2015, processed, reports, pdf=False)
     assert not (tmp_path / "reports").exists() and not (Path(gbk) / "reports").exists()
+    # the Word drafts say what the HTML says: the same paragraphs, headings and table cells
+    for kind in (paths, report):
+        html_texts, docx_texts = _html_texts(kind["html"]), _docx_texts(kind["docx"])
+        assert html_texts == docx_texts
+    assert docx_texts["每季度最后一个月召开一次情况通报会，全年4次"] == 1  # a table cell
+
+
+class _Blocks(HTMLParser):
+    """The text of each block of an HTML body (paragraph, heading, list item, cell, table line)."""
+
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "td", "th", "div", "br", "ul", "ol", "table", "tr"}
+
+    def __init__(self):
+        super().__init__()
+        self.texts, self._buffer, self._skip = [], [], 0
+
+    def _flush(self):
+        text = "".join(self._buffer).strip()
+        if text:
+            self.texts.append(text)
+        self._buffer = []
+
+    def handle_starttag(self, tag, attrs):
+        # not text: the page's CSS and title, and the heading's ¶ anchor
+        self._skip += tag in ("style", "script", "title") or ("class", "anchor-link") in attrs
+        if tag in self.BLOCKS:
+            self._flush()
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("style", "script", "title") or (tag == "a" and self._skip > 0)
+        if tag in self.BLOCKS:
+            self._flush()
+
+    def handle_data(self, data):
+        if not self._skip:
+            self._buffer.append(data)
+
+
+def _html_texts(path) -> Counter:
+    parser = _Blocks()
+    parser.feed(path.read_text("utf-8"))
+    parser.close()
+    return Counter(re.sub(r"\s+", " ", t) for t in parser.texts)
+
+
+def _docx_texts(path) -> Counter:
+    """Paragraphs (a note's number, which the HTML draws as list numbering, dropped) and cells."""
+    from docx import Document
+
+    doc = Document(str(path))
+    paragraphs = [re.sub(r"^\d+\. ", "", p.text) for p in doc.paragraphs if p.text.strip()]
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    # HTML collapses runs of white space (表1  2015年… reads 表1 2015年…); Word keeps them
+    return Counter(re.sub(r"\s+", " ", t.strip()) for t in [*paragraphs, *cells] if t.strip())

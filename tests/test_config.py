@@ -415,6 +415,16 @@ def test_rendered_bulletin_and_assessment_report_are_the_profiles(ingested, xish
     html = paths["html"].read_text("utf-8")
     assert "西山市人才发展统计公报（2016年）" in html and ISSUER in html
     assert "达到财政总收入2.5%的要求" in html and "东莞" not in html
-    report = render_assessment(YEAR, ingested[0], tmp_path, pdf=False)["html"].read_text("utf-8")
+    # the Word draft too: its name, title and issuer are the profile's
+    from docx import Document
+
+    assert paths["docx"].name == "西山市人才发展统计公报（2016年）.docx"
+    draft = [p.text for p in Document(str(paths["docx"])).paragraphs]
+    assert draft[:2] == ["西山市人才发展统计公报（2016年）", ISSUER]
+    assert not any("东莞" in p for p in draft)
+    assessment = render_assessment(YEAR, ingested[0], tmp_path, pdf=False)
+    report = assessment["html"].read_text("utf-8")
     assert f"{ISSUER}　内部资料" in report
     assert "人才专项资金未达到2.5%要求的单位" in report and "东莞" not in report
+    draft = [p.text for p in Document(str(assessment["docx"])).paragraphs]
+    assert f"{ISSUER}　内部资料　注意保存" in draft and "二、人才专项资金未达到2.5%要求的单位" in draft

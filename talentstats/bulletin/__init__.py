@@ -1,8 +1,10 @@
 """The annual bulletin (年度人才资源统计公报) and the assessment report.
 
 ``narrative`` writes the sentences, ``tables`` computes figures and tables, ``suppress``
-protects small roster cells, ``charts`` draws the figures, ``annex`` writes the Excel 附表, and
-``render`` executes the notebooks and writes HTML, PDF and the annex under reports/YYYY/.
+protects small roster cells, ``charts`` draws the figures, ``document`` puts them together into
+each report's blocks, ``word`` writes those blocks to .docx, ``annex`` writes the Excel 附表, and
+``render`` executes the notebooks and writes HTML, PDF, the Word draft and the annex under
+reports/YYYY/.
 """
 
 from talentstats.bulletin.narrative import (

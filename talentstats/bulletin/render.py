@@ -1,9 +1,10 @@
-"""Render the bulletin and the assessment report: papermill, HTML, PDF (chromium), Excel annex.
+"""Render the bulletin and the assessment report: papermill, HTML, PDF (chromium), Word, Excel annex.
 
 The notebooks under ``notebooks/`` (found through the package: ``talentstats/notebooks``) are
 executed with papermill; the executed notebook is converted to a self-contained HTML with the
 ``talentstats`` nbconvert template (no code, no prompts, images embedded, nothing loaded from
-the network), then printed to PDF with Debian's headless chromium.
+the network), then printed to PDF with Debian's headless chromium. The Word draft (.docx, for
+审签) is written from the same blocks (``document``) by ``word``.
 """
 
 from __future__ import annotations
@@ -290,11 +291,12 @@ def render_bulletin(
 ) -> dict[str, Path]:
     """Render the bulletin 《东莞市YYYY年人才资源统计公报》 (``bulletin_name``) into ``reports_dir/YYYY/``.
 
-    Writes the executed notebook, the HTML, the PDF (unless ``pdf`` is False) and 附表.xlsx.
+    Writes the executed notebook, the HTML, the PDF (unless ``pdf`` is False), the Word draft
+    and 附表.xlsx.
 
     Returns
     -------
-    Paths by kind: ipynb, html, pdf, annex.
+    Paths by kind: ipynb, html, pdf, docx, annex.
 
     Raises
     ------
@@ -323,11 +325,18 @@ def render_bulletin(
         "issue_date": str(issue_date),
     }
     paths = _render_notebook("bulletin.ipynb", out, stem, stem, params, progress, pdf)
+    from talentstats.bulletin.annex import write_annex
+    from talentstats.bulletin.document import bulletin_report
+    from talentstats.bulletin.word import write_docx
+
+    data = load_bulletin_data(processed, year)
+    if progress:
+        progress("生成Word文稿 …")
+    report = bulletin_report(data, top_n=top_n, threshold=suppression_threshold, issue_date=issue_date)
+    paths["docx"] = write_docx(report, out / f"{stem}.docx")
     if progress:
         progress("生成附表 …")
-    from talentstats.bulletin.annex import write_annex
-
-    paths["annex"] = write_annex(load_bulletin_data(processed, year), out / ANNEX_NAME)
+    paths["annex"] = write_annex(data, out / ANNEX_NAME)
     return paths
 
 
@@ -341,11 +350,19 @@ def render_assessment(
 ) -> dict[str, Path]:
     """Render the internal assessment report (人才工作考核报告) into ``reports_dir/YYYY/``.
 
-    Returns paths by kind: ipynb, html, pdf. Raises as :func:`render_bulletin`.
+    Returns paths by kind: ipynb, html, pdf, docx. Raises as :func:`render_bulletin`.
     """
     validate_parameters(year, processed_dir)
     processed = Path(processed_dir).resolve()
     out = _out_dir(reports_dir, year).resolve()
     params = {"year": int(year), "processed_dir": _from(out, processed), "output_dir": "."}
-    return _render_notebook("assessment.ipynb", out, ASSESSMENT_NAME,
-                            f"{year}年{ASSESSMENT_NAME}", params, progress, pdf)
+    paths = _render_notebook("assessment.ipynb", out, ASSESSMENT_NAME,
+                             f"{year}年{ASSESSMENT_NAME}", params, progress, pdf)
+    from talentstats.bulletin.document import assessment_report
+    from talentstats.bulletin.word import write_docx
+
+    if progress:
+        progress("生成Word文稿 …")
+    report = assessment_report(load_bulletin_data(processed, year))
+    paths["docx"] = write_docx(report, out / f"{ASSESSMENT_NAME}.docx")
+    return paths

@@ -47,6 +47,7 @@ __all__ = [
     "annex_mechanisms",
     "annex_tr1",
     "cell",
+    "cell_text",
     "city_investment",
     "city_tr1",
     "coverage",
@@ -59,6 +60,7 @@ __all__ = [
     "mechanism_minima_met",
     "mechanism_shortfalls",
     "mechanisms_by_unit",
+    "numeric_columns",
     "policy_targets",
     "quality_table",
     "reporting_unit_codes",
@@ -581,17 +583,27 @@ def _indicator_labels(dictionary: pd.DataFrame | None, ids: Sequence[str]) -> di
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?%?$")
 
 
+def cell_text(value: object) -> str:
+    """A display table's cell as printed (HTML and Word alike): a missing number is “—”."""
+    return MISSING if is_missing(value) and not isinstance(value, str) else str(value)
+
+
+def numeric_columns(table: pd.DataFrame) -> list[bool]:
+    """Which columns hold only numbers (or —, *): right-aligned. The first column never is."""
+    return [j > 0 and all(_NUMBER.match(str(v)) or str(v) in (MISSING, SUPPRESSED) for v in table.iloc[:, j])
+            for j in range(table.shape[1])]
+
+
 def to_html(table: pd.DataFrame, title: str, unit: str = "", note: str = "") -> str:
     """A display table as HTML: caption (title), 单位 line, first column left, numbers right."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    numeric = [j > 0 and all(_NUMBER.match(str(v)) or str(v) in (MISSING, SUPPRESSED) for v in table.iloc[:, j]) for j in range(table.shape[1])]
+    numeric = numeric_columns(table)
     rows = []
     for r in table.itertuples(index=False):
         cells = []
         for j, v in enumerate(r):
-            text = MISSING if is_missing(v) and not isinstance(v, str) else str(v)
             cls = "num" if numeric[j] else "label"
-            cells.append(f'<td class="{cls}">{html.escape(text)}</td>')
+            cells.append(f'<td class="{cls}">{html.escape(cell_text(v))}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     unit_line = f'<div class="table-unit">单位：{html.escape(unit)}</div>' if unit else ""
     note_line = f'<div class="table-note">{html.escape(note)}</div>' if note else ""
