@@ -6,8 +6,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages: the CJK font (charts, PDF), Chromium (the PDF renderer), poppler (pdftoppm),
-# LibreOffice Writer (the tests open the Word draft with it).
-SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils libreoffice-writer-nogui
+# LibreOffice Writer and Calc (the tests open the Word draft and the templates with them).
+SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps demo lab test test-fast lint bench sample ingest bulletin clean

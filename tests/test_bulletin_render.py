@@ -8,9 +8,9 @@ import json
 import re
 import shutil
 import unicodedata
-from pathlib import Path
 from collections import Counter
 from html.parser import HTMLParser
+from pathlib import Path
 
 import bulletin_fixture as bf
 import pytest
@@ -94,6 +94,11 @@ def test_render_bulletin_and_assessment(tmp_path):
     assert report["pdf"] == out / "人才工作考核报告.pdf"
     text = report["html"].read_text("utf-8")
     assert "东城街道" in text and "上升1位" in text and "每季度最后一个月召开一次情况通报会，全年4次" in text
+    # the Word drafts say what the HTML says: the same paragraphs, headings and table cells
+    for kind in (paths, report):
+        html_texts, docx_texts = _html_texts(kind["html"]), _docx_texts(kind["docx"])
+        assert html_texts == docx_texts
+    assert docx_texts["每季度最后一个月召开一次情况通报会，全年4次"] == 1  # a table cell
 
 
 def test_paths_are_literal_and_nothing_published_carries_an_absolute_path(tmp_path):
@@ -133,11 +138,6 @@ def test_a_folder_whose_name_is_not_utf8_is_refused_before_kernel(tmp_path):
         with pytest.raises(ParameterError, match="不是 UTF-8"):
             render_bulletin(2015, processed, reports, pdf=False)
     assert not (tmp_path / "reports").exists() and not (Path(gbk) / "reports").exists()
-    # the Word drafts say what the HTML says: the same paragraphs, headings and table cells
-    for kind in (paths, report):
-        html_texts, docx_texts = _html_texts(kind["html"]), _docx_texts(kind["docx"])
-        assert html_texts == docx_texts
-    assert docx_texts["每季度最后一个月召开一次情况通报会，全年4次"] == 1  # a table cell
 
 
 class _Blocks(HTMLParser):
