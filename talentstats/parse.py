@@ -80,6 +80,7 @@ __all__ = [
 _TABLE_NO_MAX_LEN = 30  # a cell longer than this is prose (an instructions sheet), not a 表号
 _LABEL_SCAN_COLS = 10  # item names and codes are looked for in the first columns only
 _HEADER_WINDOW = 8  # rows above the first item row that may hold column headers
+_BLOCK_GAP = 5  # item rows further apart than this belong to two blocks
 # F09: TR2 300 (财政总收入) in 万元. A Dongguan town's fiscal revenue is some 10-100 亿元, i.e.
 # 100,000-1,000,000 万元: above 1000 亿元 it was typed in 元, below 100 万元 in 亿元.
 F09_MAX_REVENUE = 10_000_000.0
@@ -624,7 +625,9 @@ def _form_blocks(sheet: SheetGrid, f: Form, names_in: list[dict[int, int]],
     item names sit, with a second label column only beside it (indentation typed as a column of
     its own; a lone 合计 in a column header is not a label column). The code wins over the
     name on a row. A new block starts where an item comes again after a gap of rows (room for
-    a header) or where the block's first item comes again; an item again right below is a
+    a header) or where the block's first item comes again, and wherever more than
+    ``_BLOCK_GAP`` rows lie between two item rows (a number in the block above that happens to
+    equal one of this form's codes is not this form's row); an item again right below is a
     duplicate row of the same block.
     """
     codes = set(f.item_codes)
@@ -657,7 +660,8 @@ def _form_blocks(sheet: SheetGrid, f: Form, names_in: list[dict[int, int]],
         if r in hidden:
             continue
         item = by_row[r]
-        if cur is None or item in cur.item_rows and (r - prev > 2 or item == by_row[cur.first]):
+        if (cur is None or r - prev > _BLOCK_GAP
+                or item in cur.item_rows and (r - prev > 2 or item == by_row[cur.first])):
             cur = _Block(f.code, label_col, code_col, label_cols, first=r)
             blocks.append(cur)
         if item in cur.item_rows:
