@@ -74,7 +74,8 @@ def full_ingest(folder: Path, jobs: int, validate: bool = True, memory: bool = F
     """
     import pandas as pd
 
-    from talentstats import pipeline, rules
+    from talentstats import pipeline
+    from talentstats.validation import rules
 
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     original = rules.validate
@@ -111,7 +112,7 @@ def _best_pair(runs: int, folder: Path, jobs: int) -> tuple[tuple, tuple]:
 
 def one_size(spec: str, jobs: int, runs: int, work: Path) -> dict:
     """Measure one collection; runs inside its own process (see ``main``)."""
-    from talentstats.sample import generate_sample
+    from talentstats.workbooks.sample import generate_sample
 
     sample = work / "sample"
     generate_sample(sample, years=[YEAR])

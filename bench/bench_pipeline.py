@@ -38,10 +38,11 @@ def main() -> None:
 
     import nbclient.client
 
-    from talentstats import pipeline, rules
-    from talentstats.bulletin import render
-    from talentstats.codebook import write_codebook
-    from talentstats.sample import generate_sample
+    from talentstats import pipeline
+    from talentstats.publication import render
+    from talentstats.store.codebook import write_codebook
+    from talentstats.validation import rules
+    from talentstats.workbooks.sample import generate_sample
 
     watch = Stopwatch()
     watch.wrap(rules, "validate", "validation")

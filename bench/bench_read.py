@@ -17,8 +17,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from talentstats.executor import IsolatedExecutor
-from talentstats.readers import read_workbook
+from talentstats.reading.executor import IsolatedExecutor
+from talentstats.reading.readers import read_workbook
 
 
 def make_workbooks(folder: Path, n: int) -> list[Path]:

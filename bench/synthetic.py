@@ -51,7 +51,7 @@ def unit_name(k: int) -> str:
 
 def _sources(sample_year: Path) -> list[tuple[Path, str]]:
     """The sample's town workbooks (.xlsx) of one year whose sheets carry the town's name."""
-    from talentstats.units import reporting_units
+    from talentstats.profile.units import reporting_units
 
     names = sorted((u.name for u in reporting_units()), key=len, reverse=True)
     found = []
@@ -83,7 +83,7 @@ def _new_region(k: int):
     real collection. The check character is recomputed when it was right, and kept wrong when
     the sample planted a wrong one.
     """
-    from talentstats.roster import _check_char
+    from talentstats.reading.roster import _check_char
 
     region = f"{k % 1_000_000:06d}".encode()
 

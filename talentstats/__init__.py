@@ -16,17 +16,17 @@ __version__ = "0.1.0"
 # The researchers' names are loaded on first use (PEP 562), so that importing a submodule,
 # e.g. in an ingest worker, does not import pandas and DuckDB with the package.
 _LAZY = {
-    "indicator_panel": "talentstats.api",
-    "load": "talentstats.api",
-    "tr1_table": "talentstats.api",
-    "run_query": "talentstats.query",
+    "indicator_panel": "talentstats.store.api",
+    "load": "talentstats.store.api",
+    "tr1_table": "talentstats.store.api",
+    "run_query": "talentstats.store.query",
 }
 
 __all__ = ["__version__", "indicator_panel", "load", "run_query", "tr1_table"]
 
 if TYPE_CHECKING:
-    from talentstats.api import indicator_panel, load, tr1_table
-    from talentstats.query import run_query
+    from talentstats.store.api import indicator_panel, load, tr1_table
+    from talentstats.store.query import run_query
 
 
 def __getattr__(name: str) -> Any:

@@ -27,7 +27,7 @@ from talentstats.errors import (
     TalentstatsError,
     UnsafeQuery,
 )
-from talentstats.text import printable, safe_text
+from talentstats.profile.text import printable, safe_text
 
 app = typer.Typer(
     help="talentstats: a city's talent statistics, from towns' workbooks to the annual bulletin.",
@@ -80,7 +80,7 @@ def _profile(
     """Select and check the deployment profile before any command (docs/deployment.md)."""
     import os
 
-    from talentstats import config as profile
+    from talentstats.profile import config as profile
 
     if config is not None:  # through the environment, so worker processes and kernels see it
         os.environ[profile.ENV_VAR] = str(config.expanduser().resolve())
@@ -96,7 +96,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 20131,
 ) -> None:
     """Generate Dongguan's sample collection (packaged profile only): 35 units x 2012-2016, with planted deviations."""
-    from talentstats.sample import generate_sample
+    from talentstats.workbooks.sample import generate_sample
 
     target = out_dir or paths.sample_dir()
     try:
@@ -115,8 +115,8 @@ def template(
 ) -> None:
     """Write blank template workbooks for towns to fill in."""
     from talentstats.pipeline import check_year
-    from talentstats.template import write_template, write_templates
-    from talentstats.units import unit as get_unit
+    from talentstats.profile.units import unit as get_unit
+    from talentstats.workbooks.template import write_template, write_templates
 
     try:
         check_year(year)
@@ -135,7 +135,7 @@ def template(
 
 def print_collection(submissions, findings, year: int) -> None:
     """The units x forms table the statistician works from during collection week."""
-    from talentstats.feedback import collection_table
+    from talentstats.publication.feedback import collection_table
 
     headers = {"unit_name": "单位", "TR1": "表1", "TR2": "表2", "TR3": "表3", "TR4": "表4",
                "TR5": "表5", "errors": "错误", "warnings": "提示"}
@@ -157,7 +157,7 @@ def print_collection(submissions, findings, year: int) -> None:
 
 def print_findings(findings, limit: int = 60) -> None:
     """Errors first, then warnings: unit, form, rule and the message a clerk can act on."""
-    from talentstats.units import unit_name
+    from talentstats.profile.units import unit_name
 
     if findings.empty:
         return
@@ -190,7 +190,7 @@ AssignmentsOpt = Annotated[
 
 
 def _assignments(specs: list[str] | None, csv_file: Path | None) -> dict[Path, str]:
-    from talentstats.assignments import parse_assign, read_assignments
+    from talentstats.reading.assignments import parse_assign, read_assignments
 
     return {**(read_assignments(csv_file) if csv_file else {}), **parse_assign(specs or [])}
 
@@ -217,8 +217,8 @@ def check_workers(jobs: int | None, scheduler: str | None) -> None:
 def workers(jobs: int | None, scheduler: str | None):
     """The executor of the per-file work: a Dask cluster's, or a local isolated pool (which
     starts at once, while the command finds the files and takes the lock)."""
-    from talentstats.executor import dask_executor
     from talentstats.pipeline import local_pool
+    from talentstats.reading.executor import dask_executor
 
     check_workers(jobs, scheduler)
     with dask_executor(scheduler) if scheduler else local_pool(jobs) as executor:
@@ -244,8 +244,8 @@ def ingest_cmd(
     into reports/logs/. A file whose sheets name another unit than its file name is held
     (X04) until --assign or an assignments file says whose it is.
     """
-    from talentstats import lock
     from talentstats.pipeline import check_folders, check_year, discover, ingest_year
+    from talentstats.store import lock
 
     try:
         check_year(year)
@@ -263,7 +263,7 @@ def ingest_cmd(
                                  assignments=assigned)
     except TalentstatsError as exc:
         _fail(exc)
-    from talentstats.feedback import current_findings
+    from talentstats.publication.feedback import current_findings
 
     counted = current_findings(result.findings, result.submissions)  # not superseded files'
     print_collection(result.submissions, result.findings, year)
@@ -284,7 +284,7 @@ FINDING_FIELDS = ["rule", "kind", "severity", "form", "message", "cells"]
 
 def check_json(file: Path, result) -> dict:
     """The self-check of one workbook as data, for office systems (``check --json``)."""
-    from talentstats.units import unit_name
+    from talentstats.profile.units import unit_name
 
     findings = result.findings[FINDING_FIELDS].astype(object)
     subs = result.submissions
@@ -371,8 +371,8 @@ def _render(kind: str, year: int, processed: Path | None, reports: Path | None) 
     Holds the processed folder's lock shared (no ingest rewrites it meanwhile) and logs which
     processed data (the manifest's hash and files) produced which files (their sha256).
     """
-    from talentstats import catalog, lock, runlog
-    from talentstats.bulletin import render
+    from talentstats.publication import render
+    from talentstats.store import catalog, lock, runlog
 
     fn = render.render_bulletin if kind == "bulletin" else render.render_assessment
     title = "统计公报" if kind == "bulletin" else "考核报告"
@@ -434,7 +434,7 @@ def check_target(target: Path, processed: Path) -> None:
     """Refuse a target in the processed folder, or in any folder holding a processed manifest
     (as the old ``export --out`` meant the source): an export there would overwrite the
     processed CSV files. A folder of earlier exports is fine."""
-    from talentstats import catalog
+    from talentstats.store import catalog
 
     folder, where = processed.resolve(), target.resolve()
     if where == folder or folder in where.parents or (
@@ -453,7 +453,7 @@ def query(
     out_file: Annotated[Path | None, typer.Option("--out", "--to", "-o", help="Write the result to this .csv or .parquet file.")] = None,
 ) -> None:
     """Run read-only SQL (DuckDB) over the processed datasets."""
-    from talentstats.query import run_query, write_result
+    from talentstats.store.query import run_query, write_result
 
     processed = processed or paths.processed_dir()
     try:
@@ -499,7 +499,7 @@ def export(
     to_dir: Annotated[Path | None, typer.Option("--to", help="The same as --out.")] = None,
 ) -> None:
     """Export the datasets for R, Stata or Excel users, with Chinese variable labels and unit names."""
-    from talentstats.export import export as do_export
+    from talentstats.store.export import export as do_export
 
     if fmt not in ("csv", "parquet", "dta", "xlsx"):
         _fail(ParameterError(f"不支持的格式 / unsupported format: {fmt}"))
@@ -522,8 +522,8 @@ def export(
 @app.command()
 def codebook(processed: ProcessedOpt = None) -> None:
     """Write codebook.md and codebook.xlsx next to the processed data."""
-    from talentstats import lock
-    from talentstats.codebook import write_codebook
+    from talentstats.store import lock
+    from talentstats.store.codebook import write_codebook
 
     folder = processed or paths.processed_dir()
     try:
@@ -554,9 +554,9 @@ def build(
     decisions on held files are read from --assignments, by default RAW_ROOT/assignments.csv
     when it exists.
     """
-    from talentstats import lock
-    from talentstats.assignments import ASSIGNMENTS_FILE
     from talentstats.pipeline import check_folders, discover, ingest_year
+    from talentstats.reading.assignments import ASSIGNMENTS_FILE
+    from talentstats.store import lock
 
     raw_root = raw_root or paths.sample_dir()
     years = sorted(int(m.group(1)) for p in Path(raw_root).iterdir()
@@ -589,7 +589,7 @@ def build(
                     counts = result.submissions["status"].value_counts()
                     out.print(f"{year}年：" + "，".join(
                         f"{STATUS_LABELS[s]} {counts[s]} 份" for s in STATUS_LABELS if s in counts))
-            from talentstats.codebook import write_codebook
+            from talentstats.store.codebook import write_codebook
 
             for p in write_codebook(processed or paths.processed_dir()):
                 out.print(f"代码手册：{safe_text(p)}")

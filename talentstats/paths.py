@@ -75,7 +75,7 @@ def key_file() -> Path:
 
 def config_dir() -> Path | None:
     """The deployment profile folder, ``$TALENTSTATS_CONFIG``; None: the packaged Dongguan
-    profile (``talentstats/data``). Read and checked by ``talentstats.config``."""
+    profile (``talentstats/data``). Read and checked by ``talentstats.profile.config``."""
     value = os.environ.get("TALENTSTATS_CONFIG", "").strip()
     return Path(value).expanduser() if value else None
 
@@ -100,7 +100,7 @@ def utf8_path(path: str | Path) -> Path:
         text.encode("utf-8")
     except UnicodeEncodeError:
         from talentstats.errors import ParameterError
-        from talentstats.text import decode_name
+        from talentstats.profile.text import decode_name
 
         raise ParameterError(
             f"路径名不是 UTF-8 编码，请重命名：{decode_name(text)} / the path's name is not "

@@ -19,14 +19,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from talentstats import catalog, config, ingest, lock, paths, runlog
-from talentstats.assignments import match_assignments
-from talentstats.digest import sha256_file
+from talentstats import paths
 from talentstats.errors import ParameterError
-from talentstats.text import printable
+from talentstats.profile import config
+from talentstats.profile.text import printable
+from talentstats.reading import ingest
+from talentstats.reading.assignments import match_assignments
+from talentstats.reading.digest import sha256_file
+from talentstats.store import catalog, lock, runlog
 
 if TYPE_CHECKING:
-    from talentstats.executor import IsolatedExecutor
+    from talentstats.reading.executor import IsolatedExecutor
 
 __all__ = ["IngestResult", "check_folders", "discover", "ingest_year", "recompute_indicators",
            "refresh_indicators"]
@@ -74,7 +77,7 @@ def check_folders(raw_dir: Path, out_dir: Path, reports_dir: Path, key_file: Pat
     ParameterError
         Naming the folder and the option to change.
     """
-    from talentstats import roster
+    from talentstats.reading import roster
 
     for option, folder in (("--out", out_dir), ("--reports", reports_dir)):
         paths.utf8_path(folder)
@@ -147,8 +150,8 @@ def _tasks(n: int, executor: Executor) -> deque[list[int]]:
 
 def _failure_reason(exc: BaseException) -> str:
     """The Chinese reason, for an X01 finding, of a file whose task raised ``exc``."""
-    from talentstats.executor import WorkerFailure
-    from talentstats.readers import UnreadableFile
+    from talentstats.reading.executor import WorkerFailure
+    from talentstats.reading.readers import UnreadableFile
 
     if isinstance(exc, UnreadableFile | WorkerFailure):
         return exc.reason
@@ -164,7 +167,7 @@ def _failure_reason(exc: BaseException) -> str:
 
 
 def _lost_workers(exc: BaseException) -> Exception:
-    from talentstats.executor import ExecutorError
+    from talentstats.reading.executor import ExecutorError
 
     return ExecutorError(
         f"读取报表的工作进程丢失（{type(exc).__name__}: {exc}），未写入任何数据，请重新运行 / "
@@ -291,7 +294,7 @@ def _previous_year(out_dir: Path, year: int) -> pd.DataFrame | None:
 
 def _validate(batch: ingest.Batch, previous: pd.DataFrame | None, year: int):
     """Run the rules on a batch's winners and settle accepted/rejected."""
-    from talentstats import rules
+    from talentstats.validation import rules
 
     subs = batch.submissions
     roster_units = subs.loc[(subs["status"] == "candidate") & (subs["form"] == "TR4"), "unit_code"]
@@ -302,8 +305,8 @@ def _validate(batch: ingest.Batch, previous: pd.DataFrame | None, year: int):
 
 def refresh_indicators(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Indicators for every year in the given (merged) datasets."""
-    from talentstats.indicators import compute_indicators
-    from talentstats.reference import resident_population
+    from talentstats.analysis.indicators import compute_indicators
+    from talentstats.profile.reference import resident_population
 
     return compute_indicators(
         datasets["observations"], datasets["submissions"], datasets["roster"],
@@ -353,7 +356,7 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
                 assignments: Mapping[Path, str] | None = None) -> IngestResult:
     """Ingest every file under ``raw_dir`` as year ``year`` into ``out_dir`` (spec §7).
 
-    ``assignments`` ({file on disk: unit code}, ``talentstats.assignments``) settles whose a
+    ``assignments`` ({file on disk: unit code}, ``talentstats.reading.assignments``) settles whose a
     file is when its sheets name another unit than its file name; an assigned file that is not
     under ``raw_dir`` is a ParameterError.
 
@@ -363,9 +366,9 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
     on ``local_pool(processes)``, whose children start while the files are found and locked;
     the same pool then writes the feedback workbooks.
 
-    The run holds the processed folder's lock (:mod:`talentstats.lock`) from before it reads
+    The run holds the processed folder's lock (:mod:`talentstats.store.lock`) from before it reads
     the previous datasets until it has written; with ``log_dir`` it writes a run log there
-    (:mod:`talentstats.runlog`; the CLI passes ``reports/logs``).
+    (:mod:`talentstats.store.runlog`; the CLI passes ``reports/logs``).
 
     Raises
     ------
@@ -388,9 +391,9 @@ def local_pool(processes: int | None = None, *, feedback: bool = True) -> Isolat
     the feedback writer (openpyxl, XlsxWriter), which the same children use after reading:
     each child would otherwise import it before its first workbook (0.3-1 s on this machine,
     the most of a small batch's feedback)."""
-    from talentstats.executor import PRELOAD, IsolatedExecutor
+    from talentstats.reading.executor import PRELOAD, IsolatedExecutor
 
-    preload = (*PRELOAD, "talentstats.feedback") if feedback else PRELOAD
+    preload = (*PRELOAD, "talentstats.publication.feedback") if feedback else PRELOAD
     pool = IsolatedExecutor(processes, warmup=(ingest.warm, (config.selection(),)),
                             preload=preload)
     pool.prestart()
@@ -454,7 +457,7 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
                    executor: Executor, release: bool = False,
                    assigned: Mapping[str, str] | None = None) -> IngestResult:
     """The ingest proper, holding the folder's lock, logging each stage's counts."""
-    from talentstats import roster
+    from talentstats.reading import roster
 
     recovered = catalog.recover(out_dir)
     if recovered["finished"] or recovered["removed"]:
@@ -536,7 +539,7 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
 def _feedback_job(profile: str, per_file: dict[Path, pd.DataFrame | None], out: Path, name: str,
                   year: int, received: list[dict], superseded: list[dict]) -> Path:
     """One unit's feedback workbook, in a worker (which selects the batch's profile first)."""
-    from talentstats import feedback
+    from talentstats.publication import feedback
 
     config.select(profile)
     return feedback.write_feedback(per_file, None, out, unit_name=name, year=year,
@@ -575,9 +578,9 @@ def write_reports(raw_dir: Path, reports_dir: Path, year: int, submissions: pd.D
     findings), is logged, and the others go on: the datasets are already written by then. A
     collection summary that cannot be written is logged and removed too (None is returned).
     """
-    from talentstats import feedback
-    from talentstats.executor import IsolatedExecutor
-    from talentstats.units import unit_name
+    from talentstats.profile.units import unit_name
+    from talentstats.publication import feedback
+    from talentstats.reading.executor import IsolatedExecutor
 
     folder = Path(reports_dir) / str(year)
     (folder / "feedback").mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from talentstats.units import CITY
+from talentstats.profile.units import CITY
 
 A, B, C, D = "441900003", "441900004", "441900005", "441900006"
 
@@ -147,7 +147,7 @@ def dictionary() -> pd.DataFrame:
 
 def frames() -> dict[str, pd.DataFrame]:
     """The datasets for catalog.write_datasets (findings empty)."""
-    from talentstats.catalog import empty
+    from talentstats.store.catalog import empty
 
     return {
         "observations": observations(),
@@ -159,8 +159,8 @@ def frames() -> dict[str, pd.DataFrame]:
 
 
 def bulletin_data(year: int = 2015):
-    from talentstats.bulletin.tables import BulletinData
-    from talentstats.catalog import conform
+    from talentstats.publication.tables import BulletinData
+    from talentstats.store.catalog import conform
 
     f = frames()
     return BulletinData(

@@ -13,6 +13,9 @@ import pandas as pd
 import pytest
 
 SAMPLE_YEARS = range(2012, 2017)
+# A frozen copy of Dongguan's profile: a policy change in talentstats/data/city.yaml breaks no
+# test that is not about Dongguan's packaged profile itself.
+TEST_PROFILE = Path(__file__).parent / "fixtures" / "profile-test"
 FEEDBACK_YEAR = 2013  # the year whose feedback workbooks are written (it has planted errors)
 
 
@@ -33,9 +36,9 @@ class SampleRun:
 
 
 def _build(root: Path) -> dict[int, int]:
-    from talentstats.assignments import ASSIGNMENTS_FILE, read_assignments
     from talentstats.pipeline import ingest_year
-    from talentstats.sample import generate_sample
+    from talentstats.reading.assignments import ASSIGNMENTS_FILE, read_assignments
+    from talentstats.workbooks.sample import generate_sample
 
     generate_sample(root / "sample")
     assigned = read_assignments(root / "sample" / ASSIGNMENTS_FILE)  # as `talentstats build` does
@@ -49,6 +52,14 @@ def _build(root: Path) -> dict[int, int]:
         status[year] = result.exit_status
     (root / "status").write_text(json.dumps(status), encoding="utf-8")
     return status
+
+
+@pytest.fixture(scope="session")
+def profile():
+    """The frozen test profile, loaded once: what the core's functions are handed."""
+    from talentstats.profile.config import load_profile
+
+    return load_profile(TEST_PROFILE)
 
 
 @pytest.fixture(scope="session")

@@ -290,7 +290,7 @@ def good_roster(k: int = 0, **override: object) -> list[dict[str, object]]:
 
     ``override`` replaces fields of the first person (e.g. ``note='=HYPERLINK(...)'``).
     """
-    from talentstats.sample import gb11643_check_digit
+    from talentstats.workbooks.sample import gb11643_check_digit
 
     def pid(first14: str, seq: str) -> str:
         first17 = first14 + f"{k:02d}" + seq
@@ -320,7 +320,7 @@ def good_workbook(path: Path, unit_code: str = "441900102", *, year: int = 2013,
     """
     import io
 
-    from talentstats.template import build_workbook_layouts, render_workbook
+    from talentstats.workbooks.template import build_workbook_layouts, render_workbook
 
     layouts = build_workbook_layouts(year, unit_code, values=good_values(),
                                      roster=roster if roster is not None else good_roster(k))
@@ -581,7 +581,7 @@ def measured_process_file(path: str, source_file: str, key: bytes) -> tuple[obje
     """
     import resource
 
-    from talentstats import ingest
+    from talentstats.reading import ingest
 
     start = time.perf_counter()
     try:

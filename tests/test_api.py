@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from talentstats import api, catalog
 from talentstats.errors import DataNotFound, ParameterError
+from talentstats.store import api, catalog
 
 DONGCHENG, SHILONG, CITY = "441900003", "441900102", "441900"
 KEY = b"test-key-not-secret"
@@ -410,7 +410,7 @@ def test_load_drops_columns_outside_the_contract(tmp_path: Path) -> None:
 
 
 def test_indicator_names_from_the_real_dictionary() -> None:
-    pytest.importorskip("talentstats.indicators")
+    pytest.importorskip("talentstats.analysis.indicators")
     assert api.indicator_name("I08") == "人才专项资金占财政总收入比例"
     assert api.indicator_name("I04.130") == "专业技术人才占比"
     assert api.indicator_name("coverage.TR1").endswith("覆盖单位数")

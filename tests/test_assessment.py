@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from talentstats.assessment import assess, dimension_table, load_assessment_config
+from talentstats.analysis.assessment import assess, dimension_table, load_assessment_config
 from talentstats.errors import ParameterError
 
 A, B, C, D, CITY = "441900003", "441900004", "441900005", "441900006", "441900"

@@ -4,8 +4,8 @@ import warnings
 
 import bulletin_fixture as bf
 
-from talentstats.bulletin import charts as C
-from talentstats.bulletin import tables as T
+from talentstats.publication import charts as C
+from talentstats.publication import tables as T
 
 
 def _draw(fig):

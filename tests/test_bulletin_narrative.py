@@ -4,10 +4,10 @@ import bulletin_fixture as bf
 import pandas as pd
 import pytest
 
-from talentstats.bulletin import narrative as N
-from talentstats.bulletin import tables as T
-from talentstats.bulletin.numbers import chinese_numeral, format_number, format_persons
-from talentstats.units import CITY
+from talentstats.profile.units import CITY
+from talentstats.publication import narrative as N
+from talentstats.publication import tables as T
+from talentstats.publication.numbers import chinese_numeral, format_number, format_persons
 
 
 def test_total_sentence_growth():

@@ -15,14 +15,14 @@ from pathlib import Path
 import bulletin_fixture as bf
 import pytest
 
-from talentstats.bulletin.render import (
+from talentstats.errors import DataNotFound, ParameterError
+from talentstats.publication.render import (
     bulletin_name,
     notebook_path,
     render_assessment,
     render_bulletin,
 )
-from talentstats.catalog import write_datasets
-from talentstats.errors import DataNotFound, ParameterError
+from talentstats.store.catalog import write_datasets
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from talentstats import catalog
-from talentstats.bulletin.render import render_bulletin
-from talentstats.units import CITY
+from talentstats.profile.units import CITY
+from talentstats.publication.render import render_bulletin
+from talentstats.store import catalog
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ def test_bulletin_on_the_sample_quotes_the_indicators(sample_run, tmp_path):
     subs = catalog.read_dataset(sample_run.processed, "submissions")
     bad = subs[(subs["year"] == YEAR) & subs["status"].isin(["rejected", "unreadable"])]
     assert len(bad)
-    from talentstats.units import unit_name
+    from talentstats.profile.units import unit_name
 
     for code in set(bad["unit_code"]) - {""}:
         assert unit_name(code) in html.split("附注")[-1]

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from talentstats.bulletin.suppress import SUPPRESSED, format_suppressed, suppression_mask
+from talentstats.publication.suppress import SUPPRESSED, format_suppressed, suppression_mask
 
 
 def _lines_ok(mask: pd.DataFrame) -> bool:

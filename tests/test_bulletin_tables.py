@@ -5,12 +5,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from talentstats.bulletin import assessment_view as A
-from talentstats.bulletin import tables as T
-from talentstats.bulletin.annex import write_annex
-from talentstats.bulletin.render import to_html, validate_parameters
-from talentstats.catalog import write_datasets
 from talentstats.errors import DataNotFound, ParameterError
+from talentstats.publication import assessment_view as A
+from talentstats.publication import tables as T
+from talentstats.publication.annex import write_annex
+from talentstats.publication.render import to_html, validate_parameters
+from talentstats.store.catalog import write_datasets
 
 
 def test_roster_table_suppressed():

@@ -1,7 +1,7 @@
 """The Word drafts (.docx) of the bulletin and the assessment report, from tests/bulletin_fixture.py.
 
-No notebook kernel here: the report's blocks are built in-process (talentstats.bulletin.document)
-and written with talentstats.bulletin.word. The comparison with the notebook's HTML is in
+No notebook kernel here: the report's blocks are built in-process (talentstats.publication.document)
+and written with talentstats.publication.word. The comparison with the notebook's HTML is in
 test_bulletin_render.py, which runs the kernel anyway.
 """
 
@@ -18,11 +18,11 @@ import pytest
 from docx import Document
 from lxml import etree
 
-from talentstats.bulletin import tables as T
-from talentstats.bulletin.document import Table, assessment_report, bulletin_report
-from talentstats.bulletin.render import load_bulletin_data
-from talentstats.bulletin.word import markdown_paragraphs, write_docx
-from talentstats.catalog import write_datasets
+from talentstats.publication import tables as T
+from talentstats.publication.document import Table, assessment_report, bulletin_report
+from talentstats.publication.render import load_bulletin_data
+from talentstats.publication.word import markdown_paragraphs, write_docx
+from talentstats.store.catalog import write_datasets
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 STEM = "东莞市2015年人才资源统计公报"
@@ -211,7 +211,7 @@ def test_drafts_open_in_libreoffice_with_every_glyph(drafts, tmp_path):
 def test_column_widths_follow_the_content():
     import pandas as pd
 
-    from talentstats.bulletin.word import column_widths
+    from talentstats.publication.word import column_widths
 
     frame = pd.DataFrame({"镇街（园区）": ["石碣镇"], "达标项数": ["6/8"], "未达到的要求": ["每" * 50]})
     # natural widths in half-ems, +2 padding: 镇街 max(6, 12/2) = 6 -> 8; 达标项数 max(3, 8/2) = 4
@@ -231,7 +231,7 @@ def test_long_tables_repeat_their_header_and_keep_rows_whole(drafts):
 def test_characters_xml_cannot_hold_are_dropped(tmp_path):
     import pandas as pd
 
-    from talentstats.bulletin.document import Report
+    from talentstats.publication.document import Report
 
     frame = pd.DataFrame({"镇街（园区）": ["石\x0b龙镇"], "人数（人）": ["3"]})
     report = Report("标\x00题", ("办公室\x1f",), {"s": ("## 一、总量\n\n石\x0b龙镇3人。", Table(frame, "表1", "人"))})

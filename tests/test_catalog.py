@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from talentstats import catalog
 from talentstats.errors import DataNotFound, FolderBusy
+from talentstats.store import catalog
 
 
 def processed_files(folder: Path) -> dict[str, bytes]:
@@ -333,13 +333,13 @@ def test_a_write_killed_before_its_commit_point_leaves_the_old_state(tmp_path, m
 
 
 def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path):
-    from talentstats import lock
+    from talentstats.store import lock
 
     catalog.write_datasets(tmp_path, {"observations": _obs(2013, 1.0)})
     before = processed_files(tmp_path)
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from talentstats import lock\n"
+         "import sys, time; from talentstats.store import lock\n"
          f"with lock.hold({str(tmp_path)!r}):\n    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     try:

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
-from talentstats.clean import Cleaned, clean_value, parse_report_date, parse_unit_of_measure
+from talentstats.reading.clean import Cleaned, clean_value, parse_report_date, parse_unit_of_measure
 
 
 @pytest.mark.parametrize(

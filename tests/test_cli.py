@@ -46,7 +46,7 @@ def test_help_lists_every_command():
 def test_query_writes_csv_with_out(tmp_path):
     import pandas as pd
 
-    from talentstats import catalog
+    from talentstats.store import catalog
 
     obs = pd.DataFrame({"year": [2013, 2013], "unit_code": ["441900102", "441900103"],
                         "form": ["TR1", "TR1"], "item": [100, 100], "column": [1, 1],
@@ -133,7 +133,7 @@ def test_query_output_is_bounded_and_says_so(tmp_path):
 
     import pandas as pd
 
-    from talentstats import catalog
+    from talentstats.store import catalog
 
     obs = pd.DataFrame({"year": [2013], "unit_code": ["441900102"], "form": ["TR1"],
                         "item": [100], "column": [1], "value": [1.0], "source": ["a.xlsx!表1!C8"]})
@@ -157,7 +157,7 @@ def test_an_output_path_that_is_not_utf8_is_a_usage_error(tmp_path):
 
     import pandas as pd
 
-    from talentstats import catalog
+    from talentstats.store import catalog
 
     obs = pd.DataFrame({"year": [2013], "unit_code": ["441900102"], "form": ["TR1"],
                         "item": [100], "column": [1], "value": [1.0], "source": ["a.xlsx!表1!C8"]})
@@ -249,7 +249,7 @@ def workbooks(tmp_path):
     column 1 raised from 1000 to 1009, and a text file."""
     from test_pipeline import _ROSTER, _values
 
-    from talentstats.template import write_template
+    from talentstats.workbooks.template import write_template
 
     good = write_template(tmp_path / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102",
                           values=_values(), roster=_ROSTER)

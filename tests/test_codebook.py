@@ -9,7 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 from test_api import CITY, DONGCHENG, SHILONG, build_processed
 
-from talentstats import catalog, codebook, forms
+from talentstats.profile import forms
+from talentstats.store import catalog, codebook
 
 INDICATOR_DICTIONARY = pd.DataFrame(
     {
@@ -153,8 +154,8 @@ def test_write_codebook_files(processed: Path) -> None:
 
 
 def test_codebook_with_the_real_declarations(processed: Path) -> None:
-    pytest.importorskip("talentstats.indicators")
-    pytest.importorskip("talentstats.rules")
+    pytest.importorskip("talentstats.analysis.indicators")
+    pytest.importorskip("talentstats.validation.rules")
     md, sheets = codebook.build_codebook(processed)
     ids = set(sheets["指标"]["indicator"])
     assert {"I01", "I08", "I04.110", "I14.rank", "coverage.TR5"} <= ids

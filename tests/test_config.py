@@ -1,4 +1,4 @@
-"""The deployment profile (talentstats.config): Dongguan by default, another city by configuration.
+"""The deployment profile (talentstats.profile.config): Dongguan by default, another city by configuration.
 
 The made-up city 西山市 (tests/fixtures/profile-xishan: code 469900, four units, a 2.5% fund-ratio
 line, an investment target of 5亿元 a year and 15亿元 over 2016-2018, its own issuing body and
@@ -39,8 +39,9 @@ import pandas as pd
 import pytest
 from test_pipeline import _TR1_ROWS, _TR2, _TR3
 
-from talentstats import catalog, config, forms, units
 from talentstats.errors import ConfigError, ParameterError
+from talentstats.profile import config, forms, units
+from talentstats.store import catalog
 
 XISHAN = Path(__file__).parent / "fixtures" / "profile-xishan"
 YEAR = 2016
@@ -92,9 +93,9 @@ def test_units_and_names_come_from_the_profile(xishan):
 
 
 def test_bulletin_titles_and_issuer_come_from_the_profile(xishan, tmp_path):
-    from talentstats.bulletin.render import bulletin_name
-    from talentstats.codebook import COLUMN_LABELS
-    from talentstats.template import build_instructions_layout, template_filename
+    from talentstats.publication.render import bulletin_name
+    from talentstats.store.codebook import COLUMN_LABELS
+    from talentstats.workbooks.template import build_instructions_layout, template_filename
 
     assert bulletin_name(YEAR) == "西山市人才发展统计公报（2016年）"
     assert template_filename(YEAR, CITY) == f"{OFFICE}2016年人才统计报表.xlsx"
@@ -106,8 +107,8 @@ def test_bulletin_titles_and_issuer_come_from_the_profile(xishan, tmp_path):
 
 
 def test_targets_reach_the_dictionary_and_the_assessment(xishan):
-    from talentstats.assessment import dimension_table, load_assessment_config
-    from talentstats.indicators import indicator_dictionary
+    from talentstats.analysis.assessment import dimension_table, load_assessment_config
+    from talentstats.analysis.indicators import indicator_dictionary
 
     cfg = load_assessment_config()
     assert cfg["targets"]["I08"] == {"value": 2.5}
@@ -150,7 +151,7 @@ def _town_values(code: str) -> dict:
 
 
 def _write_collection(raw: Path) -> None:
-    from talentstats.template import template_filename, write_template
+    from talentstats.workbooks.template import template_filename, write_template
 
     for k, code in enumerate(FUND, start=1):
         write_template(raw / template_filename(YEAR, code), YEAR, code, values=_town_values(code),
@@ -231,9 +232,9 @@ def test_feedback_and_summary_carry_the_profiles_names(ingested):
 
 
 def test_exports_and_codebook_name_the_profiles_city(ingested, xishan, tmp_path):
-    from talentstats import export
-    from talentstats.codebook import build_codebook
-    from talentstats.indicators import indicator_dictionary
+    from talentstats.analysis.indicators import indicator_dictionary
+    from talentstats.store import export
+    from talentstats.store.codebook import build_codebook
 
     export.export(ingested[0], tmp_path, "dta", datasets=["indicators"])
     with pd.io.stata.StataReader(tmp_path / "indicators.dta") as reader:
@@ -246,10 +247,10 @@ def test_exports_and_codebook_name_the_profiles_city(ingested, xishan, tmp_path)
 
 
 def test_bulletin_text_quotes_the_profile(ingested, xishan, tmp_path):
-    from talentstats.bulletin import assessment_view as A
-    from talentstats.bulletin import narrative as N
-    from talentstats.bulletin.annex import write_annex
-    from talentstats.bulletin.render import load_bulletin_data
+    from talentstats.publication import assessment_view as A
+    from talentstats.publication import narrative as N
+    from talentstats.publication.annex import write_annex
+    from talentstats.publication.render import load_bulletin_data
 
     data = load_bulletin_data(ingested[0], YEAR)
     assert data.population_basis == "西山市统计局公布数"
@@ -326,7 +327,7 @@ def test_a_missing_folder_or_file_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_targets_in_a_profiles_assessment_file_are_refused(tmp_path, monkeypatch):
-    from talentstats.assessment import load_assessment_config
+    from talentstats.analysis.assessment import load_assessment_config
 
     folder = _copy(tmp_path)
     (folder / "assessment.yaml").write_text(
@@ -371,7 +372,7 @@ def test_the_sample_command_refuses_another_citys_profile(tmp_path, monkeypatch)
 def test_item_lookups_are_kept_per_city(monkeypatch):
     """TR5 510 spells the short name (人才东莞战略专项 / 人才西山战略专项): a process serving one
     profile, then another, must not keep the first one's lookups."""
-    from talentstats import parse
+    from talentstats.reading import parse
 
     dongguan, xishan = parse._key_str("人才东莞战略专项"), parse._key_str("人才西山战略专项")
     monkeypatch.delenv(config.ENV_VAR, raising=False)
@@ -383,8 +384,8 @@ def test_item_lookups_are_kept_per_city(monkeypatch):
 
 
 def test_a_sheet_that_cannot_be_parsed_names_the_profiles_office(xishan, monkeypatch):
-    from talentstats import parse
     from talentstats.model import SheetGrid, WorkbookGrid
+    from talentstats.reading import parse
 
     def boom(*_args):
         raise TypeError("odd sheet")
@@ -407,7 +408,7 @@ def test_reset_reloads_a_profile_edited_in_place(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_rendered_bulletin_and_assessment_report_are_the_profiles(ingested, xishan, tmp_path):
-    from talentstats.bulletin.render import render_assessment, render_bulletin
+    from talentstats.publication.render import render_assessment, render_bulletin
 
     # the notebook kernel inherits TALENTSTATS_CONFIG from this process's environment
     paths = render_bulletin(YEAR, ingested[0], tmp_path, pdf=False)

@@ -1,4 +1,4 @@
-"""Tests of talentstats.executor: the crash-isolated local pool. Files built in tmp_path.
+"""Tests of talentstats.reading.executor: the crash-isolated local pool. Files built in tmp_path.
 
 The Dask path is tested end to end in test_pipeline_dask.py.
 """
@@ -14,8 +14,8 @@ import hostile
 import openpyxl
 import pytest
 
-from talentstats.executor import IsolatedExecutor, WorkerFailure
-from talentstats.readers import UnreadableFile, read_workbook
+from talentstats.reading.executor import IsolatedExecutor, WorkerFailure
+from talentstats.reading.readers import UnreadableFile, read_workbook
 
 FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"  # copied from shared/spec
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
-from talentstats import catalog
 from talentstats.pipeline import ingest_year
+from talentstats.store import catalog
 
 pytestmark = pytest.mark.slow
 

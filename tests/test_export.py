@@ -18,8 +18,8 @@ from test_api import (
     build_processed,
 )
 
-from talentstats import api, catalog, export
 from talentstats.errors import DataNotFound, ParameterError
+from talentstats.store import api, catalog, export
 
 
 @pytest.fixture

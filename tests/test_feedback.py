@@ -7,7 +7,8 @@ import pandas as pd
 import xlwt
 from openpyxl.styles import PatternFill
 
-from talentstats.feedback import (
+from talentstats.profile.forms import form
+from talentstats.publication.feedback import (
     FEEDBACK_SHEET,
     collection_table,
     current_findings,
@@ -15,7 +16,6 @@ from talentstats.feedback import (
     write_collection_summary,
     write_feedback,
 )
-from talentstats.forms import form
 
 RED, YELLOW = "00FFC7CE", "00FFEB9C"
 
@@ -206,7 +206,7 @@ def _resent_five_times(raw):
 
     from test_pipeline import _ROSTER, _values
 
-    from talentstats.template import write_template
+    from talentstats.workbooks.template import write_template
 
     files = []
     for k in range(1, 6):
@@ -313,7 +313,7 @@ def test_a_later_run_with_a_resubmission_replaces_the_workbook(tmp_path, monkeyp
     from test_pipeline import _ROSTER, _values
 
     from talentstats.pipeline import ingest_year
-    from talentstats.template import write_template
+    from talentstats.workbooks.template import write_template
 
     monkeypatch.setenv("TALENTSTATS_KEY_FILE", str(tmp_path / "secret" / "key"))
     raw = tmp_path / "raw"
@@ -478,8 +478,8 @@ def test_the_samples_feedback_keeps_each_current_sheet_and_marks_its_findings(sa
     from conftest import FEEDBACK_YEAR
     from python_calamine import CalamineWorkbook
 
-    from talentstats import catalog
-    from talentstats.units import unit_name
+    from talentstats.profile.units import unit_name
+    from talentstats.store import catalog
 
     subs = catalog.read_dataset(sample_run.processed, "submissions", years=[FEEDBACK_YEAR])
     found = catalog.read_dataset(sample_run.processed, "findings", years=[FEEDBACK_YEAR])

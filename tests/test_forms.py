@@ -1,5 +1,5 @@
-from talentstats import forms
-from talentstats.forms import form
+from talentstats.profile import forms
+from talentstats.profile.forms import form
 
 
 def test_all_five_forms_are_declared_in_order():

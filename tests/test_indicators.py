@@ -15,8 +15,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from talentstats.assessment import load_assessment_config
-from talentstats.indicators import (
+from talentstats.analysis.assessment import load_assessment_config
+from talentstats.analysis.indicators import (
     accepted_forms,
     compute_indicators,
     indicator_dictionary,

@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 from test_catalog import processed_files
 
-from talentstats import catalog, lock
-from talentstats.query import run_query
+from talentstats.store import catalog, lock
+from talentstats.store.query import run_query
 
 SEED = 20261127
 KILLS = 8

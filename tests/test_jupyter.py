@@ -29,7 +29,7 @@ import pytest
 import websocket  # websocket-client, which jupyter_server itself requires
 from test_api import DONGCHENG, SHILONG, build_processed
 
-from talentstats.catalog import write_datasets
+from talentstats.store.catalog import write_datasets
 
 pytestmark = pytest.mark.slow
 

@@ -11,15 +11,15 @@ import time
 
 import pytest
 
-from talentstats import lock
 from talentstats.errors import FolderBusy
+from talentstats.store import lock
 
 
 def _holder(folder, *, shared=False, fork_child=False) -> subprocess.Popen:
     """Another process holding the lock; with ``fork_child`` it forks a sleeper first."""
     code = textwrap.dedent(f"""
         import os, sys, time
-        from talentstats import lock
+        from talentstats.store import lock
         with lock.hold({str(folder)!r}, shared={shared}):
             if {fork_child}:
                 if os.fork() == 0:

@@ -17,10 +17,10 @@ import pytest
 import python_calamine
 from test_parse_property import Layout, build_sheet
 
-from talentstats.forms import form
 from talentstats.model import SheetGrid, WorkbookGrid
-from talentstats.parse import F09_MAX_REVENUE, locate_forms
-from talentstats.readers import read_workbook
+from talentstats.profile.forms import form
+from talentstats.reading.parse import F09_MAX_REVENUE, locate_forms
+from talentstats.reading.readers import read_workbook
 
 TR1 = form("TR1")
 V1 = {(it.code, c.code): float(it.code * 100 + c.code) for it in TR1.items for c in TR1.columns}

@@ -15,13 +15,13 @@ import xlwt
 from test_parse import SHILONG, V1, V2, rules, values_of, wb
 from test_parse_property import Layout, build_sheet
 
-from talentstats import ingest
-from talentstats.assignments import match_assignments, parse_assign, read_assignments
 from talentstats.errors import ParameterError
-from talentstats.forms import form
 from talentstats.model import SheetGrid, WorkbookGrid
-from talentstats.parse import locate_forms
-from talentstats.readers import read_workbook
+from talentstats.profile.forms import form
+from talentstats.reading import ingest
+from talentstats.reading.assignments import match_assignments, parse_assign, read_assignments
+from talentstats.reading.parse import locate_forms
+from talentstats.reading.readers import read_workbook
 
 DONGCHENG = "441900003"
 TR1 = form("TR1")

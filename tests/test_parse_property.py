@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from talentstats.forms import form
 from talentstats.model import SheetGrid, WorkbookGrid
-from talentstats.parse import locate_forms
+from talentstats.profile.forms import form
+from talentstats.reading.parse import locate_forms
 
 _FULL = {ord(c): ord(c) + 0xFEE0 for c in "0123456789.,-"}
 
@@ -499,7 +499,7 @@ def write_xls(path, sheets: list[SheetGrid]) -> None:
 def test_hidden_xls_rows_are_never_read(tmp_path_factory, workbook):
     """The same workbooks, with hidden stale rows, written as .xls and read by the reader:
     hidden rows are found in the file (xlrd) and never read as data (F11 names them)."""
-    from talentstats.readers import read_workbook
+    from talentstats.reading.readers import read_workbook
 
     sheets, cases = workbook
     path = tmp_path_factory.mktemp("xls") / "石龙镇2013.xls"

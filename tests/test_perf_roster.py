@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pytest
 
-from talentstats import parse, readers, roster
+from talentstats.reading import parse, readers, roster
 
 KEY = bytes(range(32))
 

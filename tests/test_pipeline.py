@@ -10,11 +10,11 @@ import pytest
 from hostile import GOOD_TR1, GOOD_TR2, GOOD_TR3
 from test_catalog import processed_files
 
-from talentstats import catalog
 from talentstats.errors import ParameterError
-from talentstats.executor import ExecutorError
 from talentstats.pipeline import check_file, ingest_year
-from talentstats.template import write_template
+from talentstats.reading.executor import ExecutorError
+from talentstats.store import catalog
+from talentstats.workbooks.template import write_template
 
 # A consistent small town, worked out by hand (kept in hostile.py, which builds the same
 # workbook for the hostile corpus): every sum of spec §2 holds.
@@ -354,8 +354,8 @@ def test_the_window_bounds_the_files_in_flight(dirs, monkeypatch):
 def test_a_feedback_workbook_that_cannot_be_written_leaves_no_stale_one(dirs, caplog):
     # A feedback job that outruns its time limit: the unit's workbook of an earlier run (with
     # outdated findings) must go, and the collection summary is still written.
-    from talentstats.executor import IsolatedExecutor
     from talentstats.pipeline import write_reports
+    from talentstats.reading.executor import IsolatedExecutor
 
     raw, processed, reports = dirs
     write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
@@ -379,8 +379,8 @@ def test_a_feedback_workbook_that_cannot_be_written_leaves_no_stale_one(dirs, ca
 def test_a_summary_that_cannot_be_written_leaves_no_stale_one(dirs, caplog, monkeypatch):
     # The datasets and feedback workbooks are written by then: a summary that fails (openpyxl
     # refusing a character, a full disk) is logged and the run ends as usual.
-    from talentstats import feedback
     from talentstats.pipeline import write_reports
+    from talentstats.publication import feedback
 
     raw, processed, reports = dirs
     write_template(raw / "石龙镇2013年人才统计报表.xlsx", 2013, "441900102", values=_values(),
@@ -405,8 +405,8 @@ def test_packed_outcomes_assemble_as_the_plain_ones(dirs):
     import os
     import pickle
 
-    from talentstats import ingest
     from talentstats.model import PackedRows, PackedValues
+    from talentstats.reading import ingest
 
     raw, _, _ = dirs
     path = raw / "石龙镇2013年人才统计报表.xlsx"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from test_api import CITY, DONGCHENG, IDS, ROSTER, SHILONG, assert_no_personal_data, build_processed
 
-from talentstats import catalog, query
 from talentstats.errors import DataNotFound, ParameterError, UnsafeQuery
+from talentstats.store import catalog, query
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests of talentstats.readers: sniffing, pre-flight, reading. Files built in tmp_path.
+"""Tests of talentstats.reading.readers: sniffing, pre-flight, reading. Files built in tmp_path.
 
 Running the reader in crash-isolated children is tested in test_executor.py.
 """
@@ -15,8 +15,8 @@ import hostile
 import openpyxl
 import pytest
 
-from talentstats import readers
-from talentstats.readers import UnreadableFile, preflight, read_workbook, sniff
+from talentstats.reading import readers
+from talentstats.reading.readers import UnreadableFile, preflight, read_workbook, sniff
 
 FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"  # copied from shared/spec
 
@@ -194,7 +194,7 @@ def test_formula_with_cached_value_is_not_reported(tmp_path: Path) -> None:
 def test_no_openpyxl_for_files_without_uncached_formulas(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import talentstats.readers as readers
+    import talentstats.reading.readers as readers
 
     def refuse(data: bytes) -> None:
         raise AssertionError("openpyxl loaded")

@@ -1,5 +1,5 @@
-from talentstats.reference import population_basis, resident_population
-from talentstats.units import CITY
+from talentstats.profile.reference import population_basis, resident_population
+from talentstats.profile.units import CITY
 
 
 def test_city_totals_are_the_published_figures():

@@ -9,9 +9,9 @@ import stat
 import pandas as pd
 import pytest
 
-from talentstats import roster
 from talentstats.errors import ParameterError
-from talentstats.roster import (
+from talentstats.reading import roster
+from talentstats.reading.roster import (
     birth_year_month,
     category_item,
     check_id_number,
@@ -19,7 +19,7 @@ from talentstats.roster import (
     load_or_create_key,
     pseudonymise,
 )
-from talentstats.rules import validate
+from talentstats.validation.rules import validate
 
 KEY = bytes(range(32))
 
@@ -137,11 +137,11 @@ def test_key_refused_inside_repo_or_processed(tmp_path, monkeypatch):
 def test_key_readable_by_others_is_used_with_a_warning(tmp_path, caplog):
     path = tmp_path / "keys" / "k"
     key = load_or_create_key(path)
-    with caplog.at_level("WARNING", logger="talentstats.roster"):
+    with caplog.at_level("WARNING", logger="talentstats.reading.roster"):
         assert load_or_create_key(path) == key
     assert caplog.records == []
     path.chmod(0o640)
-    with caplog.at_level("WARNING", logger="talentstats.roster"):
+    with caplog.at_level("WARNING", logger="talentstats.reading.roster"):
         assert load_or_create_key(path) == key
     assert [r.getMessage() for r in caplog.records] == [
         f"假名密钥 {path} 可被其他用户读取（权限 640），请执行 chmod 600 / the pseudonym key {path} "
@@ -168,7 +168,7 @@ def test_every_roster_text_column_is_scrubbed_of_names_and_ids_in_all_their_form
     """序号 is scrubbed like 备注 (roster messages quote it); IDs written with spaces or
     hyphens, and 15-digit ones, are found; a name padded with a full-width space is matched
     with or without that space."""
-    from talentstats.api import redact_personal
+    from talentstats.store.api import redact_personal
 
     key = b"k" * 32
     rows = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from talentstats.rules import format_number, rule, rules, rules_table, validate
+from talentstats.validation.rules import format_number, rule, rules, rules_table, validate
 
 YEAR = 2015
 A = "441900003"  # 东城街道

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from test_pipeline import _ROSTER, _values
 
-from talentstats import catalog, runlog
 from talentstats.pipeline import ingest_year, recompute_indicators
-from talentstats.template import write_template
+from talentstats.store import catalog, runlog
+from talentstats.workbooks.template import write_template
 
 
 def _events(log: Path) -> list[dict]:
@@ -132,7 +132,7 @@ def test_indicators_command_logs_its_write(ingested):
 def test_report_log_names_the_data_and_the_outputs(ingested, monkeypatch):
     """``bulletin``: which processed data (manifest hash and files) made which files."""
     from talentstats import cli
-    from talentstats.bulletin import render
+    from talentstats.publication import render
 
     tmp_path, *_ = ingested
     processed, reports = tmp_path / "processed", tmp_path / "reports"

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from talentstats.forms import form
-from talentstats.sample import (
+from talentstats.profile.forms import form
+from talentstats.profile.units import CITY
+from talentstats.workbooks.sample import (
     DEVIATIONS,
     gb11643_check_digit,
     generate_sample,
     is_valid_id,
     load_plan,
 )
-from talentstats.units import CITY
 
 YEARS = range(2012, 2017)
 
@@ -519,7 +519,7 @@ def test_roster_undated_resubmission_newer_version_has_the_older_file_time(sampl
 def test_new_deviations_draw_nothing_from_the_generator(tmp_path, monkeypatch):
     """Adding this round's deviations shifts no random draw: without them the same years give
     the same truth and the same bytes for every file they do not touch."""
-    import talentstats.sample as sample_module
+    import talentstats.workbooks.sample as sample_module
 
     years = range(2012, 2015)
     new = set(NEW_DEVIATIONS) - {"hidden_rows"} | {"roster_undated_resubmission"}

@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from talentstats import catalog
-from talentstats.units import CITY
+from talentstats.profile.units import CITY
+from talentstats.store import catalog
 
 pytestmark = pytest.mark.slow
 
@@ -150,8 +150,8 @@ def test_no_dataset_holds_a_name_or_an_id_number(sample_run, roster_names):
 
 
 def test_queries_and_exports_hold_no_name_or_id_number(sample_run, roster_names, tmp_path):
-    from talentstats.export import export
-    from talentstats.query import run_query
+    from talentstats.store.export import export
+    from talentstats.store.query import run_query
 
     for name in catalog.DATASETS:
         _assert_no_personal_data(run_query(f"SELECT * FROM {name}", sample_run.processed),

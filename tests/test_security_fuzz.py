@@ -36,8 +36,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from talentstats import ingest, parse, roster, rules
 from talentstats.model import SheetGrid, WorkbookGrid
+from talentstats.reading import ingest, parse, roster
+from talentstats.validation import rules
 
 FUZZ_SECONDS = float(os.environ.get("TALENTSTATS_FUZZ_SECONDS", "15"))
 SEED = 20131
@@ -72,7 +73,7 @@ def _bugs_in(findings, where: str) -> list[str]:
 
 def _base_sheets() -> list[SheetGrid]:
     """The official TR1-TR4 sheets of a consistent town, as the reader would give them."""
-    from talentstats.template import Formula, build_workbook_layouts
+    from talentstats.workbooks.template import Formula, build_workbook_layouts
 
     sheets = []
     for lay in build_workbook_layouts(YEAR, "441900102", values=hostile.good_values(),
@@ -321,7 +322,7 @@ def _mutate_member(data: bytes, rng: random.Random) -> tuple[bytes, str]:
 
 
 def _seeds(folder: Path) -> dict[str, bytes]:
-    from talentstats.template import build_workbook_layouts, render_workbook
+    from talentstats.workbooks.template import build_workbook_layouts, render_workbook
 
     layouts = build_workbook_layouts(YEAR, "441900102", values=hostile.good_values(),
                                      roster=hostile.good_roster())
@@ -348,7 +349,7 @@ def _case(seeds: dict[str, bytes], i: int) -> tuple[str, bytes, str]:
 
 
 def test_byte_mutation_fuzz_through_the_isolated_worker(tmp_path):
-    from talentstats.executor import IsolatedExecutor, WorkerFailure
+    from talentstats.reading.executor import IsolatedExecutor, WorkerFailure
 
     seeds = _seeds(tmp_path)
     failures: list[str] = []

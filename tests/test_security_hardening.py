@@ -16,9 +16,9 @@ from pathlib import Path
 
 import hostile
 
-from talentstats import catalog, runlog
 from talentstats.pipeline import check_file, ingest_year
-from talentstats.text import decode_name, safe_text
+from talentstats.profile.text import decode_name, safe_text
+from talentstats.store import catalog, runlog
 
 SHILONG_GBK = "石龙镇2013年报表.xlsx".encode("gbk")  # b'\xca\xaf\xc1\xfa...'
 BAD_BYTES = b"\xff\xfe2013.xlsx"  # not UTF-8, not GBK either

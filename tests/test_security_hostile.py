@@ -17,8 +17,10 @@ import hostile
 import openpyxl
 import pytest
 
-from talentstats import catalog, feedback, ingest
 from talentstats.pipeline import ingest_year
+from talentstats.publication import feedback
+from talentstats.reading import ingest
+from talentstats.store import catalog
 
 # Bounds a hostile file must stay within, alone in a worker (the sandbox's own limits are 60 s
 # and 1,536 MB: these are what the pre-flight achieves before any parser runs).
@@ -85,7 +87,7 @@ def test_hostile_files_are_unreadable_and_good_files_accepted(corpus, tmp_path):
 
 def test_each_hostile_file_alone_in_bounded_time_and_memory(corpus):
     """Each file alone in a fresh worker: the time it takes and the child's peak RSS."""
-    from talentstats.executor import IsolatedExecutor
+    from talentstats.reading.executor import IsolatedExecutor
 
     folder, cases = corpus
     key = os.urandom(32)

@@ -22,8 +22,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from talentstats import catalog, export, feedback
 from talentstats.pipeline import ingest_year
+from talentstats.publication import feedback
+from talentstats.store import catalog, export
 
 YEAR = 2013
 FORMULA = '=HYPERLINK("http://evil.example/x","点击")'
@@ -42,7 +43,7 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 def _plant(path: Path, unit_code: str, *, roster: list[dict], text_value: bool) -> Path:
     """A good workbook, then edited as a hostile town would."""
-    from talentstats.template import build_workbook_layouts
+    from talentstats.workbooks.template import build_workbook_layouts
 
     hostile.good_workbook(path, unit_code, roster=roster)
     wb = openpyxl.load_workbook(path)
@@ -79,14 +80,14 @@ def planted(tmp_path_factory) -> dict[str, Path]:
     exports = root / "exports"
     for fmt in export.FORMATS:
         export.export(root / "processed", exports / fmt, fmt)
-    from talentstats.codebook import write_codebook
+    from talentstats.store.codebook import write_codebook
 
     write_codebook(root / "processed")
-    from talentstats.bulletin.annex import write_annex
-    from talentstats.bulletin.render import load_bulletin_data
+    from talentstats.publication.annex import write_annex
+    from talentstats.publication.render import load_bulletin_data
 
     write_annex(load_bulletin_data(root / "processed", YEAR), root / "annex.xlsx")
-    from talentstats.query import run_query, write_result
+    from talentstats.store.query import run_query, write_result
 
     write_result(run_query("SELECT * FROM roster", root / "processed"), root / "query.csv")
     write_result(run_query("SELECT * FROM findings", root / "processed"), root / "query2.csv")
@@ -247,10 +248,10 @@ def test_stata_and_parquet_keep_the_text_as_data(planted):
 def test_bulletin_and_assessment_html_print_nothing_planted(planted):
     """What the notebooks display, built without a kernel: the bulletin's and the assessment's
     sections and tables. No submitted text reaches them, and tables escape what they print."""
-    from talentstats.bulletin import assessment_view as A
-    from talentstats.bulletin import narrative as N
-    from talentstats.bulletin import tables as T
-    from talentstats.bulletin.render import load_bulletin_data
+    from talentstats.publication import assessment_view as A
+    from talentstats.publication import narrative as N
+    from talentstats.publication import tables as T
+    from talentstats.publication.render import load_bulletin_data
 
     data = load_bulletin_data(planted["processed"], YEAR)
     parts = list(N.build_bulletin(data, top_n=10, threshold=1).values())
@@ -269,8 +270,8 @@ def test_bulletin_and_assessment_html_print_nothing_planted(planted):
 
 def test_bulletin_refuses_markup_in_its_text_parameter(planted, tmp_path):
     """issue_date is printed into the HTML: markup is refused before any kernel starts."""
-    from talentstats.bulletin.render import render_bulletin
     from talentstats.errors import ParameterError
+    from talentstats.publication.render import render_bulletin
 
     for bad in ("<script>alert(1)</script>", '2016"); import os; ("', "a\\nb", "&lt;"):
         with pytest.raises(ParameterError, match="issue_date"):

@@ -24,7 +24,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from talentstats import feedback
+from talentstats.publication import feedback
 
 YEARS = (2015, 2016)
 # an ID number standing alone (not inside a sha256 or a pseudonym)
@@ -90,8 +90,8 @@ def _main_job(sample_run, root: Path) -> dict[str, Path]:
          str(root / "processed"), "--reports", str(root / "reports"), "--jobs", "2"],
         cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    from talentstats.export import FORMATS, export
-    from talentstats.query import run_query, write_result
+    from talentstats.store.export import FORMATS, export
+    from talentstats.store.query import run_query, write_result
 
     for fmt in FORMATS:
         export(root / "processed", root / "exports" / fmt, fmt)
@@ -148,8 +148,8 @@ def test_an_id_number_or_own_name_typed_in_free_text_is_removed_at_ingest(tmp_pa
     the worker, so the processed roster (Parquet and CSV) never holds it."""
     import hostile
 
-    from talentstats import catalog
     from talentstats.pipeline import ingest_year
+    from talentstats.store import catalog
 
     other = hostile.good_roster(7)[1]["id_number"]
     own = hostile.good_roster(1)[0]

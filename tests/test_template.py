@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from talentstats.forms import footer_labels, form
-from talentstats.template import (
+from talentstats.profile.forms import footer_labels, form
+from talentstats.workbooks.template import (
     Formula,
     LayoutOptions,
     build_form_layout,

@@ -1,6 +1,6 @@
 import pytest
 
-from talentstats.text import normalize_label, to_simplified
+from talentstats.profile.text import normalize_label, to_simplified
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 
-from talentstats.units import CITY, identify_unit, reporting_units, unit_name
+from talentstats.profile.units import CITY, identify_unit, reporting_units, unit_name
 
 
 def test_35_reporting_units_4_streets_28_towns_3_parks():

@@ -1,0 +1,1 @@
+"""Indicators and the towns' assessment, computed from the datasets."""

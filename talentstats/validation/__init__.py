@@ -1,0 +1,1 @@
+"""Validation: the rules of rules.yaml, evaluated over the forms read."""

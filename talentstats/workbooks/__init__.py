@@ -1,0 +1,1 @@
+"""The workbooks talentstats makes: blank templates for the towns and the generated sample collection."""
