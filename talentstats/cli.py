@@ -1,7 +1,7 @@
 """The command line: ``talentstats COMMAND``. A thin shell over the package.
 
 Every command prints Chinese-facing results and English usage; errors the user can fix are
-printed as one line, without a traceback. Exit status follows spec §7: 0 all accepted, 1 a form
+printed as one line, without a traceback. Exit status (docs/data-contract.md): 0 all accepted, 1 a form
 rejected or a file unreadable, 2 a usage error.
 """
 
@@ -238,7 +238,7 @@ def ingest_cmd(
     assign: AssignOpt = None,
     assignments: AssignmentsOpt = None,
 ) -> None:
-    """Read, check and store one year's submissions (spec §7).
+    """Read, check and store one year's submissions.
 
     Holds the processed folder's lock (a second run is refused, exit 2) and writes a run log
     into reports/logs/. A file whose sheets name another unit than its file name is held

@@ -39,7 +39,7 @@ def sample_dir() -> Path:
 
 
 def processed_dir() -> Path:
-    """The processed datasets of spec §7: ``data/processed``."""
+    """The processed datasets (docs/data-contract.md): ``data/processed``."""
     return _env_path("TALENTSTATS_PROCESSED", "data/processed")
 
 

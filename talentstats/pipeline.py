@@ -53,7 +53,7 @@ class IngestResult:
 
     @property
     def exit_status(self) -> int:
-        """0 when every form was accepted (warnings allowed), else 1 (spec §7)."""
+        """0 when every form was accepted (warnings allowed), else 1 (docs/data-contract.md)."""
         bad = self.submissions["status"].isin(["rejected", "unreadable"]).any()
         return 1 if bad else 0
 
@@ -354,7 +354,7 @@ def ingest_year(raw_dir: Path, year: int, out_dir: Path | None = None, *,
                 executor: Executor | None = None,
                 log_dir: Path | None = None,
                 assignments: Mapping[Path, str] | None = None) -> IngestResult:
-    """Ingest every file under ``raw_dir`` as year ``year`` into ``out_dir`` (spec §7).
+    """Ingest every file under ``raw_dir`` as year ``year`` into ``out_dir`` (docs/data-contract.md).
 
     ``assignments`` ({file on disk: unit code}, ``talentstats.reading.assignments``) settles whose a
     file is when its sheets name another unit than its file name; an assigned file that is not

@@ -251,7 +251,7 @@ def raw_calamine_worker(path: str, source_file: str) -> int:
 
 # --- A good workbook, and the corpus of hostile ones (test_security_hostile.py) -----------------
 
-# A consistent small town (the figures of test_pipeline.py): every sum of spec §2 holds.
+# A consistent small town (the figures of test_pipeline.py): every sum rule of rules.yaml holds.
 # TR1: item -> (total, female, 5 education columns, 4 age columns).
 GOOD_TR1 = {
     100: (1000, 430, 12, 88, 400, 300, 200, 380, 328, 209, 83),

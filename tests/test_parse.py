@@ -1,4 +1,4 @@
-"""parse.locate_forms on small grids, one test per deviation of spec §6.
+"""parse.locate_forms on small grids, one test per deviation that real submissions show.
 
 Values are chosen so that each is recognisable by hand: item 130, column 5 holds 13005.
 In the template layout (``build_sheet`` defaults) the rows are: title (1), 表号 (2), 填报单位/

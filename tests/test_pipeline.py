@@ -17,7 +17,7 @@ from talentstats.store import catalog
 from talentstats.workbooks.template import write_template
 
 # A consistent small town, worked out by hand (kept in hostile.py, which builds the same
-# workbook for the hostile corpus): every sum of spec §2 holds.
+# workbook for the hostile corpus): every sum rule of rules.yaml holds.
 # TR1 row 100 = 110+120+130+140+150+160 = 40+250+420+260+20+10 = 1000 in every column;
 # columns: 1 = 3+..+7 = 8+..+11 on every row.
 _TR1_ROWS, _TR2, _TR3 = GOOD_TR1, GOOD_TR2, GOOD_TR3

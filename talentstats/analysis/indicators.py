@@ -1,4 +1,4 @@
-"""Indicators I01-I14 (spec §4) from the accepted observations, per unit and for the city.
+"""Indicators I01-I14 (indicators.yaml) from the accepted observations, per unit and for the city.
 
 The meaning of every indicator is declared once, in ``data/indicators.yaml``, and read through
 ``indicator_dictionary()``; the bulletin's 附注 and the codebook print that table. The numbers
@@ -462,7 +462,7 @@ def compute_indicators(
     Parameters
     ----------
     observations, submissions, roster
-        The processed datasets (spec §7), all years; only accepted forms count.
+        The processed datasets, all years; only accepted forms count.
     population
         Resident population: year, unit_code, population (``reference.resident_population()``).
     targets

@@ -1,7 +1,7 @@
 """Reporting units: the 35 towns, streets and parks, the city, and how towns name themselves.
 
 The reference table is the deployment profile's ``units.csv`` (``talentstats.profile.config``; the
-packaged Dongguan one is built from the spec's units.csv, plus the city office itself under
+packaged Dongguan one lists the 35 units with their aliases, plus the city office itself under
 441900). The city is the row whose code is ``city_code()`` (city.yaml ``code``); every other row
 is a reporting unit. ``identify_unit`` turns whatever a town typed, in a cell or a file name,
 into a unit code.

@@ -1,6 +1,6 @@
 """The bulletin's figures and tables, as pure functions over the processed datasets.
 
-Inputs are the frames of spec §7 (``observations``, ``submissions``, ``roster``, ``indicators``)
+Inputs are the processed datasets (``observations``, ``submissions``, ``roster``, ``indicators``)
 gathered in a :class:`BulletinData`. City figures are read from the ``indicators`` dataset
 wherever an indicator exists (so the bulletin quotes exactly the published indicator); the
 breakdowns that no indicator holds (age, sex, titles, skills, fund totals) are sums of the
@@ -255,7 +255,7 @@ def fund_by_unit(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFram
 
     Columns: unit_code, name, revenue, budget, spent (万元), ratio (I08, %), compliant (I09,
     1/0), gap (I10, 万元), execution (I11, %). Indicators are read from ``ind`` when present,
-    else computed per spec §4.
+    else computed as indicators.yaml defines them.
     """
     wide = _by_unit(obs, year, "TR2")
     if wide.empty:

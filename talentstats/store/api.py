@@ -1,4 +1,4 @@
-"""The researchers' Python API: the processed datasets of spec §7, typed, filtered and labelled.
+"""The researchers' Python API: the processed datasets (docs/data-contract.md), typed, filtered and labelled.
 
 Everything here reads the processed folder only. The roster there is already pseudonymised
 (``person`` is a keyed hex pseudonym; names and ID numbers never reach processed data), and as

@@ -1,4 +1,4 @@
-"""The processed datasets of spec §7: their names, columns, types, and how they are stored.
+"""The processed datasets (docs/data-contract.md): their names, columns, types, and how they are stored.
 
 Stages ask this module for ``observations`` and never build a file name themselves. Every
 dataset is stored as Parquet partitioned by year, Hive style (the source of truth, read

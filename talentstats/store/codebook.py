@@ -52,7 +52,7 @@ class _Labels(dict):
         return [(c, self[c]) for c in self]
 
 
-# The meaning of every column of spec §7, (Chinese, English). A test checks this covers the
+# The meaning of every column of the processed datasets, (Chinese, English). A test checks this covers the
 # catalog exactly, so a new column cannot ship without a meaning.
 COLUMN_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "observations": {
@@ -154,7 +154,7 @@ def column_label(dataset: str, column: str, *, limit: int | None = None) -> str:
 
 
 def datasets_table() -> pd.DataFrame:
-    """One row per dataset of spec §7."""
+    """One row per processed dataset."""
     return pd.DataFrame(
         {
             "dataset": list(catalog.DATASETS),
@@ -395,7 +395,7 @@ def _markdown(
     parts = [
         f"# {city().name}人才资源统计 代码手册 / Codebook",
         "",
-        f"Forms declared by {forms.issuer()}. Processed datasets (spec §7) are stored as Parquet "
+        f"Forms declared by {forms.issuer()}. Processed datasets (docs/data-contract.md) are stored as Parquet "
         "partitioned by year (`<name>/year=YYYY/part-0.parquet`, the source of truth; `year` "
         "is the folder name) and as one CSV each (UTF-8 with BOM). Money is in 万元 (10,000 yuan). "
         "Percentages are written 3.2, not 0.032. A missing value means not submitted or "

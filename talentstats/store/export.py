@@ -146,7 +146,7 @@ def export(
     fmt
         csv, parquet, dta or xlsx.
     datasets
-        Default: every dataset of spec §7 that has been written.
+        Default: every dataset of the catalog that has been written.
     years
         Keep only these years.
 

@@ -201,7 +201,7 @@ def run_query(
     At most ``max_rows`` rows, and about ``max_bytes`` bytes, are read; a result cut there
     says so in ``attrs["cut"]``.
 
-    The datasets are views named as in spec §7: ``observations``, ``findings``,
+    The datasets are views named as in the catalog: ``observations``, ``findings``,
     ``submissions``, ``roster``, ``indicators``.
 
     Raises

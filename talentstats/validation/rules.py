@@ -606,7 +606,7 @@ def validate(
         Pseudonymised TR4 rows (``roster.pseudonymise``) with unit_code, person, seq, row, sheet,
         source_file and the flags id_valid, birth_ok, sex_ok; None or empty when none came.
     previous
-        Last year's accepted observations (spec §7 schema), or None when year-1 is not in the
+        Last year's accepted observations (the ``observations`` dataset), or None when year-1 is not in the
         processed folder (then one H00 warning replaces the 历年 rules).
     year
         The ingest year.

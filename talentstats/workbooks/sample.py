@@ -301,7 +301,7 @@ def _money(cents: int) -> float:
 
 
 def simulate(seed: int = SEED, years: Iterable[int] = YEARS, plan: Iterable[PlanEntry] = ()) -> Simulation:
-    """Simulate consistent figures for every unit and year (every rule of spec §3 holds).
+    """Simulate consistent figures for every unit and year (every rule of rules.yaml holds).
 
     The plan's ``planted_H01`` (a jump in a unit's talent total), ``planted_P04`` (a person
     twice) and ``planted_P05`` (a person on two units' rosters) change the figures themselves;

@@ -7,7 +7,7 @@ protected template), XlsxWriter (formulas with cached values) or xlwt (legacy .x
 sample generator (``talentstats.workbooks.sample``) builds the same layouts with ``LayoutOptions`` and
 edits cells before rendering, to imitate what towns really send.
 
-Layout of a form sheet (spec §2): title row (merged) · header block (表号、制定机关、填报单位、
+Layout of a form sheet: title row (merged) · header block (表号、制定机关、填报单位、
 year、单位) · column header (two levels where columns have a group, merged) · index row
 (甲 | 乙 | 1 | 2 ...) · item rows · footer lines (单位负责人 ... 报出日期).
 """
