@@ -6,7 +6,6 @@ catalog.write_datasets, so the test does not depend on the ingest.
 
 import json
 import re
-import shutil
 import unicodedata
 from collections import Counter
 from html.parser import HTMLParser
@@ -51,7 +50,6 @@ def test_unknown_year_fails_before_kernel(tmp_path):
     assert not (tmp_path / "reports" / "2013" / f"{bulletin_name(2013)}.ipynb").exists()
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium for the PDF")
 def test_render_bulletin_and_assessment(tmp_path):
     from pypdf import PdfReader
 

@@ -7,7 +7,6 @@ The expected figures are formatted here from the indicators dataset with plain D
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,7 +33,6 @@ def _pdf_text(path) -> str:
     return unicodedata.normalize("NFKC", re.sub(r"\s+", "", text)).replace("⻓", "长")
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium for the PDF")
 def test_bulletin_on_the_sample_quotes_the_indicators(sample_run, tmp_path):
     paths = render_bulletin(YEAR, sample_run.processed, tmp_path / "reports")
     ind = catalog.read_dataset(sample_run.processed, "indicators")

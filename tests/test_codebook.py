@@ -154,8 +154,6 @@ def test_write_codebook_files(processed: Path) -> None:
 
 
 def test_codebook_with_the_real_declarations(processed: Path) -> None:
-    pytest.importorskip("talentstats.analysis.indicators")
-    pytest.importorskip("talentstats.validation.rules")
     md, sheets = codebook.build_codebook(processed)
     ids = set(sheets["指标"]["indicator"])
     assert {"I01", "I08", "I04.110", "I14.rank", "coverage.TR5"} <= ids

@@ -375,7 +375,7 @@ def _assert_reads_back(res, cases: list[FormCase]) -> None:
     assert _rules(res) == set().union(*(c.expected_rules for c in cases))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(laid_out())
 def test_any_layout_reads_back_the_same_values(case):
     sheet, _ = build_sheet(case.code, case.typed, case.lay, name="Sheet1")
@@ -451,7 +451,7 @@ def new_year_workbook(draw, stale: bool | None = None):
     return sheets, cases
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(new_year_workbook())
 def test_any_workbook_reads_back_every_form(workbook):
     sheets, cases = workbook
@@ -494,7 +494,7 @@ def write_xls(path, sheets: list[SheetGrid]) -> None:
     book.save(str(path))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(new_year_workbook(stale=True))
 def test_hidden_xls_rows_are_never_read(tmp_path_factory, workbook):
     """The same workbooks, with hidden stale rows, written as .xls and read by the reader:
@@ -539,7 +539,7 @@ def garbage_sheet(draw):
     return SheetGrid(draw(st.sampled_from(["表1", "Sheet1", "说明"])), rows, merged, formulas=formulas)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(st.lists(garbage_sheet(), max_size=3))
 def test_any_grid_parses_without_crashing(sheets):
     res = locate_forms(WorkbookGrid("x.xlsx", "xlsx", sheets))

@@ -130,10 +130,9 @@ def test_check_file_reports_a_broken_sum_without_writing(dirs, tmp_path):
     assert not processed.exists()
 
 
-FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"  # copied from shared/spec
+FOREIGN = Path(__file__).parent / "fixtures" / "foreign-workbooks"
 
 
-@pytest.mark.skipif(not FOREIGN.is_dir(), reason="needs shared/spec/foreign-workbooks")
 def test_foreign_workbooks_each_get_one_clear_finding(dirs, tmp_path):
     raw, processed, reports = dirs
     for f in FOREIGN.glob("*.xls*"):
@@ -153,7 +152,6 @@ def test_foreign_workbooks_each_get_one_clear_finding(dirs, tmp_path):
         assert f in msg and "没有识别出任何报表" in msg
 
 
-@pytest.mark.skipif(not FOREIGN.is_dir(), reason="needs shared/spec/foreign-workbooks")
 def test_check_file_on_a_foreign_workbook_says_no_form_was_found():
     findings = check_file(FOREIGN / "TCheck_check.xls")
     assert findings["rule"].tolist() == ["X02"]

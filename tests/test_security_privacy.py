@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -101,7 +100,6 @@ def _main_job(sample_run, root: Path) -> dict[str, Path]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
 def test_nothing_the_main_job_writes_holds_a_name_or_an_id_number(sample_run, tmp_path):
     main_job = _main_job(sample_run, tmp_path)
     names, ids = _people(main_job["raw"])
