@@ -319,14 +319,52 @@ def test_findings_hold_no_personal_data():
 # --- declarations ---------------------------------------------------------------------------
 
 
-def test_every_evaluated_rule_has_a_test_here():
-    import inspect
-    import sys
+def _flag(flag: str) -> pd.DataFrame:
+    ros = roster()
+    return ros.assign(**{flag: ros[flag].mask((ros["unit_code"] == A) & (ros["row"] == 7), False)})
 
-    source = inspect.getsource(sys.modules[__name__])
-    for r in rules().values():
-        if r.evaluated:
-            assert f'"{r.id}"' in source, r.id
+
+def _person_also_in(unit: str) -> pd.DataFrame:
+    ros = roster()
+    return ros.assign(person=ros["person"].mask((ros["unit_code"] == unit) & (ros["row"] == 9), f"{A}-p0"))
+
+
+# One input that breaks each evaluated rule (the tests above work out the messages by hand).
+BREAKS = {
+    "N01": lambda: run(candidates(TR1_100_1=52310)),
+    "N02": lambda: run(candidates(TR1_142_2=30)),
+    "N03": lambda: run(candidates(TR1_133_1=200)),
+    "N04": lambda: run(candidates(TR1_230_4=150)),
+    "N05": lambda: run(candidates(TR1_120_5=85)),
+    "N06": lambda: run(candidates(TR1_150_11=13)),
+    "N07": lambda: run(candidates(TR1_160_2=120)),
+    "N08": lambda: run(candidates(TR2_300_1=0)),
+    "N09": lambda: run(candidates(TR2_321_1=1000.6)),
+    "N10": lambda: run(candidates(TR3_402_1=2)),
+    "J01": lambda: run(ros=roster(n_a=9)),
+    "H01": lambda: run(prev=previous(TR1_100_1=700)),
+    "H02": lambda: run(prev=previous(TR2_310_1=2801)),
+    "H00": lambda: run(prev=None),
+    "P01": lambda: run(ros=_flag("id_valid")),
+    "P02": lambda: run(ros=_flag("birth_ok")),
+    "P03": lambda: run(ros=_flag("sex_ok")),
+    "P04": lambda: run(ros=_person_also_in(A)),
+    "P05": lambda: run(ros=_person_also_in(B)),
+}
+
+
+def test_every_evaluated_rule_has_a_break():
+    """A rule declared in rules.yaml without an input that breaks it here fails this test."""
+    assert set(BREAKS) == {r.id for r in rules().values() if r.evaluated}
+
+
+@pytest.mark.parametrize("rule_id", sorted(BREAKS))
+def test_each_rule_fires_on_its_break_as_declared(rule_id):
+    found = BREAKS[rule_id]()
+    mine = found.loc[found["rule"] == rule_id]
+    assert len(mine) >= 1
+    declared = rule(rule_id)
+    assert set(zip(mine["kind"], mine["severity"], strict=True)) == {(declared.kind, declared.severity)}
 
 
 def test_rules_table_and_metadata():
