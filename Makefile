@@ -10,12 +10,12 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := fonts-noto-cjk chromium poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps demo lab test test-fast lint bench sample ingest bulletin clean
+.PHONY: help setup system-deps demo lab test test-fast lint bench sample clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-system-deps: ## Install the CJK font, Chromium, poppler and LibreOffice Writer (apt-get; needs root or sudo)
+system-deps: ## Install the CJK font, Chromium, poppler and LibreOffice Writer and Calc (apt-get; needs root or sudo)
 	@missing=""; \
 	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -63,7 +63,8 @@ bench: setup ## Benchmarks: ingest at 35/1,000/10,000 workbooks, then the main j
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_pipeline.py
 
-clean: ## Remove generated data and reports (never data/raw outside sample/)
+# Every generated file of data/processed by name: its README.md is in git and stays.
+clean: ## Remove generated data and reports (never data/raw outside sample/, nor the READMEs)
 	rm -rf data/raw/sample data/processed/*/ data/processed/*.parquet data/processed/*.csv \
-	  data/processed/_manifest.json data/processed/.commit data/processed/.staging-* \
-	  data/processed/.lock reports/*/
+	  data/processed/_manifest.json data/processed/codebook.md data/processed/codebook.xlsx \
+	  data/processed/.commit data/processed/.staging-* data/processed/.lock reports/*/
