@@ -43,6 +43,12 @@ from talentstats.errors import ConfigError, ParameterError
 from talentstats.profile import config, forms, units
 from talentstats.store import catalog
 
+from conftest import TEST_PROFILE  # noqa: E402
+
+from talentstats.profile.config import load_profile  # noqa: E402
+
+PROFILE = load_profile(TEST_PROFILE)
+
 XISHAN = Path(__file__).parent / "fixtures" / "profile-xishan"
 YEAR = 2016
 CITY, CHENGGUAN, HEDONG, HEXI, PARK = "469900", "469900003", "469900101", "469900102", "469900401"
@@ -392,7 +398,7 @@ def test_a_sheet_that_cannot_be_parsed_names_the_profiles_office(xishan, monkeyp
 
     monkeypatch.setattr(parse, "_sheet_candidates", boom)
     grid = WorkbookGrid("河东镇2016.xlsx", "xlsx", [SheetGrid("表1", [["x"]])])
-    x01 = [f for f in parse.locate_forms(grid).findings if f.rule == "X01"]
+    x01 = [f for f in parse.locate_forms(grid, PROFILE).findings if f.rule == "X01"]
     assert len(x01) == 1 and x01[0].message.endswith(f"请联系{OFFICE}")
 
 

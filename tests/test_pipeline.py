@@ -16,6 +16,12 @@ from talentstats.reading.executor import ExecutorError
 from talentstats.store import catalog
 from talentstats.workbooks.template import write_template
 
+from conftest import TEST_PROFILE  # noqa: E402
+
+from talentstats.profile.config import load_profile  # noqa: E402
+
+PROFILE = load_profile(TEST_PROFILE)
+
 # A consistent small town, worked out by hand (kept in hostile.py, which builds the same
 # workbook for the hostile corpus): every sum of spec §2 holds.
 # TR1 row 100 = 110+120+130+140+150+160 = 40+250+420+260+20+10 = 1000 in every column;
@@ -419,7 +425,7 @@ def test_packed_outcomes_assemble_as_the_plain_ones(dirs):
     for fr in plain.forms:
         fr.values = list(fr.values)
         fr.roster = list(fr.roster) if fr.roster is not None else None
-    a, b = ingest.assemble([packed], 2013), ingest.assemble([plain], 2013)
+    a, b = ingest.assemble([packed], 2013, PROFILE), ingest.assemble([plain], 2013, PROFILE)
     for name in ("candidates", "roster", "submissions", "findings"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
 

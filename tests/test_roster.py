@@ -21,6 +21,12 @@ from talentstats.reading.roster import (
 )
 from talentstats.validation.rules import validate
 
+from conftest import TEST_PROFILE  # noqa: E402
+
+from talentstats.profile.config import load_profile  # noqa: E402
+
+PROFILE = load_profile(TEST_PROFILE)
+
 KEY = bytes(range(32))
 
 # 11010519491231002X: 1*7+1*9+0*10+1*5+0*8+5*4+1*2+9*1+4*6+9*3+1*7+2*9+3*10+1*5+0*8+0*4+2*2
@@ -55,7 +61,7 @@ def raw(**over) -> dict:
 
 
 def test_pseudonymise_output_and_flags():
-    (out,) = pseudonymise([raw()], KEY, year=2015, unit_code="441900003")
+    (out,) = pseudonymise([raw()], KEY, year=2015, unit_code="441900003", profile=PROFILE)
     expected = hmac.new(KEY, VALID_M.encode(), hashlib.sha256).hexdigest()[:16]
     assert out == {
         "year": 2015, "unit_code": "441900003", "person": expected, "seq": "1", "sex": "男",
@@ -69,43 +75,43 @@ def test_pseudonymise_output_and_flags():
 
 
 def test_birth_and_sex_mismatch():
-    (out,) = pseudonymise([raw(birth="1980年2月", sex="女")], KEY, year=2015, unit_code="x")
+    (out,) = pseudonymise([raw(birth="1980年2月", sex="女")], KEY, year=2015, unit_code="x", profile=PROFILE)
     assert (out["id_valid"], out["birth_ok"], out["sex_ok"]) == (True, False, False)
     (out,) = pseudonymise([raw(id_number=VALID_F, birth="1949-12", sex="女")], KEY, year=2015,
-                          unit_code="x")
+                          unit_code="x", profile=PROFILE)
     assert (out["id_valid"], out["birth_ok"], out["sex_ok"]) == (True, True, True)
     # 1980.1 as a number may be January or October: both agree.
-    (out,) = pseudonymise([raw(birth=1980.1)], KEY, year=2015, unit_code="x")
+    (out,) = pseudonymise([raw(birth=1980.1)], KEY, year=2015, unit_code="x", profile=PROFILE)
     assert out["birth_ok"] is True
 
 
 def test_unusable_id_falls_back_to_name_and_birth():
     rows = [raw(id_number="无", row=6), raw(id_number="", row=7), raw(id_number=None, name="李四")]
-    a, b, c = pseudonymise(rows, KEY, year=2015, unit_code="x")
+    a, b, c = pseudonymise(rows, KEY, year=2015, unit_code="x", profile=PROFILE)
     assert a["person"] == b["person"] != c["person"]
     assert a["person"] == hmac.new(KEY, "张三|1980-1".encode(), hashlib.sha256).hexdigest()[:16]
     assert (a["id_valid"], a["birth_ok"], a["sex_ok"]) == (False, None, None)
     # A wrong check digit still identifies the person (P01 reports the digit).
-    (d,) = pseudonymise([raw(id_number="441900198001151011")], KEY, year=2015, unit_code="x")
+    (d,) = pseudonymise([raw(id_number="441900198001151011")], KEY, year=2015, unit_code="x", profile=PROFILE)
     assert d["id_valid"] is False and d["person"] is not None and d["birth_ok"] is True
 
 
 def test_same_id_same_pseudonym_other_key_other_pseudonym():
-    a = pseudonymise([raw()], KEY, year=2015, unit_code="a")[0]["person"]
+    a = pseudonymise([raw()], KEY, year=2015, unit_code="a", profile=PROFILE)[0]["person"]
     b = pseudonymise([raw(id_number=VALID_M[:-1] + " " + VALID_M[-1], name="张 三")], KEY,
-                     year=2016, unit_code="b")[0]["person"]
-    c = pseudonymise([raw()], bytes(32), year=2015, unit_code="a")[0]["person"]
+                     year=2016, unit_code="b", profile=PROFILE)[0]["person"]
+    c = pseudonymise([raw()], bytes(32), year=2015, unit_code="a", profile=PROFILE)[0]["person"]
     assert a == b != c
     assert len(a) == 16
 
 
 def test_duplicates_within_and_across_units_on_pseudonyms():
     x = pseudonymise([raw(row=5, seq=1), raw(row=6, seq=2, name="张叁")], KEY, year=2015,
-                     unit_code="441900003")
+                     unit_code="441900003", profile=PROFILE)
     y = pseudonymise([raw(id_number=VALID_F, sex="女", birth="1949.12", row=5, seq=1),
-                      raw(row=6, seq=2)], KEY, year=2015, unit_code="441900004")
+                      raw(row=6, seq=2)], KEY, year=2015, unit_code="441900004", profile=PROFILE)
     ros = pd.DataFrame(x + y).assign(sheet="表4", source_file="f.xlsx")
-    found = validate(pd.DataFrame(), ros, None, year=2015)
+    found = validate(pd.DataFrame(), ros, None, year=2015, profile=PROFILE)
     p04 = found.loc[found["rule"] == "P04", ["unit_code", "message"]].values.tolist()
     assert p04 == [["441900003", "表4 第5、6行(序号1、2)为同一人，重复填报"]]
     p05 = found.loc[found["rule"] == "P05", ["unit_code", "cells"]].values.tolist()
@@ -178,7 +184,7 @@ def test_every_roster_text_column_is_scrubbed_of_names_and_ids_in_all_their_form
          "note": "配偶 440902-19790324-8652，旧证 440902790324865，电话 13800138000",
          "title": "何　娟雪", "row": 6},
     ]
-    fast = pseudonymise(rows, key, year=2013, unit_code="441900102")
+    fast = pseudonymise(rows, key, year=2013, unit_code="441900102", profile=PROFILE)
     general = [roster._pseudonymise_row(r, key, 2013, "441900102") for r in rows]
     assert fast == general
     r = "［已删除］"

@@ -8,6 +8,12 @@ import pytest
 
 from talentstats.validation.rules import format_number, rule, rules, rules_table, validate
 
+from conftest import TEST_PROFILE  # noqa: E402
+
+from talentstats.profile.config import load_profile  # noqa: E402
+
+PROFILE = load_profile(TEST_PROFILE)
+
 YEAR = 2015
 A = "441900003"  # 东城街道
 B = "441900004"  # 南城街道
@@ -94,7 +100,7 @@ def run(cands=None, ros=None, prev="default", **kw) -> pd.DataFrame:
     cands = candidates() if cands is None else cands
     ros = roster() if ros is None else ros
     prev = previous() if isinstance(prev, str) else prev
-    return validate(cands, ros, prev, year=YEAR, **kw)
+    return validate(cands, ros, prev, year=YEAR, **kw, profile=PROFILE)
 
 
 def only(findings: pd.DataFrame, rule_id: str) -> list[tuple]:
@@ -340,5 +346,5 @@ def test_rules_table_and_metadata():
 
 
 def test_empty_inputs():
-    found = validate(pd.DataFrame(), None, None, year=YEAR)
+    found = validate(pd.DataFrame(), None, None, year=YEAR, profile=PROFILE)
     assert found["rule"].tolist() == ["H00"]
