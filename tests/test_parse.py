@@ -15,16 +15,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from conftest import TEST_PROFILE
 from test_parse_property import Layout, build_sheet
 
 from talentstats.model import SheetGrid, WorkbookGrid
+from talentstats.profile.config import load_profile
 from talentstats.profile.forms import form
 from talentstats.reading.parse import F09_MAX_REVENUE, locate_forms
 from talentstats.reading.readers import read_workbook
-
-from conftest import TEST_PROFILE  # noqa: E402
-
-from talentstats.profile.config import load_profile  # noqa: E402
 
 PROFILE = load_profile(TEST_PROFILE)
 

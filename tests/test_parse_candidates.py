@@ -12,20 +12,18 @@ from datetime import date
 import openpyxl
 import pytest
 import xlwt
+from conftest import TEST_PROFILE
 from test_parse import SHILONG, V1, V2, rules, values_of, wb
 from test_parse_property import Layout, build_sheet
 
 from talentstats.errors import ParameterError
 from talentstats.model import SheetGrid, WorkbookGrid
+from talentstats.profile.config import load_profile
 from talentstats.profile.forms import form
 from talentstats.reading import ingest
 from talentstats.reading.assignments import match_assignments, parse_assign, read_assignments
 from talentstats.reading.parse import locate_forms
 from talentstats.reading.readers import read_workbook
-
-from conftest import TEST_PROFILE  # noqa: E402
-
-from talentstats.profile.config import load_profile  # noqa: E402
 
 PROFILE = load_profile(TEST_PROFILE)
 

@@ -16,16 +16,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from conftest import TEST_PROFILE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from talentstats.model import SheetGrid, WorkbookGrid
+from talentstats.profile.config import load_profile
 from talentstats.profile.forms import form
 from talentstats.reading.parse import locate_forms
-
-from conftest import TEST_PROFILE  # noqa: E402
-
-from talentstats.profile.config import load_profile  # noqa: E402
 
 PROFILE = load_profile(TEST_PROFILE)
 

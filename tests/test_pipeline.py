@@ -7,18 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TEST_PROFILE
 from hostile import GOOD_TR1, GOOD_TR2, GOOD_TR3
 from test_catalog import processed_files
 
 from talentstats.errors import ParameterError
 from talentstats.pipeline import check_file, ingest_year
+from talentstats.profile.config import load_profile
 from talentstats.reading.executor import ExecutorError
 from talentstats.store import catalog
 from talentstats.workbooks.template import write_template
-
-from conftest import TEST_PROFILE  # noqa: E402
-
-from talentstats.profile.config import load_profile  # noqa: E402
 
 PROFILE = load_profile(TEST_PROFILE)
 

@@ -8,22 +8,15 @@ import stat
 
 import pandas as pd
 import pytest
+from conftest import TEST_PROFILE
 
 from talentstats.errors import ParameterError
-from talentstats.reading import roster
-from talentstats.reading.roster import (
-    birth_year_month,
-    category_item,
-    check_id_number,
-    industry_section,
-    load_or_create_key,
-    pseudonymise,
-)
+from talentstats.keyfile import load_or_create_key
+from talentstats.profile.config import load_profile
+from talentstats.reading.ids import check_id_number
+from talentstats.reading.pseudonym import pseudonymise
+from talentstats.reading.roster import birth_year_month, category_item, industry_section
 from talentstats.validation.rules import validate
-
-from conftest import TEST_PROFILE  # noqa: E402
-
-from talentstats.profile.config import load_profile  # noqa: E402
 
 PROFILE = load_profile(TEST_PROFILE)
 
@@ -155,10 +148,10 @@ def test_key_readable_by_others_is_used_with_a_warning(tmp_path, caplog):
 
 
 def test_field_recognition():
-    assert category_item("专业技术人才") == 130
-    assert category_item("1.党政人才") == 110
-    assert category_item("高技能") == 140
-    assert category_item("其他") is None
+    assert category_item("专业技术人才", PROFILE.forms["TR1"].categories) == 130
+    assert category_item("1.党政人才", PROFILE.forms["TR1"].categories) == 110
+    assert category_item("高技能", PROFILE.forms["TR1"].categories) == 140
+    assert category_item("其他", PROFILE.forms["TR1"].categories) is None
     assert industry_section("C") == "C"
     assert industry_section("金融业") == "J"
     assert industry_section("软件和信息技术服务业") == "I"
@@ -184,11 +177,9 @@ def test_every_roster_text_column_is_scrubbed_of_names_and_ids_in_all_their_form
          "note": "配偶 440902-19790324-8652，旧证 440902790324865，电话 13800138000",
          "title": "何　娟雪", "row": 6},
     ]
-    fast = pseudonymise(rows, key, year=2013, unit_code="441900102", profile=PROFILE)
-    general = [roster._pseudonymise_row(r, key, 2013, "441900102") for r in rows]
-    assert fast == general
+    out = pseudonymise(rows, key, year=2013, unit_code="441900102", profile=PROFILE)
     r = "［已删除］"
-    assert [(p["seq"], p["note"], p["employer"], p["title"]) for p in fast] == [
+    assert [(p["seq"], p["note"], p["employer"], p["title"]) for p in out] == [
         (r, f"{r}，原证 {r}", f"{r}工作室", None),
         (r, f"配偶 {r}，旧证 {r}，电话 13800138000", None, r),
     ]

@@ -33,16 +33,14 @@ from pathlib import Path
 
 import hostile
 import pytest
+from conftest import TEST_PROFILE
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from talentstats.model import SheetGrid, WorkbookGrid
-from talentstats.reading import ingest, parse, roster
+from talentstats.profile.config import load_profile
+from talentstats.reading import ingest, parse, pseudonym
 from talentstats.validation import rules
-
-from conftest import TEST_PROFILE  # noqa: E402
-
-from talentstats.profile.config import load_profile  # noqa: E402
 
 PROFILE = load_profile(TEST_PROFILE)
 
@@ -186,8 +184,8 @@ def _read_grid(grid: WorkbookGrid) -> tuple[ingest.FileOutcome, list[str]]:
     forms = []
     for fr in result.forms:
         if fr.roster is not None:
-            fr.roster = roster.pseudonymise(fr.roster, KEY, year=fr.year or YEAR,
-                                            unit_code=fr.unit_code or "", profile=PROFILE)
+            fr.roster = pseudonym.pseudonymise(fr.roster, KEY, year=fr.year or YEAR,
+                                               unit_code=fr.unit_code or "", profile=PROFILE)
         forms.append(fr)
     outcome = ingest.FileOutcome(grid.source_file, "0" * 64, 0.0, forms, list(result.findings))
     every = list(result.findings) + [f for fr in forms for f in fr.findings]

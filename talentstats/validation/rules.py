@@ -473,7 +473,7 @@ def validate(
         Observations of the winning forms of ``year``: year, unit_code, form, item, column,
         value, source, sheet, cell, source_file.
     roster
-        Pseudonymised TR4 rows (``roster.pseudonymise``) with unit_code, person, seq, row, sheet,
+        Pseudonymised TR4 rows (``pseudonym.pseudonymise``) with unit_code, person, seq, row, sheet,
         source_file and the flags id_valid, birth_ok, sex_ok; None or empty when none came.
     previous
         Last year's accepted observations (the observations schema, docs/data-contract.md), or None when year-1 is not in the
