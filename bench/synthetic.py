@@ -83,7 +83,7 @@ def _new_region(k: int):
     real collection. The check character is recomputed when it was right, and kept wrong when
     the sample planted a wrong one.
     """
-    from talentstats.reading.roster import _check_char
+    from talentstats.reading.ids import check_character as _check_char
 
     region = f"{k % 1_000_000:06d}".encode()
 

@@ -152,7 +152,7 @@ class FormRead:
     tuples, not a DataFrame: a batch reads thousands of forms, and the batch builds one frame.
     For the roster (TR4) ``values`` is empty and ``roster`` holds one dict per person, keyed by
     the field keys of forms.yaml, plus ``row`` (the sheet row, 1-based). The raw roster holds
-    personal data: it never leaves the worker in clear (``roster.pseudonymise`` replaces it).
+    personal data: it never leaves the worker in clear (``pseudonym.pseudonymise`` replaces it).
     """
 
     form: str

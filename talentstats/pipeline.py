@@ -70,14 +70,14 @@ def check_folders(raw_dir: Path, out_dir: Path, reports_dir: Path, key_file: Pat
     The processed and the reports folder must have UTF-8 names (``paths.utf8_path``) and must
     not lie inside RAW_DIR: the next run would read the feedback workbooks, datasets and logs
     back as submissions. The pseudonym key must lie
-    outside all three (``roster.check_key_location``).
+    outside all three (``keyfile.check_key_location``).
 
     Raises
     ------
     ParameterError
         Naming the folder and the option to change.
     """
-    from talentstats.reading import roster
+    from talentstats import keyfile
 
     for option, folder in (("--out", out_dir), ("--reports", reports_dir)):
         paths.utf8_path(folder)
@@ -87,7 +87,7 @@ def check_folders(raw_dir: Path, out_dir: Path, reports_dir: Path, key_file: Pat
                 f"请改用其外的目录 / {option} {folder} lies inside RAW_DIR {raw_dir}: its files "
                 "would be read back as submissions; choose a folder outside it"
             )
-    roster.check_key_location(key_file, (raw_dir, out_dir, reports_dir))
+    keyfile.check_key_location(key_file, (raw_dir, out_dir, reports_dir))
 
 
 def discover(raw_dir: Path) -> list[tuple[Path, str]]:
@@ -202,7 +202,8 @@ def _outcome(result: ingest.FileOutcome | BaseException, path: Path,
         sha256, modified = sha256_file(path), path.stat().st_mtime
     except OSError:
         sha256, modified = "", 0.0
-    return ingest.file_failure(rel, sha256, modified, _failure_reason(result))
+    return ingest.file_failure(rel, sha256, modified, _failure_reason(result),
+                               config.load_profile())  # profile: passed in by the shell
 
 
 class _Finished:
@@ -299,6 +300,7 @@ def _validate(batch: ingest.Batch, previous: pd.DataFrame | None, year: int):
     subs = batch.submissions
     roster_units = subs.loc[(subs["status"] == "candidate") & (subs["form"] == "TR4"), "unit_code"]
     rule_findings = rules.validate(batch.candidates, batch.roster, previous, year=year,
+                                   profile=config.load_profile(),  # profile: passed in by the shell
                                    roster_units=sorted(set(roster_units)))
     return ingest.settle(batch, rule_findings)
 
@@ -457,14 +459,14 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
                    executor: Executor, release: bool = False,
                    assigned: Mapping[str, str] | None = None) -> IngestResult:
     """The ingest proper, holding the folder's lock, logging each stage's counts."""
-    from talentstats.reading import roster
+    from talentstats import keyfile
 
     recovered = catalog.recover(out_dir)
     if recovered["finished"] or recovered["removed"]:
         log.warning("%s: an interrupted run was cleaned up: %s", out_dir, recovered)
         run.event("recover", **recovered)
     had_key = key_file.exists()
-    key = roster.load_or_create_key(key_file)
+    key = keyfile.load_or_create_key(key_file)
     run.event("key", file=_abs(key_file), created=not had_key,
               fingerprint=runlog.key_fingerprint(key))
 
@@ -482,7 +484,8 @@ def _ingest_locked(raw_dir: Path, year: int, out_dir: Path, reports_dir: Path, k
         for p, rel in files if rel in by_name
     ])
     with run.stage("assemble") as counts:
-        batch = ingest.assemble(outcomes, year, assigned)
+        batch = ingest.assemble(outcomes, year, config.load_profile(),  # profile: passed in by the shell
+                                assigned)
         # each form's 报出日期, for the feedback workbooks' list of superseded files
         report_dates = {(o.source_file, fr.form): fr.report_date for o in outcomes
                         for fr in o.forms}
@@ -680,7 +683,8 @@ def check_workbook(file: Path, year: int | None = None, processed: Path | None =
         outcomes = _read_all([(file, printable(file.name))], os.urandom(32), pool, None)
     if not outcomes[0].forms:
         # unreadable, or none of our forms: the file's own findings say so, whatever the year
-        batch = ingest.assemble(outcomes, year or date.today().year - 1)
+        batch = ingest.assemble(outcomes, year or date.today().year - 1,
+                                config.load_profile())  # profile: passed in by the shell
         _, _, subs, findings = ingest.settle(batch, batch.findings.iloc[0:0])
         return CheckResult(subs, findings, year)
     if year is None:
@@ -692,7 +696,7 @@ def check_workbook(file: Path, year: int | None = None, processed: Path | None =
             )
         year = years.pop()
     check_year(year)
-    batch = ingest.assemble(outcomes, year)
+    batch = ingest.assemble(outcomes, year, config.load_profile())  # profile: passed in by the shell
     previous = _previous_year(Path(processed or paths.processed_dir()), year)
     _, _, subs, findings = _validate(batch, previous, year)
     return CheckResult(subs, findings, year)

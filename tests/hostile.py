@@ -290,11 +290,11 @@ def good_roster(k: int = 0, **override: object) -> list[dict[str, object]]:
 
     ``override`` replaces fields of the first person (e.g. ``note='=HYPERLINK(...)'``).
     """
-    from talentstats.workbooks.sample import gb11643_check_digit
+    from talentstats.reading.ids import check_character
 
     def pid(first14: str, seq: str) -> str:
         first17 = first14 + f"{k:02d}" + seq
-        return first17 + gb11643_check_digit(first17)
+        return first17 + check_character(first17)
 
     people = [
         {"seq": 1, "name": "陈国平", "sex": "男", "id_number": pid("44190019750312", "1"),

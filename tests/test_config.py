@@ -37,6 +37,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import TEST_PROFILE
 from test_pipeline import _TR1_ROWS, _TR2, _TR3
 
 from talentstats.errors import ConfigError, ParameterError
@@ -375,11 +376,9 @@ def test_item_lookups_are_kept_per_city(monkeypatch):
     from talentstats.reading import parse
 
     dongguan, xishan = parse._key_str("人才东莞战略专项"), parse._key_str("人才西山战略专项")
-    monkeypatch.delenv(config.ENV_VAR, raising=False)
-    first = parse._item_lookup("TR5", config.city().short_name)
+    first = parse._vocabulary(config.load_profile(TEST_PROFILE)).items["TR5"]
     assert first.get(dongguan) == 510 and xishan not in first
-    monkeypatch.setenv(config.ENV_VAR, str(XISHAN))
-    second = parse._item_lookup("TR5", config.city().short_name)
+    second = parse._vocabulary(config.load_profile(XISHAN)).items["TR5"]
     assert second.get(xishan) == 510 and dongguan not in second
 
 
@@ -392,7 +391,7 @@ def test_a_sheet_that_cannot_be_parsed_names_the_profiles_office(xishan, monkeyp
 
     monkeypatch.setattr(parse, "_sheet_candidates", boom)
     grid = WorkbookGrid("河东镇2016.xlsx", "xlsx", [SheetGrid("表1", [["x"]])])
-    x01 = [f for f in parse.locate_forms(grid).findings if f.rule == "X01"]
+    x01 = [f for f in parse.locate_forms(grid, config.load_profile(xishan)).findings if f.rule == "X01"]
     assert len(x01) == 1 and x01[0].message.endswith(f"请联系{OFFICE}")
 
 

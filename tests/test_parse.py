@@ -15,12 +15,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from conftest import TEST_PROFILE
 from test_parse_property import Layout, build_sheet
 
 from talentstats.model import SheetGrid, WorkbookGrid
+from talentstats.profile.config import load_profile
 from talentstats.profile.forms import form
 from talentstats.reading.parse import F09_MAX_REVENUE, locate_forms
 from talentstats.reading.readers import read_workbook
+
+PROFILE = load_profile(TEST_PROFILE)
 
 TR1 = form("TR1")
 V1 = {(it.code, c.code): float(it.code * 100 + c.code) for it in TR1.items for c in TR1.columns}
@@ -33,7 +37,7 @@ def wb(*sheets: SheetGrid, name: str = "石龙镇2013年人才统计.xlsx") -> W
 
 
 def one(grid: WorkbookGrid):
-    res = locate_forms(grid)
+    res = locate_forms(grid, PROFILE)
     assert len(res.forms) == 1, res.findings
     return res, res.forms[0]
 
@@ -446,7 +450,7 @@ def test_one_workbook_several_forms_and_an_instructions_sheet():
                                   ["东人统1表"], ["2. 东人统2表以万元为单位。"]])
     s1, _ = build_sheet("TR1", V1, name="人才资源")
     s2, _ = build_sheet("TR2", V2, name="Sheet2")
-    res = locate_forms(wb(notes, s1, s2, roster_sheet()))
+    res = locate_forms(wb(notes, s1, s2, roster_sheet()), PROFILE)
     assert res.findings == []
     assert [(f.form, f.sheet) for f in res.forms] == [("TR1", "人才资源"), ("TR2", "Sheet2"),
                                                      ("TR4", "名册")]
@@ -457,15 +461,15 @@ def test_hidden_copy_of_a_form_is_read_only_when_no_visible_one():
     old, _ = build_sheet("TR1", {k: 1.0 for k in V1}, name="表1(旧)")
     old.visible = False
     new, _ = build_sheet("TR1", V1, name="表1")
-    res = locate_forms(wb(old, new))
+    res = locate_forms(wb(old, new), PROFILE)
     assert [f.sheet for f in res.forms] == ["表1"]
-    res = locate_forms(wb(old))
+    res = locate_forms(wb(old), PROFILE)
     assert [f.sheet for f in res.forms] == ["表1(旧)"]
 
 
 def test_no_form_at_all_is_x02_naming_file_and_sheets():
     res = locate_forms(wb(SheetGrid("Sheet1", [["地区", "2019年"], ["北京", 1.0]]),
-                          SheetGrid("空表", []), name="石龙镇2013.xlsx"))
+                          SheetGrid("空表", []), name="石龙镇2013.xlsx"), PROFILE)
     assert res.forms == []
     (x02,) = res.findings
     assert (x02.rule, x02.kind, x02.severity) == ("X02", "格式", "error")
@@ -475,7 +479,7 @@ def test_no_form_at_all_is_x02_naming_file_and_sheets():
 
 @pytest.mark.parametrize("path", FOREIGN, ids=lambda p: Path(p).name)
 def test_foreign_workbooks_give_x02_and_nothing_else(path):
-    res = locate_forms(read_with_calamine(Path(path)))
+    res = locate_forms(read_with_calamine(Path(path)), PROFILE)
     assert res.forms == []
     assert [f.rule for f in res.findings] == ["X02"]
 
@@ -506,7 +510,7 @@ def test_real_xlsx_read_with_calamine(tmp_path):
                         name="表2")
     path = tmp_path / "石龙镇2013.xlsx"
     write_xlsx(path, [s1, s2])
-    res = locate_forms(read_workbook(path, path.name))  # the project's reader sees hidden rows
+    res = locate_forms(read_workbook(path, path.name), PROFILE)  # the project's reader sees hidden rows
     assert res.findings == []
     tr1, tr2 = res.forms
     assert values_of(tr1) == V1 and rules(tr1.findings) == ["F11"]

@@ -12,16 +12,20 @@ from datetime import date
 import openpyxl
 import pytest
 import xlwt
+from conftest import TEST_PROFILE
 from test_parse import SHILONG, V1, V2, rules, values_of, wb
 from test_parse_property import Layout, build_sheet
 
 from talentstats.errors import ParameterError
 from talentstats.model import SheetGrid, WorkbookGrid
+from talentstats.profile.config import load_profile
 from talentstats.profile.forms import form
 from talentstats.reading import ingest
 from talentstats.reading.assignments import match_assignments, parse_assign, read_assignments
 from talentstats.reading.parse import locate_forms
 from talentstats.reading.readers import read_workbook
+
+PROFILE = load_profile(TEST_PROFILE)
 
 DONGCHENG = "441900003"
 TR1 = form("TR1")
@@ -45,14 +49,14 @@ def test_a_filled_form_beats_a_blank_template_that_names_itself_better():
     """The blank copy has the 表号 and title; the filled one has neither, and comes later."""
     blank, _ = build_sheet("TR1", {}, name="表1")
     filled, _ = build_sheet("TR1", V1, Layout(table_no=False, title=False), name="上报数")
-    res = locate_forms(wb(blank, filled))
+    res = locate_forms(wb(blank, filled), PROFILE)
     (fr,) = res.forms
     assert (fr.sheet, values_of(fr), fr.findings, res.findings) == ("上报数", V1, [], [])
 
 
 def test_a_blank_form_alone_is_f10_not_accepted_empty():
     blank, _ = build_sheet("TR2", {}, name="资金")
-    (fr,) = locate_forms(wb(blank)).forms
+    (fr,) = locate_forms(wb(blank), PROFILE).forms
     assert fr.values == [] and rules(fr.findings) == ["F10"]
     assert fr.findings[0].severity == "error" and "表2" in fr.findings[0].message
     assert "未填报数值" in fr.findings[0].message
@@ -67,7 +71,7 @@ def test_an_instructions_sheet_with_a_table_of_codes_is_not_taken():
     rows.append(["注：100 = 110+120+130+140+150+160；140 = 141+142+143。", "", ""])
     notes = SheetGrid("说明", rows)
     real, _ = build_sheet("TR1", V1, name="Sheet2")
-    res = locate_forms(wb(notes, real))
+    res = locate_forms(wb(notes, real), PROFILE)
     (fr,) = res.forms
     assert (fr.sheet, values_of(fr), fr.findings, res.findings) == ("Sheet2", V1, [], [])
 
@@ -75,7 +79,7 @@ def test_an_instructions_sheet_with_a_table_of_codes_is_not_taken():
 def test_two_filled_copies_that_disagree_are_x07_naming_both():
     a, _ = build_sheet("TR1", V1, name="表1")
     b, _ = build_sheet("TR1", {**V1, (110, 1): 99.0}, name="表1(修改)")
-    (fr,) = locate_forms(wb(a, b)).forms
+    (fr,) = locate_forms(wb(a, b), PROFILE).forms
     (x07,) = [f for f in fr.findings if f.rule == "X07"]
     assert x07.severity == "error"
     assert "表1!A7:M23" in x07.cells and "表1(修改)!A7:M23" in x07.cells
@@ -84,7 +88,7 @@ def test_two_filled_copies_that_disagree_are_x07_naming_both():
 def test_two_identical_copies_are_one_form():
     a, _ = build_sheet("TR1", V1, name="表1")
     b, _ = build_sheet("TR1", V1, name="表1 (2)")
-    (fr,) = locate_forms(wb(a, b)).forms
+    (fr,) = locate_forms(wb(a, b), PROFILE).forms
     assert (fr.sheet, fr.findings) == ("表1", [])
 
 
@@ -93,7 +97,7 @@ def test_three_forms_stacked_on_one_sheet():
     s3, _ = build_sheet("TR3", V3, name="x")
     s2, _ = build_sheet("TR2", V2, Layout(unit_name=None, year_text=None), name="x")
     s1, _ = build_sheet("TR1", V1, name="x")
-    res = locate_forms(wb(stack(s3, s2, s1)))
+    res = locate_forms(wb(stack(s3, s2, s1)), PROFILE)
     got = {fr.form: fr for fr in res.forms}
     assert sorted(got) == ["TR1", "TR2", "TR3"] and res.findings == []
     assert values_of(got["TR1"]) == V1 and values_of(got["TR2"]) == V2
@@ -113,7 +117,7 @@ def test_money_unit_in_the_title_only():
     typed = {k: v / 10000 for k, v in V2.items()}  # 亿元
     sheet, _ = build_sheet("TR2", typed, Layout(unit_line=""), name="表2")
     sheet.cells[0][0] = "东莞市人才专项资金情况表（亿元）"
-    (fr,) = locate_forms(wb(sheet)).forms
+    (fr,) = locate_forms(wb(sheet), PROFILE).forms
     assert values_of(fr) == pytest.approx(V2)
     (f05,) = fr.findings
     assert (f05.rule, f05.severity) == ("F05", "warning")
@@ -125,7 +129,7 @@ def test_money_unit_in_column_headers_only():
     sheet, _ = build_sheet("TR2", typed, Layout(unit_line=""), name="表2")
     header = next(r for r in sheet.cells if "本年" in r)
     header[header.index("本年")], header[header.index("上年")] = "本年(元)", "上年(元)"
-    (fr,) = locate_forms(wb(sheet)).forms
+    (fr,) = locate_forms(wb(sheet), PROFILE).forms
     assert values_of(fr) == V2 and rules(fr.findings) == ["F05"]
 
 
@@ -133,7 +137,7 @@ def test_units_that_contradict_each_other_are_f12():
     sheet, _ = build_sheet("TR2", V2, name="表2")  # 单位：万元
     header = next(r for r in sheet.cells if "本年" in r)
     header[header.index("上年")] = "上年（元）"
-    (fr,) = locate_forms(wb(sheet)).forms
+    (fr,) = locate_forms(wb(sheet), PROFILE).forms
     assert fr.values == [] and rules(fr.findings) == ["F12"]
     assert "万元" in fr.findings[0].message and "元" in fr.findings[0].message
 
@@ -179,7 +183,7 @@ def test_hidden_rows_and_columns_are_never_read(tmp_path, suffix):
         ws.row_dimensions[stale + 1].hidden = True
         ws.column_dimensions["C"].hidden = True
         book.save(path)
-    (fr,) = locate_forms(read_workbook(path, path.name)).forms
+    (fr,) = locate_forms(read_workbook(path, path.name), PROFILE).forms
     assert values_of(fr) == V1
     assert rules(fr.findings) == ["F11", "F11"]
     first = next(i for i, r in enumerate(rows) if r[1] == 100)
@@ -193,7 +197,7 @@ def test_footnote_marks_do_not_hide_an_item():
     labels = {110: "党政人才※", 120: "企业经营管理人才⑵", 130: "专业技术人才³",
               140: "高技能人才[注]", 150: "农村实用人才（注1）", 160: "＊社会工作人才"}
     sheet, _ = build_sheet("TR1", V1, Layout(code_col=False, labels=labels))
-    (fr,) = locate_forms(wb(sheet)).forms
+    (fr,) = locate_forms(wb(sheet), PROFILE).forms
     assert values_of(fr) == V1 and fr.findings == []
 
 
@@ -201,7 +205,7 @@ def test_footnote_marks_do_not_hide_an_item():
 
 
 def outcome(grid: WorkbookGrid, modified: float) -> ingest.FileOutcome:
-    res = locate_forms(grid)
+    res = locate_forms(grid, PROFILE)
     return ingest.FileOutcome(grid.source_file, grid.source_file, modified, res.forms,
                               res.findings, res.unit_conflict, res.conflict_cells)
 
@@ -222,7 +226,7 @@ def test_the_workbooks_date_belongs_to_a_roster_that_has_none():
 
     v1, v2 = outcome(version(1, "2014年1月10日"), 200.0), outcome(version(2, "2014年2月1日"), 100.0)
     assert [fr.report_date for fr in v2.forms] == [date(2014, 2, 1)] * 2
-    subs = ingest.assemble([v1, v2], 2013).submissions
+    subs = ingest.assemble([v1, v2], 2013, PROFILE).submissions
     status = dict(zip(zip(subs["source_file"], subs["form"], strict=True), subs["status"], strict=True))
     assert status == {("石龙镇2013-v2.xlsx", "TR1"): "candidate", ("石龙镇2013-v2.xlsx", "TR4"): "candidate",
                       ("石龙镇2013-v1.xlsx", "TR1"): "superseded", ("石龙镇2013-v1.xlsx", "TR4"): "superseded"}
@@ -238,7 +242,7 @@ def _neighbour_files() -> list[ingest.FileOutcome]:
 
 
 def test_a_file_that_names_another_unit_is_held_and_supersedes_nobody():
-    batch = ingest.assemble(_neighbour_files(), 2013)
+    batch = ingest.assemble(_neighbour_files(), 2013, PROFILE)
     subs = batch.submissions.set_index("source_file")
     assert subs.loc["东城街道.xlsx", "status"] == "candidate"
     assert (subs.loc["报表/石龙镇（终稿）.xlsx", ["unit_code", "status"]].tolist()
@@ -251,7 +255,7 @@ def test_a_file_that_names_another_unit_is_held_and_supersedes_nobody():
 
 
 def test_an_assignment_settles_a_held_file():
-    batch = ingest.assemble(_neighbour_files(), 2013, {"报表/石龙镇（终稿）.xlsx": SHILONG})
+    batch = ingest.assemble(_neighbour_files(), 2013, PROFILE, {"报表/石龙镇（终稿）.xlsx": SHILONG})
     subs = batch.submissions.set_index("source_file")
     assert subs.loc["报表/石龙镇（终稿）.xlsx", "unit_code"] == SHILONG
     assert subs["status"].tolist() == ["candidate", "candidate"]

@@ -16,12 +16,16 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from conftest import TEST_PROFILE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from talentstats.model import SheetGrid, WorkbookGrid
+from talentstats.profile.config import load_profile
 from talentstats.profile.forms import form
 from talentstats.reading.parse import locate_forms
+
+PROFILE = load_profile(TEST_PROFILE)
 
 _FULL = {ord(c): ord(c) + 0xFEE0 for c in "0123456789.,-"}
 
@@ -379,7 +383,7 @@ def _assert_reads_back(res, cases: list[FormCase]) -> None:
 @given(laid_out())
 def test_any_layout_reads_back_the_same_values(case):
     sheet, _ = build_sheet(case.code, case.typed, case.lay, name="Sheet1")
-    res = locate_forms(WorkbookGrid("石龙镇2013.xlsx", "xlsx", [sheet]))
+    res = locate_forms(WorkbookGrid("石龙镇2013.xlsx", "xlsx", [sheet]), PROFILE)
     _assert_reads_back(res, [case])
 
 
@@ -455,7 +459,7 @@ def new_year_workbook(draw, stale: bool | None = None):
 @given(new_year_workbook())
 def test_any_workbook_reads_back_every_form(workbook):
     sheets, cases = workbook
-    res = locate_forms(WorkbookGrid("石龙镇2013.xlsx", "xlsx", sheets))
+    res = locate_forms(WorkbookGrid("石龙镇2013.xlsx", "xlsx", sheets), PROFILE)
     _assert_reads_back(res, cases)
 
 
@@ -468,7 +472,7 @@ def test_a_form_stacked_under_one_without_codes_keeps_to_its_own_rows():
     tr3 = {(401, 1): 1.0, (402, 1): 1.0, (403, 1): 4.0, (404, 1): 2.0, (405, 1): 3.0,
            (406, 1): 5.0, (407, 1): 1.0, (408, 1): 6.0, (409, 1): 12.0}
     g3, _ = build_sheet("TR3", tr3, Layout(two_level=False, index_row=False))
-    res = locate_forms(WorkbookGrid("石龙镇2013.xlsx", "xlsx", [stack("表1", [g1, g3], [0, 1])]))
+    res = locate_forms(WorkbookGrid("石龙镇2013.xlsx", "xlsx", [stack("表1", [g1, g3], [0, 1])]), PROFILE)
     by_form = {fr.form: fr for fr in res.forms}
     assert sorted(by_form) == ["TR1", "TR3"]
     assert {(i, c): v for i, c, v, _ in by_form["TR3"].values} == tr3
@@ -506,7 +510,7 @@ def test_hidden_xls_rows_are_never_read(tmp_path_factory, workbook):
     write_xls(path, sheets)
     grid = read_workbook(path, path.name)
     assert {s.name: s.hidden_rows for s in grid.sheets} == {s.name: s.hidden_rows for s in sheets}
-    _assert_reads_back(locate_forms(grid), cases)
+    _assert_reads_back(locate_forms(grid, PROFILE), cases)
 
 
 def test_builder_lays_out_unicode_digits():
@@ -542,6 +546,6 @@ def garbage_sheet(draw):
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(st.lists(garbage_sheet(), max_size=3))
 def test_any_grid_parses_without_crashing(sheets):
-    res = locate_forms(WorkbookGrid("x.xlsx", "xlsx", sheets))
+    res = locate_forms(WorkbookGrid("x.xlsx", "xlsx", sheets), PROFILE)
     assert "X01" not in [f.rule for f in res.findings]
     assert res.forms or [f.rule for f in res.findings] == ["X02"]

@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TEST_PROFILE
 from hostile import GOOD_TR1, GOOD_TR2, GOOD_TR3
 from test_catalog import processed_files
 
 from talentstats.errors import ParameterError
 from talentstats.pipeline import check_file, ingest_year
+from talentstats.profile.config import load_profile
 from talentstats.reading.executor import ExecutorError
 from talentstats.store import catalog
 from talentstats.workbooks.template import write_template
+
+PROFILE = load_profile(TEST_PROFILE)
 
 # A consistent small town, worked out by hand (kept in hostile.py, which builds the same
 # workbook for the hostile corpus): every sum rule of rules.yaml holds.
@@ -417,7 +421,7 @@ def test_packed_outcomes_assemble_as_the_plain_ones(dirs):
     for fr in plain.forms:
         fr.values = list(fr.values)
         fr.roster = list(fr.roster) if fr.roster is not None else None
-    a, b = ingest.assemble([packed], 2013), ingest.assemble([plain], 2013)
+    a, b = ingest.assemble([packed], 2013, PROFILE), ingest.assemble([plain], 2013, PROFILE)
     for name in ("candidates", "roster", "submissions", "findings"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
 

@@ -8,18 +8,17 @@ import stat
 
 import pandas as pd
 import pytest
+from conftest import TEST_PROFILE
 
 from talentstats.errors import ParameterError
-from talentstats.reading import roster
-from talentstats.reading.roster import (
-    birth_year_month,
-    category_item,
-    check_id_number,
-    industry_section,
-    load_or_create_key,
-    pseudonymise,
-)
+from talentstats.keyfile import load_or_create_key
+from talentstats.profile.config import load_profile
+from talentstats.reading.ids import check_id_number
+from talentstats.reading.pseudonym import pseudonymise
+from talentstats.reading.roster import birth_year_month, category_item, industry_section
 from talentstats.validation.rules import validate
+
+PROFILE = load_profile(TEST_PROFILE)
 
 KEY = bytes(range(32))
 
@@ -55,7 +54,7 @@ def raw(**over) -> dict:
 
 
 def test_pseudonymise_output_and_flags():
-    (out,) = pseudonymise([raw()], KEY, year=2015, unit_code="441900003")
+    (out,) = pseudonymise([raw()], KEY, year=2015, unit_code="441900003", profile=PROFILE)
     expected = hmac.new(KEY, VALID_M.encode(), hashlib.sha256).hexdigest()[:16]
     assert out == {
         "year": 2015, "unit_code": "441900003", "person": expected, "seq": "1", "sex": "男",
@@ -69,43 +68,43 @@ def test_pseudonymise_output_and_flags():
 
 
 def test_birth_and_sex_mismatch():
-    (out,) = pseudonymise([raw(birth="1980年2月", sex="女")], KEY, year=2015, unit_code="x")
+    (out,) = pseudonymise([raw(birth="1980年2月", sex="女")], KEY, year=2015, unit_code="x", profile=PROFILE)
     assert (out["id_valid"], out["birth_ok"], out["sex_ok"]) == (True, False, False)
     (out,) = pseudonymise([raw(id_number=VALID_F, birth="1949-12", sex="女")], KEY, year=2015,
-                          unit_code="x")
+                          unit_code="x", profile=PROFILE)
     assert (out["id_valid"], out["birth_ok"], out["sex_ok"]) == (True, True, True)
     # 1980.1 as a number may be January or October: both agree.
-    (out,) = pseudonymise([raw(birth=1980.1)], KEY, year=2015, unit_code="x")
+    (out,) = pseudonymise([raw(birth=1980.1)], KEY, year=2015, unit_code="x", profile=PROFILE)
     assert out["birth_ok"] is True
 
 
 def test_unusable_id_falls_back_to_name_and_birth():
     rows = [raw(id_number="无", row=6), raw(id_number="", row=7), raw(id_number=None, name="李四")]
-    a, b, c = pseudonymise(rows, KEY, year=2015, unit_code="x")
+    a, b, c = pseudonymise(rows, KEY, year=2015, unit_code="x", profile=PROFILE)
     assert a["person"] == b["person"] != c["person"]
     assert a["person"] == hmac.new(KEY, "张三|1980-1".encode(), hashlib.sha256).hexdigest()[:16]
     assert (a["id_valid"], a["birth_ok"], a["sex_ok"]) == (False, None, None)
     # A wrong check digit still identifies the person (P01 reports the digit).
-    (d,) = pseudonymise([raw(id_number="441900198001151011")], KEY, year=2015, unit_code="x")
+    (d,) = pseudonymise([raw(id_number="441900198001151011")], KEY, year=2015, unit_code="x", profile=PROFILE)
     assert d["id_valid"] is False and d["person"] is not None and d["birth_ok"] is True
 
 
 def test_same_id_same_pseudonym_other_key_other_pseudonym():
-    a = pseudonymise([raw()], KEY, year=2015, unit_code="a")[0]["person"]
+    a = pseudonymise([raw()], KEY, year=2015, unit_code="a", profile=PROFILE)[0]["person"]
     b = pseudonymise([raw(id_number=VALID_M[:-1] + " " + VALID_M[-1], name="张 三")], KEY,
-                     year=2016, unit_code="b")[0]["person"]
-    c = pseudonymise([raw()], bytes(32), year=2015, unit_code="a")[0]["person"]
+                     year=2016, unit_code="b", profile=PROFILE)[0]["person"]
+    c = pseudonymise([raw()], bytes(32), year=2015, unit_code="a", profile=PROFILE)[0]["person"]
     assert a == b != c
     assert len(a) == 16
 
 
 def test_duplicates_within_and_across_units_on_pseudonyms():
     x = pseudonymise([raw(row=5, seq=1), raw(row=6, seq=2, name="张叁")], KEY, year=2015,
-                     unit_code="441900003")
+                     unit_code="441900003", profile=PROFILE)
     y = pseudonymise([raw(id_number=VALID_F, sex="女", birth="1949.12", row=5, seq=1),
-                      raw(row=6, seq=2)], KEY, year=2015, unit_code="441900004")
+                      raw(row=6, seq=2)], KEY, year=2015, unit_code="441900004", profile=PROFILE)
     ros = pd.DataFrame(x + y).assign(sheet="表4", source_file="f.xlsx")
-    found = validate(pd.DataFrame(), ros, None, year=2015)
+    found = validate(pd.DataFrame(), ros, None, year=2015, profile=PROFILE)
     p04 = found.loc[found["rule"] == "P04", ["unit_code", "message"]].values.tolist()
     assert p04 == [["441900003", "表4 第5、6行(序号1、2)为同一人，重复填报"]]
     p05 = found.loc[found["rule"] == "P05", ["unit_code", "cells"]].values.tolist()
@@ -149,10 +148,10 @@ def test_key_readable_by_others_is_used_with_a_warning(tmp_path, caplog):
 
 
 def test_field_recognition():
-    assert category_item("专业技术人才") == 130
-    assert category_item("1.党政人才") == 110
-    assert category_item("高技能") == 140
-    assert category_item("其他") is None
+    assert category_item("专业技术人才", PROFILE.forms["TR1"].categories) == 130
+    assert category_item("1.党政人才", PROFILE.forms["TR1"].categories) == 110
+    assert category_item("高技能", PROFILE.forms["TR1"].categories) == 140
+    assert category_item("其他", PROFILE.forms["TR1"].categories) is None
     assert industry_section("C") == "C"
     assert industry_section("金融业") == "J"
     assert industry_section("软件和信息技术服务业") == "I"
@@ -178,11 +177,9 @@ def test_every_roster_text_column_is_scrubbed_of_names_and_ids_in_all_their_form
          "note": "配偶 440902-19790324-8652，旧证 440902790324865，电话 13800138000",
          "title": "何　娟雪", "row": 6},
     ]
-    fast = pseudonymise(rows, key, year=2013, unit_code="441900102")
-    general = [roster._pseudonymise_row(r, key, 2013, "441900102") for r in rows]
-    assert fast == general
+    out = pseudonymise(rows, key, year=2013, unit_code="441900102", profile=PROFILE)
     r = "［已删除］"
-    assert [(p["seq"], p["note"], p["employer"], p["title"]) for p in fast] == [
+    assert [(p["seq"], p["note"], p["employer"], p["title"]) for p in out] == [
         (r, f"{r}，原证 {r}", f"{r}工作室", None),
         (r, f"配偶 {r}，旧证 {r}，电话 13800138000", None, r),
     ]

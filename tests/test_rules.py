@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import TEST_PROFILE
 
-from talentstats.validation.rules import format_number, rule, rules, rules_table, validate
+from talentstats.profile.config import load_profile
+from talentstats.validation.rules import format_message_number, rules_table, validate
+
+PROFILE = load_profile(TEST_PROFILE)
+
+
+def rule(rule_id: str):
+    return PROFILE.rules[rule_id]
 
 YEAR = 2015
 A = "441900003"  # 东城街道
@@ -94,7 +102,7 @@ def run(cands=None, ros=None, prev="default", **kw) -> pd.DataFrame:
     cands = candidates() if cands is None else cands
     ros = roster() if ros is None else ros
     prev = previous() if isinstance(prev, str) else prev
-    return validate(cands, ros, prev, year=YEAR, **kw)
+    return validate(cands, ros, prev, year=YEAR, **kw, profile=PROFILE)
 
 
 def only(findings: pd.DataFrame, rule_id: str) -> list[tuple]:
@@ -112,11 +120,11 @@ def test_clean_collection_has_no_findings():
                                    "message", "cells", "source_file"]
 
 
-def test_format_number():
-    assert format_number(52310) == "52,310"
-    assert format_number(2500.5) == "2,500.5"
-    assert format_number(1233.9999) == "1,234"
-    assert format_number(0.6000000001) == "0.6"
+def test_format_message_number():
+    assert format_message_number(52310) == "52,310"
+    assert format_message_number(2500.5) == "2,500.5"
+    assert format_message_number(1233.9999) == "1,234"
+    assert format_message_number(0.6000000001) == "0.6"
 
 
 # --- 表内 -----------------------------------------------------------------------------------
@@ -355,7 +363,7 @@ BREAKS = {
 
 def test_every_evaluated_rule_has_a_break():
     """A rule declared in rules.yaml without an input that breaks it here fails this test."""
-    assert set(BREAKS) == {r.id for r in rules().values() if r.evaluated}
+    assert set(BREAKS) == {r.id for r in PROFILE.rules.values() if r.evaluated}
 
 
 @pytest.mark.parametrize("rule_id", sorted(BREAKS))
@@ -368,15 +376,47 @@ def test_each_rule_fires_on_its_break_as_declared(rule_id):
 
 
 def test_rules_table_and_metadata():
-    table = rules_table()
+    table = rules_table(PROFILE)
     assert list(table.columns) == ["id", "kind", "severity", "forms", "description"]
     assert {"F01", "X01", "N01", "J01", "H00", "P05"} <= set(table["id"])
     assert rule("J01").forms == ("TR1", "TR4")
     assert (rule("F05").kind, rule("F05").severity) == ("格式", "warning")
-    assert rule("N09").tolerance_for(rule("N09").rhs) == 0.5
-    assert rule("N01").tolerance_for(rule("N01").rhs) == 0.0
+    tr1, tr2 = PROFILE.forms["TR1"], PROFILE.forms["TR2"]
+    assert rule("N09").tolerance_for(tr2, rule("N09").rhs) == 0.5
+    assert rule("N01").tolerance_for(tr1, rule("N01").rhs) == 0.0
+
+
+def test_n01_sums_the_declared_categories_and_counts_them_in_its_wording():
+    # forms.yaml marks 110, 120, 130, 140, 150, 160 `category: true`: six, 六 in Chinese
+    assert rule("N01").rhs == (110, 120, 130, 140, 150, 160)
+    assert rule("N01").description == "表1 人才资源总量(100) = 六支人才队伍(110-160)之和（各列）"
+    assert "六支队伍之和={rhs}" in rule("N01").message
 
 
 def test_empty_inputs():
-    found = validate(pd.DataFrame(), None, None, year=YEAR)
+    found = validate(pd.DataFrame(), None, None, year=YEAR, profile=PROFILE)
     assert found["rule"].tolist() == ["H00"]
+
+
+def test_a_parse_finding_takes_its_severity_from_the_rule_table():
+    """F04 (an unknown item row) is a warning in rules.yaml; a profile whose table makes it an
+    error gets an error from the parser (which rejects the form in the batch)."""
+    from dataclasses import replace
+
+    from talentstats.model import SheetGrid, WorkbookGrid
+    from talentstats.reading import parse
+
+    strict = replace(PROFILE, rules={**PROFILE.rules,
+                                     "F04": replace(PROFILE.rules["F04"], severity="error")})
+    # TR1 by its codes, a row 999 that is no item of TR1, with a number in column 1
+    tr1 = PROFILE.forms["TR1"]
+    rows = [["人才资源情况"], ["项目", "代码", "合计"]]
+    rows += [[it.name, it.code, 1.0] for it in tr1.items]
+    rows.insert(4, ["其他人才", 999, 5.0])
+    grid = WorkbookGrid("东城街道2015.xlsx", "xlsx", [SheetGrid("表1", rows)])
+    (normal,) = [f for fr in parse.locate_forms(grid, PROFILE).forms for f in fr.findings
+                 if f.rule == "F04"]
+    (changed,) = [f for fr in parse.locate_forms(grid, strict).forms for f in fr.findings
+                  if f.rule == "F04"]
+    assert (normal.severity, changed.severity) == ("warning", "error")
+    assert changed.message == normal.message and changed.kind == "格式"

@@ -11,11 +11,10 @@ from python_calamine import CalamineWorkbook
 
 from talentstats.profile.forms import form
 from talentstats.profile.units import CITY
+from talentstats.reading.ids import check_character, check_id_number
 from talentstats.workbooks.sample import (
     DEVIATIONS,
-    gb11643_check_digit,
     generate_sample,
-    is_valid_id,
     load_plan,
 )
 
@@ -291,12 +290,12 @@ def test_rosters_have_valid_ids_that_agree_with_birth_and_sex(sample):
             if not r[3]:
                 continue
             number = r[3]
-            assert is_valid_id(number) and number.startswith("44")
+            assert check_id_number(number) and number.startswith("44")
             assert r[4] == f"{number[6:10]}.{number[10:12]}"
             assert r[2] == ("男" if int(number[16]) % 2 else "女")
             persons += 1
     assert persons > 100
-    assert gb11643_check_digit("11010519491231002") == "X"  # GB 11643 worked example
+    assert check_character("11010519491231002") == "X"  # GB 11643 worked example
 
 
 def test_same_bytes_on_a_rerun(sample, tmp_path):
@@ -510,9 +509,9 @@ def test_roster_undated_resubmission_newer_version_has_the_older_file_time(sampl
         head = next(i for i, r in enumerate(rows) if r[0] == "序号")
         rosters.append([r[3] for r in rows[head + 1:] if r[3]])
     old_ids, new_ids = rosters
-    assert len(old_ids) == len(new_ids) and all(is_valid_id(x) for x in new_ids)
+    assert len(old_ids) == len(new_ids) and all(check_id_number(x) for x in new_ids)
     assert [k for k, (a, b) in enumerate(zip(old_ids, new_ids, strict=True)) if a != b] == [1]
-    assert not is_valid_id(old_ids[1])
+    assert not check_id_number(old_ids[1])
     assert _truth_of(sample, new, "TR1") and old["file"] not in set(sample.truth["file"])
 
 

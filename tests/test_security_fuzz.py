@@ -34,12 +34,16 @@ from pathlib import Path
 
 import hostile
 import pytest
+from conftest import TEST_PROFILE
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from talentstats.model import SheetGrid, WorkbookGrid
-from talentstats.reading import ingest, parse, roster
+from talentstats.profile.config import load_profile
+from talentstats.reading import ingest, parse, pseudonym
 from talentstats.validation import rules
+
+PROFILE = load_profile(TEST_PROFILE)
 
 # About 15 s each on an idle 2-core machine; TALENTSTATS_FUZZ_FACTOR=N runs N times as many.
 FUZZ_FACTOR = int(os.environ.get("TALENTSTATS_FUZZ_FACTOR", "1"))
@@ -180,12 +184,12 @@ def workbooks(draw) -> WorkbookGrid:
 def _read_grid(grid: WorkbookGrid) -> tuple[ingest.FileOutcome, list[str]]:
     """What ``ingest.process_file`` does after reading: parse, pseudonymise. Also the bugs it
     revealed (catch-all findings)."""
-    result = parse.locate_forms(grid)
+    result = parse.locate_forms(grid, PROFILE)
     forms = []
     for fr in result.forms:
         if fr.roster is not None:
-            fr.roster = roster.pseudonymise(fr.roster, KEY, year=fr.year or YEAR,
-                                            unit_code=fr.unit_code or "")
+            fr.roster = pseudonym.pseudonymise(fr.roster, KEY, year=fr.year or YEAR,
+                                               unit_code=fr.unit_code or "", profile=PROFILE)
         forms.append(fr)
     outcome = ingest.FileOutcome(grid.source_file, "0" * 64, 0.0, forms, list(result.findings))
     every = list(result.findings) + [f for fr in forms for f in fr.findings]
@@ -194,11 +198,11 @@ def _read_grid(grid: WorkbookGrid) -> tuple[ingest.FileOutcome, list[str]]:
 
 def _validate(outcomes: list[ingest.FileOutcome]) -> None:
     """What the batch does with the files' outcomes: resolve, validate, settle."""
-    batch = ingest.assemble(outcomes, YEAR)
+    batch = ingest.assemble(outcomes, YEAR, PROFILE)
     subs = batch.submissions
     roster_units = subs.loc[(subs["status"] == "candidate") & (subs["form"] == "TR4"), "unit_code"]
     found = rules.validate(batch.candidates, batch.roster, None, year=YEAR,
-                           roster_units=sorted(set(roster_units)))
+                           roster_units=sorted(set(roster_units)), profile=PROFILE)
     ingest.settle(batch, found)
 
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from talentstats.profile.forms import footer_labels, form
+from talentstats.profile.forms import form
 from talentstats.workbooks.template import (
     Formula,
     LayoutOptions,
@@ -54,7 +54,7 @@ def test_tr1_layout(blank):
     assert [int(r[1]) for r in rows[7:24]] == list(form("TR1").item_codes)
     assert rows[7 + 4][0] == "　其中：高级职称"
     footer = [c for c in flat if isinstance(c, str) and c.endswith(("：", "日"))]
-    assert [lab for lab in footer_labels() if not any(f.startswith(lab) for f in footer)] == []
+    assert [lab for lab in form("TR1").footer if not any(f.startswith(lab) for f in footer)] == []
     ws = openpyxl.load_workbook(blank)["表1"]
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert {"A1:M1", "A5:A6", "B5:B6", "E5:I5", "J5:M5"} <= merged

@@ -34,12 +34,16 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
 from talentstats import paths
 from talentstats.errors import ConfigError
+
+if TYPE_CHECKING:
+    from talentstats.profile.forms import Form
+    from talentstats.validation.rulebook import Rule
 
 __all__ = [
     "ENV_VAR",
@@ -92,6 +96,8 @@ class Profile:
     folder: str
     city: City
     units: tuple[UnitRow, ...]  # the rows of units.csv, in its order
+    forms: Mapping[str, Form]  # forms.yaml, built for this city: code -> Form
+    rules: Mapping[str, Rule]  # rules.yaml: id -> Rule
 
 
 # libyaml's loader when PyYAML has it: the declarations load in every worker process, and the
@@ -176,7 +182,12 @@ def _load(selected: str) -> Profile:
             f"{where} 中没有 city.yaml 的城市代码 {city_.code}：全市本身须占一行 / "
             f"{where} has no row for the city code {city_.code} of city.yaml"
         )
-    return Profile(str(root), city_, units)
+    from talentstats.profile.forms import build_forms
+    from talentstats.validation.rulebook import build_rules
+
+    forms = build_forms(load_yaml(_packaged().joinpath("forms.yaml").read_text("utf-8")), city_.short_name)
+    rules = build_rules(load_yaml(_packaged().joinpath("rules.yaml").read_text("utf-8")), forms)
+    return Profile(str(root), city_, units, forms, rules)
 
 
 def selection() -> str:

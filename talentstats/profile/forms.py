@@ -1,20 +1,20 @@
-"""The forms TR1-TR5, read from their one declaration in ``data/forms.yaml``.
+"""The forms TR1-TR5 as values, built from their one declaration in ``data/forms.yaml``.
 
 Everything that needs to know what a form holds (the ingest, the rules, the templates, the
-codebook, the bulletin) asks this module. Nothing else spells out item or column codes.
+codebook, the bulletin) reads ``profile.forms``, which ``build_forms`` makes when the profile is
+loaded (``talentstats.profile.config``). Nothing else spells out item or column codes.
 
 The forms are shared by every deployment profile; ``{short_name}`` in an item's name, label or
-variants is filled in with the city's short name (city.yaml, ``talentstats.profile.config``): TR5 item
-510 is 人才东莞战略专项 in Dongguan.
+variants is filled in with the city's short name (city.yaml): TR5 item 510 is 人才东莞战略专项
+in Dongguan.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+from typing import Any
 
-from talentstats.profile.config import load_yaml
 from talentstats.profile.text import normalize_label
 
 __all__ = [
@@ -22,9 +22,9 @@ __all__ = [
     "Field",
     "Form",
     "Item",
+    "build_forms",
     "form",
     "forms",
-    "footer_labels",
     "issuer",
 ]
 
@@ -86,6 +86,7 @@ class Form:
     columns: tuple[Column, ...] = ()
     items: tuple[Item, ...] = ()
     fields: tuple[Field, ...] = field(default=())
+    footer: tuple[str, ...] = ()  # the lines printed under every form (单位负责人：... 报出日期：)
 
     @property
     def number(self) -> int:
@@ -138,17 +139,11 @@ def _spellings(*names: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-@cache
-def _declaration() -> dict:
-    text = resources.files("talentstats").joinpath("data/forms.yaml").read_text("utf-8")
-    return load_yaml(text)
-
-
 def _city_text(text: str, short_name: str) -> str:
     return text.replace("{short_name}", short_name)
 
 
-def _build(code: str, spec: dict, short_name: str) -> Form:
+def _build(code: str, spec: Mapping[str, Any], short_name: str, footer: tuple[str, ...]) -> Form:
     return Form(
         code=code,
         table_no=spec["table_no"],
@@ -177,36 +172,40 @@ def _build(code: str, spec: dict, short_name: str) -> Form:
             Field(f["key"], f["name"], bool(f.get("personal", False)), tuple(f.get("variants", ())))
             for f in spec.get("fields", ())
         ),
+        footer=footer,
     )
 
 
+def build_forms(declaration: Mapping[str, Any], short_name: str) -> dict[str, Form]:
+    """Every form of a parsed ``forms.yaml``, keyed by code (TR1..TR5), in declaration order;
+    ``{short_name}`` is the city's short name (东莞)."""
+    footer = tuple(declaration["footer"])
+    return {code: _build(code, spec, short_name, footer)
+            for code, spec in declaration["forms"].items()}
+
+
+# The selected profile's forms, for callers that are not handed a profile yet (the store and
+# publication stages); the reading and validation stages read ``profile.forms``.
+
+
 def forms() -> dict[str, Form]:
-    """All forms, keyed by code (TR1..TR5), in declaration order."""
-    from talentstats.profile.config import city
+    """All forms of the selected profile, keyed by code (TR1..TR5), in declaration order."""
+    from talentstats.profile.config import load_profile
 
-    return _forms(city().short_name)
-
-
-@cache
-def _forms(short_name: str) -> dict[str, Form]:
-    return {code: _build(code, spec, short_name) for code, spec in _declaration()["forms"].items()}
+    return load_profile().forms
 
 
 def form(code: str) -> Form:
-    """One form by code; raises KeyError naming the known codes."""
+    """One form of the selected profile by code; raises KeyError naming the known codes."""
+    known = forms()
     try:
-        return forms()[code]
+        return known[code]
     except KeyError:
-        raise KeyError(f"unknown form {code!r}; known: {', '.join(forms())}") from None
-
-
-def footer_labels() -> tuple[str, ...]:
-    """The footer lines printed under every form (单位负责人：... 报出日期：)."""
-    return tuple(_declaration()["footer"])
+        raise KeyError(f"unknown form {code!r}; known: {', '.join(known)}") from None
 
 
 def issuer() -> str:
     """The office that issues the forms and the bulletin: the profile's city.yaml ``issuer``."""
-    from talentstats.profile.config import city
+    from talentstats.profile.config import load_profile
 
-    return city().issuer
+    return load_profile().city.issuer

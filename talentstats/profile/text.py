@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["decode_name", "normalize_label", "printable", "safe_text", "to_simplified"]
+__all__ = ["chinese_count", "decode_name", "normalize_label", "printable", "safe_text", "to_simplified"]
 
 # Traditional characters seen in unit names and form labels, mapped to simplified. Kept small
 # and explicit: only characters that occur in our unit names, aliases and form vocabulary.
@@ -41,6 +41,19 @@ _FOOTNOTE_MARKS = re.compile(
 )
 _PREFIXES = ("其中：", "其中:", "其中", "补充资料：", "补充资料:", "补充资料", "注：")
 _SPACE = re.compile(r"\s+")
+
+
+_CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_count(n: int) -> str:
+    """A count of 0-99 in Chinese numerals, as in 六支人才队伍: 6 -> '六', 12 -> '十二'."""
+    if not 0 <= n < 100:
+        raise ValueError(f"chinese_count supports 0-99, got {n}")
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return _CHINESE_DIGITS[ones]
+    return f"{'' if tens == 1 else _CHINESE_DIGITS[tens]}十{_CHINESE_DIGITS[ones] if ones else ''}"
 
 
 def to_simplified(text: str) -> str:

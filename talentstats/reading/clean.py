@@ -31,7 +31,7 @@ __all__ = [
     "COUNT_TOLERANCE",
     "Cleaned",
     "MONEY_DECIMALS",
-    "MONEY_FACTORS",
+    "TO_WAN_YUAN",
     "clean_value",
     "excel_serial_to_date",
     "parse_report_date",
@@ -42,7 +42,7 @@ COUNT_TOLERANCE = 1e-6  # |x - round(x)| below this is formula noise, not a frac
 MONEY_DECIMALS = 4  # 万元 to 4 decimals is 1 元
 
 # Money units and their factor to 万元 (the unit every money form asks for).
-MONEY_FACTORS: dict[str, float] = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
+TO_WAN_YUAN: dict[str, float] = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
 # Units that may follow a count; 万人 etc. are handled by the 万 multiplier below.
 _COUNT_UNITS = ("人次", "人", "名", "次", "个", "项", "位", "场", "期")
 _ZERO_WORDS = frozenset({"-", "—", "–", "－", "―", "−", "/", "／", "无", "--", "——", "---", "╱"})
@@ -168,14 +168,14 @@ def clean_value(raw: object, *, value_type: str, money_factor: float = 1.0) -> C
     else:
         return _bad("不是数字")
     if value_type == "money" and unit:
-        money_factor = MONEY_FACTORS[unit]
+        money_factor = TO_WAN_YUAN[unit]
     return _check(x, value_type, unit, money_factor)
 
 
 def _apply_unit(x: float, tail: str, value_type: str) -> tuple[float, str | None, str]:
     """Strip a unit typed after the number; (value, unit, problem)."""
     if value_type == "money":
-        if tail in MONEY_FACTORS:
+        if tail in TO_WAN_YUAN:
             return x, tail, ""
         if tail == "万":
             return x, "万元", ""
@@ -227,7 +227,7 @@ def parse_unit_of_measure(text: object) -> tuple[str | None, float | None]:
     rest = m.group("rest")
     for token in _UNIT_TOKENS:  # longest first, so 万元 wins over 元
         if rest.startswith(token):
-            return token, MONEY_FACTORS.get(token)
+            return token, TO_WAN_YUAN.get(token)
     return None, None
 
 

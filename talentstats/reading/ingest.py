@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from talentstats.model import Finding, FormRead, PackedRows, PackedValues
-from talentstats.profile.forms import Form, forms
-from talentstats.profile.units import city_code, identify_unit, unit_name
-from talentstats.reading import roster
+from talentstats.profile.units import identify_unit
 from talentstats.reading.digest import sha256_file
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from talentstats.profile.config import Profile
+    from talentstats.profile.forms import Form
 
 # pandas and the catalog are imported inside the batch steps, never at module level: the worker
 # processes import this module for ``process_file``, and a worker that does not import pandas
@@ -48,39 +49,38 @@ class FileOutcome:
         return bool(self.forms)
 
 
-def file_failure(source_file: str, sha256: str, modified: float, reason: str) -> FileOutcome:
+def file_failure(source_file: str, sha256: str, modified: float, reason: str,
+                 profile: Profile) -> FileOutcome:
     """The outcome of a file that could not be read at all (X01)."""
-    return FileOutcome(
-        source_file,
-        sha256,
-        modified,
-        findings=[
-            Finding(
-                "X01",
-                "格式",
-                "error",
-                f"文件“{source_file}”无法读取：{reason.rstrip('。')}。"
-                + ("" if "报送" in reason else "请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送。"),
-                unit_code=identify_unit(Path(source_file).name) or "",
-            )
-        ],
-    )
+    message = (f"文件“{source_file}”无法读取：{reason.rstrip('。')}。"
+               + ("" if "报送" in reason else "请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送。"))
+    unit_code = identify_unit(Path(source_file).name) or ""
+    return FileOutcome(source_file, sha256, modified,
+                       findings=[profile.rules["X01"].finding(message, unit_code=unit_code)])
+
+
+def _worker_profile(folder: str | None) -> Profile:
+    """The profile a job names (``config.selection()``: a folder, "" for the packaged one; None:
+    the worker's own selection), loaded once per process and folder (``load_profile`` caches)."""
+    from talentstats.profile import config  # imported here: the worker's own import cost
+
+    if folder is not None:
+        config.select(folder)  # units.identify_unit still reads the selected profile
+    return config.load_profile(folder)
 
 
 def process_file(path: str, source_file: str, key: bytes, profile: str | None = None) -> FileOutcome:
     """Read, parse and pseudonymise one file. Runs in a worker process.
 
-    ``profile`` is the deployment profile the batch runs under (``config.selection()``): a
-    worker, local or on a Dask cluster, does not share the parent's environment, so the job
-    carries it. None leaves the worker's own selection.
+    ``profile`` is the folder of the deployment profile the batch runs under
+    (``config.selection()``): a worker, local or on a Dask cluster, does not share the parent's
+    environment, so the job carries it. None leaves the worker's own selection.
 
     Raises nothing for bad input: a file that cannot be read gives an X01 outcome.
     """
-    from talentstats.profile import config  # imported here: the worker's own import cost
-    from talentstats.reading import parse, readers
+    from talentstats.reading import parse, pseudonym, readers
 
-    if profile is not None:
-        config.select(profile)
+    prof = _worker_profile(profile)
 
     p = Path(path)
     st = p.stat()
@@ -94,15 +94,15 @@ def process_file(path: str, source_file: str, key: bytes, profile: str | None = 
     try:
         grid = readers.read_workbook(p, source_file, data=data)
     except readers.UnreadableFile as exc:
-        return file_failure(source_file, digest, modified, str(exc))
+        return file_failure(source_file, digest, modified, str(exc), prof)
     grid.modified = modified
-    result = parse.locate_forms(grid)
+    result = parse.locate_forms(grid, prof)
     forms = []
     for fr in result.forms:
         fr.values = PackedValues(list(fr.values))
         if fr.roster is not None:
-            fr.roster = PackedRows.pack(roster.pseudonymise(
-                fr.roster, key, year=fr.year, unit_code=fr.unit_code or ""
+            fr.roster = PackedRows.pack(pseudonym.pseudonymise(
+                fr.roster, key, year=fr.year, unit_code=fr.unit_code or "", profile=prof
             ))
         forms.append(fr)
     return FileOutcome(source_file, digest, modified, forms, list(result.findings),
@@ -115,13 +115,9 @@ def warm(profile: str | None = None) -> None:
     A worker calls it when it starts (``IsolatedExecutor(warmup=...)``), so that its first
     file does not pay for it, and, with ``prestart``, while the parent is still preparing.
     """
-    from talentstats.profile import config, forms, units
+    from talentstats.profile import units
 
-    if profile is not None:
-        config.select(profile)
-    config.load_profile()
-    forms.forms()
-    forms.footer_labels()
+    _worker_profile(profile)
     units.identify_unit("")  # builds the index of names and aliases
 
 
@@ -179,50 +175,40 @@ def _finding_rows(
     ]
 
 
-def _attribution_findings(fr: FormRead, year: int, unit_code: str | None, city: str,
+def _attribution_findings(fr: FormRead, year: int, unit_code: str | None, profile: Profile,
                           f: Form) -> list[Finding]:
     """X03/X05/X06: a form that cannot count for this year's collection of this unit
-    (``city``: the city's own unit code; ``f``: the form's declaration)."""
+    (``f``: the form's declaration)."""
+    rules = profile.rules
     out = []
     num = f.number
     if unit_code is None:
-        out.append(
-            Finding(
-                "X03", "格式", "error",
-                f"工作表“{fr.sheet}”（表{num}）无法识别填报单位：填报单位栏和文件名都未写明可识别的单位名称。",
-                form=fr.form,
-            )
-        )
+        out.append(rules["X03"].finding(
+            f"工作表“{fr.sheet}”（表{num}）无法识别填报单位：填报单位栏和文件名都未写明可识别的单位名称。",
+            form=fr.form,
+        ))
         return out
     if fr.year is not None and fr.year != year:
-        out.append(
-            Finding(
-                "X05", "格式", "error",
-                f"工作表“{fr.sheet}”（表{num}）的报告年份为{fr.year}年，与本次汇总的{year}年不符。",
-                form=fr.form, unit_code=unit_code,
-            )
-        )
+        out.append(rules["X05"].finding(
+            f"工作表“{fr.sheet}”（表{num}）的报告年份为{fr.year}年，与本次汇总的{year}年不符。",
+            form=fr.form, unit_code=unit_code,
+        ))
     reporter = f.reporter
-    if (reporter == "city") != (unit_code == city):
+    if (reporter == "city") != (unit_code == profile.city.code):
         who = "市本级" if reporter == "city" else "各镇街（园区）"
-        out.append(
-            Finding(
-                "X06", "格式", "error",
-                f"工作表“{fr.sheet}”：表{num}由{who}填报，本单位不应报送此表。",
-                form=fr.form, unit_code=unit_code,
-            )
-        )
+        out.append(rules["X06"].finding(
+            f"工作表“{fr.sheet}”：表{num}由{who}填报，本单位不应报送此表。",
+            form=fr.form, unit_code=unit_code,
+        ))
     return out
 
 
-def _unit_label(code: str) -> str:
-    try:
-        return f"{unit_name(code)} {code}"
-    except KeyError:
-        return code
+def _unit_label(code: str, names: Mapping[str, str]) -> str:
+    return f"{names[code]} {code}" if code in names else code
 
 
-def _attribute(oc: FileOutcome, assigned: str | None) -> tuple[str | None, list[Finding]]:
+def _attribute(oc: FileOutcome, assigned: str | None,
+               profile: Profile) -> tuple[str | None, list[Finding]]:
     """Whose a file is: (the unit it is held under, or None when it counts; X04).
 
     A file whose sheets name another unit than its file name is held: it counts for nobody and
@@ -230,6 +216,8 @@ def _attribute(oc: FileOutcome, assigned: str | None) -> tuple[str | None, list[
     (``assigned``: ``--assign FILE=UNIT`` or the assignments file), which then holds for every
     form of the file."""
     base = Path(oc.source_file).name
+    x04 = profile.rules["X04"]
+    names = {u.code: u.name for u in profile.units}
     if assigned:
         for fr in oc.forms:
             fr.unit_code = assigned
@@ -237,19 +225,18 @@ def _attribute(oc: FileOutcome, assigned: str | None) -> tuple[str | None, list[
         if oc.unit_conflict is None:
             return None, []
         sheet_unit, file_unit = oc.unit_conflict
-        return None, [Finding(
-            "X04", "格式", "warning",
-            f"工作表的填报单位（{_unit_label(sheet_unit)}）与文件名“{base}”所指单位"
-            f"（{_unit_label(file_unit)}）不一致，已按统计人员的指定归属{_unit_label(assigned)}处理",
-            unit_code=assigned, cells=oc.conflict_cells,
+        return None, [x04.finding(
+            f"工作表的填报单位（{_unit_label(sheet_unit, names)}）与文件名“{base}”所指单位"
+            f"（{_unit_label(file_unit, names)}）不一致，已按统计人员的指定归属"
+            f"{_unit_label(assigned, names)}处理",
+            unit_code=assigned, cells=oc.conflict_cells, severity=x04.params["assigned_severity"],
         )]
     if oc.unit_conflict is None:
         return None, []
     sheet_unit, file_unit = oc.unit_conflict
-    return file_unit, [Finding(
-        "X04", "格式", "error",
-        f"工作表的填报单位（{_unit_label(sheet_unit)}）与文件名“{base}”所指单位"
-        f"（{_unit_label(file_unit)}）不一致。为免把一个单位的数据记到另一个单位，本文件暂不采用，"
+    return file_unit, [x04.finding(
+        f"工作表的填报单位（{_unit_label(sheet_unit, names)}）与文件名“{base}”所指单位"
+        f"（{_unit_label(file_unit, names)}）不一致。为免把一个单位的数据记到另一个单位，本文件暂不采用，"
         "也不替代任何单位已报送的文件；请报送单位核实后重新报送，或由市统计人员指定归属"
         "（talentstats ingest … --assign 文件=单位）",
         unit_code=file_unit, cells=oc.conflict_cells,
@@ -260,7 +247,7 @@ def _newest_key(report_date: date | None, modified: float, source_file: str) -> 
     return (report_date or date.min, modified, source_file)
 
 
-def assemble(outcomes: list[FileOutcome], year: int,
+def assemble(outcomes: list[FileOutcome], year: int, profile: Profile,
              assignments: Mapping[str, str] | None = None) -> Batch:
     """Resolve resubmissions and gather a year's candidates.
 
@@ -281,12 +268,11 @@ def assemble(outcomes: list[FileOutcome], year: int,
     sub_rows: list[dict] = []
     finding_rows: list[dict] = []
     contenders: dict[tuple[str, str], list[tuple[tuple, FileOutcome, FormRead]]] = {}
-    city = city_code()
-    declared = forms()
+    declared = profile.forms
 
     for oc in outcomes:
         file_unit = identify_unit(Path(oc.source_file).name) or ""
-        held, x04 = _attribute(oc, (assignments or {}).get(oc.source_file))
+        held, x04 = _attribute(oc, (assignments or {}).get(oc.source_file), profile)
         finding_rows += _finding_rows(oc.findings + x04, year=year, source_file=oc.source_file,
                                       unit_code=file_unit)
         if held is not None:
@@ -304,7 +290,7 @@ def assemble(outcomes: list[FileOutcome], year: int,
             )
             continue
         for fr in oc.forms:
-            problems = _attribution_findings(fr, year, fr.unit_code, city, declared[fr.form])
+            problems = _attribution_findings(fr, year, fr.unit_code, profile, declared[fr.form])
             unit_code = fr.unit_code or ""
             finding_rows += _finding_rows(fr.findings + problems, year=year,
                                           source_file=oc.source_file, unit_code=unit_code,

@@ -62,18 +62,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from talentstats.model import Cell, Finding, FormRead, SheetGrid, WorkbookGrid, cell_ref
-from talentstats.profile.config import Profile, city, load_profile
-from talentstats.profile.forms import Form, footer_labels, forms
+from talentstats.profile.forms import Form
 from talentstats.profile.text import normalize_label, to_simplified
-from talentstats.profile.units import city_code, identify_unit
+from talentstats.profile.units import identify_unit
 from talentstats.reading.clean import (
-    MONEY_FACTORS,
+    TO_WAN_YUAN,
     clean_value,
     parse_report_date,
     parse_unit_of_measure,
 )
+
+if TYPE_CHECKING:
+    from talentstats.profile.config import Profile
+    from talentstats.validation.rulebook import Rule
 
 __all__ = [
     "F09_MAX_REVENUE",
@@ -164,19 +168,13 @@ def _with_bare(keys: tuple[str, ...]) -> list[str]:
     return out
 
 
-# The item texts spell the profile's short city name (TR5 510: 人才{short_name}战略专项), so the
-# item caches are keyed by it too: a worker serving two profiles keeps one lookup per city.
-@cache
-def _item_lookup(code: str, short_name: str) -> dict[str, int]:
-    f = forms()[code]  # the selected profile's: the caller passes its short_name
+def _item_lookup(f: Form) -> dict[str, int]:
     exact = _index([(k, it.code) for it in f.items for k in it.spellings()])
     bare = _index([(k, it.code) for it in f.items for k in _with_bare(it.spellings())])
-    return {**bare, **exact}
+    return {**bare, **exact}  # type: ignore[dict-item]
 
 
-@cache
-def _column_lookup(code: str) -> dict[str, int]:
-    f = forms()[code]
+def _column_lookup(f: Form) -> dict[str, int]:
     pairs: list[tuple[str, object]] = []
     for col in f.columns:
         for sp in _with_bare(col.spellings()):
@@ -187,23 +185,68 @@ def _column_lookup(code: str) -> dict[str, int]:
     return _index(pairs)  # type: ignore[return-value]
 
 
-@cache
-def _field_lookup(code: str) -> dict[str, str]:
-    f = forms()[code]
+def _field_lookup(f: Form) -> dict[str, str]:
     return _index([(k, fl.key) for fl in f.fields for k in _with_bare(fl.spellings())])  # type: ignore[return-value]
 
 
-@cache
-def _title_keys() -> list[tuple[str, str]]:
-    """(normalised title, form code), longest first."""
-    pairs = [(normalize_label(f.title), c) for c, f in forms().items()]
-    return sorted(pairs, key=lambda p: -len(p[0]))
+def _table_no_pattern(forms: dict[str, Form]) -> re.Pattern[str]:
+    """表号 as forms.yaml declares them (东人统1表 ... 东人统5表): the shared prefix, then the
+    number in Arabic or Chinese digits, 号 tolerated (东人统1号表)."""
+    import os.path
+
+    prefix = os.path.commonprefix([f.table_no for f in forms.values()]).rstrip("0123456789")
+    return re.compile(re.escape(prefix) + "([1-9一二三四五六七八九])号?表")
+
+
+class _Vocabulary:
+    """What the parser looks up, built once per profile from its forms: the spellings of items,
+    columns and roster fields, titles, footers, 表号; and the rules its findings come from."""
+
+    def __init__(self, profile: Profile):
+        forms = profile.forms
+        self.profile = profile
+        self.forms = forms
+        self.rules: dict[str, Rule] = dict(profile.rules)
+        self.tables = {code: f for code, f in forms.items() if not f.is_roster}
+        self.items = {code: _item_lookup(f) for code, f in self.tables.items()}
+        self.columns = {code: _column_lookup(f) for code, f in self.tables.items()}
+        self.fields = _field_lookup(forms["TR4"])
+        # (normalised title, form code), longest first
+        self.titles = sorted(((normalize_label(f.title), c) for c, f in forms.items()),
+                             key=lambda p: -len(p[0]))
+        footers = {normalize_label(x) for f in forms.values() for x in (*f.footer, *_EXTRA_FOOTERS)}
+        self.footers = tuple(sorted(k for k in footers if k))
+        self.table_no = _table_no_pattern(forms)
+        nos = [f.table_no for f in sorted(forms.values(), key=lambda f: f.number)]
+        self.table_no_range = f"{nos[0]}至{nos[-1]}"
+        code_forms: dict[int, list[str]] = {}  # item code -> the table forms that declare it
+        for code, f in self.tables.items():
+            for it in f.item_codes:
+                code_forms.setdefault(it, []).append(code)
+        self.code_forms = {k: tuple(v) for k, v in code_forms.items()}
+        # cell text -> (form, item by name, item by code) per form it names; filled as met
+        self.text_hits: dict[str, tuple[tuple[str, int | None, int | None], ...]] = {}
+
+    def is_footer(self, v: str) -> bool:
+        k = _norm_str(v)
+        return bool(k) and k.startswith(self.footers)
+
+    def text_hit(self, v: str) -> tuple[tuple[str, int | None, int | None], ...]:
+        key = _key_str(v)
+        n = _str_code(v)
+        by_code = self.code_forms.get(n, ()) if n is not None else ()
+        out = []
+        for code, lookup in self.items.items():
+            it = lookup.get(key)
+            m = n if code in by_code else None
+            if it is not None or m is not None:
+                out.append((code, it, m))
+        return tuple(out)
 
 
 @cache
-def _footer_keys() -> tuple[str, ...]:
-    keys = {normalize_label(x) for x in (*footer_labels(), *_EXTRA_FOOTERS)}
-    return tuple(sorted(k for k in keys if k))
+def _vocabulary(profile: Profile) -> _Vocabulary:
+    return _Vocabulary(profile)
 
 
 # --------------------------------------------------------------------------- grid helpers
@@ -300,52 +343,23 @@ def _text_of(v: object) -> str:
     return str(v).strip()
 
 
-def _footer_row(cells: list[list[Cell]], r: int) -> bool:
+def _footer_row(cells: list[list[Cell]], r: int, lex: _Vocabulary) -> bool:
     row = cells[r] if r < len(cells) else []
-    for v in row[:_LABEL_SCAN_COLS]:
-        if v.__class__ is str and v and _is_footer_text(v):  # type: ignore[arg-type]
-            return True
-    return False
-
-
-@lru_cache(maxsize=65536)
-def _is_footer_text(v: str) -> bool:
-    k = _norm_str(v)
-    return bool(k) and k.startswith(_footer_keys())
+    return any(isinstance(v, str) and v and lex.is_footer(v) for v in row[:_LABEL_SCAN_COLS])
 
 
 # --------------------------------------------------------------------------- form detection
 
 
-def _table_no_in(v: object) -> str | None:
+def _table_no_in(v: object, lex: _Vocabulary) -> str | None:
     # A quick test first: a statistical 表号 (X人统N表) has 统, in simplified or traditional.
     if not isinstance(v, str) or "统" not in v and "統" not in v:
         return None
     s = _norm_str(v).replace("統", "统")
     if len(s) > _TABLE_NO_MAX_LEN:
         return None
-    found = {_CN_DIGIT.get(m, m) for m in _table_no_pattern().findall(s)}
+    found = {_CN_DIGIT.get(m, m) for m in lex.table_no.findall(s)}
     return f"TR{found.pop()}" if len(found) == 1 else None
-
-
-@cache
-def _table_no_pattern() -> re.Pattern[str]:
-    """表号 as forms.yaml declares them (东人统1表 ... 东人统5表): the shared prefix, then the
-    number in Arabic or Chinese digits, 号 tolerated (东人统1号表)."""
-    prefix = _table_no_prefix()
-    return re.compile(re.escape(prefix) + "([1-9一二三四五六七八九])号?表")
-
-
-def _table_no_range() -> str:
-    nos = [f.table_no for f in sorted(forms().values(), key=lambda f: f.number)]
-    return f"{nos[0]}至{nos[-1]}"
-
-
-@cache
-def _table_no_prefix() -> str:
-    import os.path
-
-    return os.path.commonprefix([f.table_no for f in forms().values()]).rstrip("0123456789")
 
 
 # --------------------------------------------------------------------------- header block
@@ -366,7 +380,8 @@ def _unit_text_after(cells: list[list[Cell]], r: int, c: int, label: str) -> str
     return ""
 
 
-def _sheet_unit(cells: list[list[Cell]], top: int, upto: int) -> tuple[str | None, str]:
+def _sheet_unit(cells: list[list[Cell]], top: int, upto: int,
+                lex: _Vocabulary) -> tuple[str | None, str]:
     """(unit code, cell) from 填报单位 in rows ``top`` to ``upto`` (excluded); the cell is 'A3'."""
     for r in range(top, min(upto, len(cells))):
         for c, v in enumerate(cells[r]):
@@ -377,17 +392,13 @@ def _sheet_unit(cells: list[list[Cell]], top: int, upto: int) -> tuple[str | Non
                 label = "填报单位" if "填报单位" in k else "报送单位"
                 text = _unit_text_after(cells, r, c, label)
                 if text:
-                    return _identify_unit(text), _ref(r, c)
+                    return _unit_of_text(lex.profile, text), _ref(r, c)
     return None, ""
-
-
-def _identify_unit(text: str) -> str | None:
-    """``units.identify_unit``, cached per profile: the same 填报单位 texts recur in a batch."""
-    return _unit_of_text(load_profile(), text)
 
 
 @lru_cache(maxsize=4096)
 def _unit_of_text(profile: Profile, text: str) -> str | None:
+    """``units.identify_unit``, cached per profile: the same 填报单位 texts recur in a batch."""
     return identify_unit(text)
 
 
@@ -401,10 +412,10 @@ def _year_of(v: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _sheet_year(cells: list[list[Cell]], top: int, upto: int) -> int | None:
+def _sheet_year(cells: list[list[Cell]], top: int, upto: int, lex: _Vocabulary) -> int | None:
     for r in range(top, min(upto, len(cells))):
         row = cells[r]
-        if _footer_row(cells, r):
+        if _footer_row(cells, r, lex):
             continue
         for c, v in enumerate(row):
             if v.__class__ is not str or not v:
@@ -551,45 +562,12 @@ class _Block:
     columns: dict[int, int] = field(default_factory=dict)  # sheet column -> form column code
 
 
-@cache
-def _code_forms(short_name: str) -> dict[int, tuple[str, ...]]:
-    """Item code -> the table forms that declare it (the profile's: keyed by its short name)."""
-    out: dict[int, list[str]] = {}
-    for code, f in forms().items():
-        if not f.is_roster:
-            for it in f.item_codes:
-                out.setdefault(it, []).append(code)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-@cache
-def _text_hits(short_name: str) -> dict[str, tuple[tuple[str, int | None, int | None], ...]]:
-    """Per city: cell text -> (form, item by name, item by code) per form it names; filled as
-    texts are met."""
-    return {}
-
-
-def _text_hit(v: str, short_name: str) -> tuple[tuple[str, int | None, int | None], ...]:
-    key = _key_str(v)
-    n = _str_code(v)
-    by_code = _code_forms(short_name).get(n, ()) if n is not None else ()
-    out = []
-    for code, f in forms().items():
-        if f.is_roster:
-            continue
-        it = _item_lookup(code, short_name).get(key)
-        m = n if code in by_code else None
-        if it is not None or m is not None:
-            out.append((code, it, m))
-    return tuple(out)
-
-
-def _item_hits(sheet: SheetGrid) -> dict[str, tuple[list[dict[int, int]], list[dict[int, int]]]]:
+def _item_hits(sheet: SheetGrid,
+               lex: _Vocabulary) -> dict[str, tuple[list[dict[int, int]], list[dict[int, int]]]]:
     """One pass over a sheet's label columns: per table form, per column, the rows where one of
     its item names sits (row -> item) and the rows where one of its item codes sits."""
-    short_name = city().short_name
-    hits = _text_hits(short_name)
-    by_code = _code_forms(short_name)
+    hits = lex.text_hits
+    by_code = lex.code_forms
     out: dict[str, tuple[list[dict[int, int]], list[dict[int, int]]]] = {}
 
     def slot(code: str) -> tuple[list[dict[int, int]], list[dict[int, int]]]:
@@ -607,7 +585,7 @@ def _item_hits(sheet: SheetGrid) -> dict[str, tuple[list[dict[int, int]], list[d
                 if h is None:
                     if len(hits) > 65536:
                         hits.clear()
-                    h = hits[v] = _text_hit(v, short_name)  # type: ignore[index, arg-type]
+                    h = hits[v] = lex.text_hit(v)  # type: ignore[index, arg-type]
                 for code, it, n in h:
                     names, codes = slot(code)
                     if it is not None:
@@ -678,19 +656,19 @@ def _form_blocks(sheet: SheetGrid, f: Form, names_in: list[dict[int, int]],
     return blocks, hidden
 
 
-def _named_forms(cells: list[list[Cell]], top: int, upto: int) -> dict[str, int]:
+def _named_forms(cells: list[list[Cell]], top: int, upto: int, lex: _Vocabulary) -> dict[str, int]:
     """The forms that rows ``top`` to ``upto`` name: by 表号 (2) or by title (1)."""
     named: dict[str, int] = {}
     for row in cells[top:upto]:
         for v in row:
             if v.__class__ is not str or not v:
                 continue
-            t = _table_no_in(v)
+            t = _table_no_in(v, lex)
             if t:
                 named[t] = 2
                 continue
             k = _norm_str(v)  # type: ignore[arg-type]
-            for tk, code in _title_keys():
+            for tk, code in lex.titles:
                 if tk in k and len(k) <= len(tk) + 20:
                     named.setdefault(code, 1)
                     break
@@ -727,12 +705,12 @@ def _is_index_row(row: list[Cell], item_cols: set[int], ncols: int) -> dict[int,
 
 
 def _map_columns(
-    sheet: SheetGrid, f: Form, blk: _Block, item_cols: set[int]
+    sheet: SheetGrid, f: Form, blk: _Block, item_cols: set[int], lex: _Vocabulary
 ) -> tuple[dict[int, int], dict[int, int]]:
     """(sheet column -> form column, hidden sheet column -> the form column its header names).
 
     A hidden column is never read: it is left out of the mapping, and said in the second."""
-    lookup = _column_lookup(f.code)
+    lookup = lex.columns[f.code]
     first = blk.first
     item_rows = sorted(blk.item_rows.values())
     head = _filled(sheet, first, max(blk.top, first - _HEADER_WINDOW))
@@ -823,7 +801,9 @@ def _money_units(sheet: SheetGrid, lay: _Block) -> list[tuple[str, str]]:
     return out
 
 
-def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Finding], str | None]:
+def _read_table(sheet: SheetGrid, f: Form, lay: _Block,
+                lex: _Vocabulary) -> tuple[list, list[Finding], str | None]:
+    rules = lex.rules
     name = sheet.name
     found: list[Finding] = []
     values: list[tuple[int, int, float, str]] = []
@@ -831,8 +811,7 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Find
     unit, factor, line_ref = _unit_of_measure(sheet.cells, lay.top, lay.first)
     stated = _money_units(sheet, lay) if is_money else []
     if len({u for u, _ in stated}) > 1:
-        found.append(Finding(
-            "F12", "格式", "error",
+        found.append(rules["F12"].finding(
             f"表{f.number}（工作表“{name}”）的计量单位前后矛盾："
             + "；".join(f"{ref}为“{u}”" for u, ref in stated)
             + "，无法确定数值的单位，请统一计量单位后重新报送",
@@ -840,7 +819,7 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Find
         ))
         return [], found, unit
     if stated and not unit:  # said only in the title or the column headers
-        unit, factor = stated[0][0], MONEY_FACTORS.get(stated[0][0])
+        unit, factor = stated[0][0], TO_WAN_YUAN.get(stated[0][0])
     unit_where = "" if not stated or stated[0][1] == line_ref else \
         f"（见单元格{'、'.join(ref for _, ref in stated)}）"
     sheet_factor = factor if (is_money and factor) else 1.0
@@ -854,8 +833,7 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Find
         item = it.code
         r = lay.item_rows.get(item)
         if r is None:
-            found.append(Finding(
-                "F08", "格式", "error",
+            found.append(rules["F08"].finding(
                 f"表{f.number}（工作表“{name}”）缺少第{item}行“{it.name}”。",
                 form=f.code, cells=name,
             ))
@@ -881,8 +859,7 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Find
             if (r, c) in sheet.formulas and _blank(raw):
                 total = _evaluate(sheet, r, c, vtype, frozenset(), sheet_factor)
                 if total is None:
-                    found.append(Finding(
-                        "F06", "格式", "error",
+                    found.append(rules["F06"].finding(
                         f"{_where(f, item, col, ref)}是公式“{sheet.formulas[(r, c)]}”，没有保存计算结果，"
                         "且不是本表单元格的简单求和，无法取值；请在Excel中打开并保存后重新报送",
                         form=f.code, cells=_cells(name, ref),
@@ -891,8 +868,7 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Find
                 raw = total
             cl = clean_value(raw, value_type=vtype, money_factor=sheet_factor)
             if cl.problem:
-                found.append(Finding(
-                    cl.problem, "格式", "error",
+                found.append(rules[cl.problem].finding(
                     f"{_where(f, item, col, ref)}的值“{_text_of(raw)}”{cl.reason}",
                     form=f.code, cells=_cells(name, ref),
                 ))
@@ -902,7 +878,7 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Find
             value = cl.value
             if is_money:
                 if cl.unit and cl.unit != "万元":
-                    value = value * MONEY_FACTORS.get(cl.unit, 1.0)
+                    value = value * TO_WAN_YUAN.get(cl.unit, 1.0)
                     cell_units.append(f"{ref}（{cl.unit}）")
                 elif not cl.unit:
                     value = value * sheet_factor
@@ -910,30 +886,28 @@ def _read_table(sheet: SheetGrid, f: Form, lay: _Block) -> tuple[list, list[Find
             values.append((item, col, value, ref))
 
     if is_money and sheet_factor != 1.0:
-        found.append(Finding(
-            "F05", "格式", "warning",
+        found.append(rules["F05"].finding(
             f"表{f.number}（工作表“{name}”）的计量单位为“{unit}”{unit_where}，本表应以万元填报，"
             f"已按1{unit}={sheet_factor:g}万元换算为万元，请核实",
             form=f.code, cells=name,
         ))
     if cell_units:
-        found.append(Finding(
-            "F05", "格式", "warning",
+        found.append(rules["F05"].finding(
             f"表{f.number}（工作表“{name}”）单元格{'、'.join(cell_units)}填写了其他金额单位，已换算为万元，请核实",
             form=f.code, cells=_cells(name, *(u.split("（")[0] for u in cell_units)),
         ))
     if f.code == "TR2" and sheet_factor == 1.0:
-        found += _magnitude(f, name, values)
-    found += _unknown_rows(sheet, f, lay)
+        found += _magnitude(f, name, values, rules["F09"])
+    found += _unknown_rows(sheet, f, lay, lex)
     return values, found, unit
 
 
-def _magnitude(f: Form, sheet: str, values: list[tuple[int, int, float, str]]) -> list[Finding]:
+def _magnitude(f: Form, sheet: str, values: list[tuple[int, int, float, str]],
+               f09: Rule) -> list[Finding]:
     for item, col, v, ref in values:
         if item == 300 and col == 1 and not (F09_MIN_REVENUE <= v <= F09_MAX_REVENUE):
             hint = "元" if v > F09_MAX_REVENUE else "亿元"
-            return [Finding(
-                "F09", "格式", "warning",
+            return [f09.finding(
                 f"{_where(f, item, col, ref)}为{v:g}万元，数量级异常，可能误按{hint}填报，请核实计量单位",
                 form=f.code, cells=_cells(sheet, ref),
             )]
@@ -944,7 +918,7 @@ def _first_not_none(*xs: int | None) -> int:
     return next(x for x in xs if x is not None)
 
 
-def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
+def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block, lex: _Vocabulary) -> list[Finding]:
     """F04 for rows of the block that hold numbers but no item of the form (or a second row for
     one). Below the last item row the scan ends at the footer, at an index row (the next
     form's), or at the block below; hidden rows are never data."""
@@ -956,7 +930,7 @@ def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
         if r in item_row_set or r in sheet.hidden_rows:
             continue
         if r > lay.last and (
-            _footer_row(sheet.cells, r)
+            _footer_row(sheet.cells, r, lex)
             or _is_index_row(sheet.cells[r], item_cols, len(f.columns)) is not None
         ):
             break
@@ -964,8 +938,7 @@ def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
             continue
         label = _row_label(sheet, r, lay) or "（无项目名称）"
         why = "重复的项目行" if r in dups else "不是本表的项目"
-        out.append(Finding(
-            "F04", "格式", "warning",
+        out.append(lex.rules["F04"].finding(
             f"表{f.number}（工作表“{sheet.name}”）第{r + 1}行“{label}”{why}，该行数值已忽略",
             form=f.code, cells=_cells(sheet.name, cell_ref(r, _first_not_none(lay.label_col, lay.code_col, 0))),
         ))
@@ -973,14 +946,13 @@ def _unknown_rows(sheet: SheetGrid, f: Form, lay: _Block) -> list[Finding]:
 
 
 def _hidden_findings(sheet: SheetGrid, f: Form, lay: _Block, hidden_items: dict[int, int],
-                     hidden_cols: dict[int, int]) -> list[Finding]:
+                     hidden_cols: dict[int, int], f11: Rule) -> list[Finding]:
     """F11: hidden rows that carry an item of the block, hidden columns that a header names."""
     out: list[Finding] = []
     rows = sorted(r for r in hidden_items if lay.top <= r <= lay.bottom)
     if rows:
         labels = "、".join(f"第{r + 1}行（{hidden_items[r]}）" for r in rows)
-        out.append(Finding(
-            "F11", "格式", "warning",
+        out.append(f11.finding(
             f"表{f.number}（工作表“{sheet.name}”）{labels}为隐藏行，隐藏行不作为数据读取，"
             "已按未隐藏的行读取；如隐藏行的数据才是要报送的，请取消隐藏、删除多余的行后重新报送",
             form=f.code,
@@ -990,8 +962,7 @@ def _hidden_findings(sheet: SheetGrid, f: Form, lay: _Block, hidden_items: dict[
                   if any(not _blank(_get(sheet.cells, r, c)) for r in lay.item_rows.values()))
     if cols:
         names = "、".join(f"{_col_letters(c)}列（{f.column(hidden_cols[c]).short_name}）" for c in cols)
-        out.append(Finding(
-            "F11", "格式", "warning",
+        out.append(f11.finding(
             f"表{f.number}（工作表“{sheet.name}”）{names}为隐藏列，隐藏列不作为数据读取；"
             "如隐藏列的数据才是要报送的，请取消隐藏后重新报送",
             form=f.code, cells=_cells(sheet.name, *(cell_ref(lay.first, c) for c in cols)),
@@ -1002,14 +973,15 @@ def _hidden_findings(sheet: SheetGrid, f: Form, lay: _Block, hidden_items: dict[
 # --------------------------------------------------------------------------- roster (TR4)
 
 
-def _roster_header(sheet: SheetGrid) -> tuple[int, dict[int, str]] | None:
+def _roster_header(sheet: SheetGrid, lex: _Vocabulary) -> tuple[int, dict[int, str]] | None:
     """The roster's header row (at least four of its fields) and its columns: in the first 40
     rows with merged ranges filled, else anywhere below (a roster under another form)."""
-    return _header_in(_filled(sheet, 40), 0) or _header_in(sheet.cells[40:], 40)
+    return _header_in(_filled(sheet, 40), 0, lex) or _header_in(sheet.cells[40:], 40, lex)
 
 
-def _header_in(rows: list[list[Cell]], offset: int) -> tuple[int, dict[int, str]] | None:
-    lookup = _field_lookup("TR4")
+def _header_in(rows: list[list[Cell]], offset: int,
+               lex: _Vocabulary) -> tuple[int, dict[int, str]] | None:
+    lookup = lex.fields
     best: tuple[int, dict[int, str]] | None = None
     for i, row in enumerate(rows):
         r = i + offset
@@ -1081,13 +1053,8 @@ def _roster_value(key: str, v: object) -> object:
     return _text_of(v)
 
 
-@lru_cache(maxsize=4096)
-def _birth_of_text(v: str) -> object:
-    """``_roster_value('birth', v)`` of a typed text; cached, as 出生年月 texts recur."""
-    return _birth_text(v) if v.strip() else None
-
-
-def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> tuple[list[dict[str, object]], list[int]]:
+def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]],
+                 lex: _Vocabulary) -> tuple[list[dict[str, object]], list[int]]:
     """The persons below the header, and the hidden rows that hold one (never read)."""
     hr, cols = header
     hidden: list[int] = []
@@ -1104,7 +1071,7 @@ def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> tuple[
             continue  # an empty row: no person, and neither the footer nor the index row
         seq = row[seq_col] if seq_col is not None and seq_col < n else None
         # a person's row is numbered; only an unnumbered row can be the footer
-        if seq.__class__ is not float and seq.__class__ is not int and _footer_row(cells, r):
+        if not isinstance(seq, float | int) and _footer_row(cells, r, lex):
             break
         if r <= hr + 2 and _is_index_row(row, set(), len(cols) + 2) is not None:
             continue
@@ -1117,7 +1084,7 @@ def _read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]]) -> tuple[
             v = row[c] if c < n else ""
             cls = v.__class__
             if cls is str:
-                v = _birth_of_text(v) if birth else (v.strip() or None)  # type: ignore[union-attr]
+                v = (_birth_text(v) if v.strip() else None) if birth else (v.strip() or None)  # type: ignore[union-attr]
             elif cls is float and not birth and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
                 v = str(int(v))  # what _roster_value gives (through _text_of)
             elif v is None:
@@ -1163,27 +1130,27 @@ def _rank(filled: bool, visible: bool, named: int, n_items: int, n_columns: int,
 _TRIED = frozenset({"F01", "F02", "F03", "F06", "F12"})
 
 
-def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
+def _sheet_candidates(sheet: SheetGrid, order: int, lex: _Vocabulary) -> list[_Candidate]:
     """Every candidate block of every form on one sheet, read."""
     cells = sheet.cells
     blocks: list[_Block] = []
     hidden_items: dict[str, dict[int, int]] = {}
     weak: list[_Block] = []
-    for code, (names_in, codes_in) in _item_hits(sheet).items():
-        f = forms()[code]
+    for code, (names_in, codes_in) in _item_hits(sheet, lex).items():
+        f = lex.forms[code]
         found, hidden_items[code] = _form_blocks(sheet, f, names_in, codes_in)
         need = max(2, math.ceil(len(f.item_codes) / 2))
         strong = [b for b in found if len(b.item_rows) >= need]
         blocks += strong
         if not strong and found:  # the fullest of the rest, which its header may name
             weak.append(max(found, key=lambda b: len(b.item_rows)))
-    roster = _roster_header(sheet)
+    roster = _roster_header(sheet, lex)
     # a block with few items counts only where its own header names its form (one per form:
     # a roster's 人才类别 column, say, repeats a few TR1 names on every row)
     strong_starts = sorted([b.first for b in blocks] + ([roster[0]] if roster else []))
     for b in weak:
         top = max((x + 1 for x in strong_starts if x < b.first), default=0)
-        if b.form in _named_forms(cells, max(top, b.first - _HEADER_WINDOW - 4), b.first):
+        if b.form in _named_forms(cells, max(top, b.first - _HEADER_WINDOW - 4), b.first, lex):
             blocks.append(b)
     bounds = sorted([(b.first, b.last) for b in blocks] + ([(roster[0], len(cells) - 1)] if roster else []))
     for b in blocks:
@@ -1192,17 +1159,18 @@ def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
 
     out: list[_Candidate] = []
     for b in blocks:
-        f = forms()[b.form]
+        f = lex.forms[b.form]
         item_cols = {c for c in (b.label_col, b.code_col) if c is not None} | set(b.label_cols)
-        b.columns, hidden_cols = _map_columns(sheet, f, b, item_cols)
-        values, found, uom = _read_table(sheet, f, b)
-        found += _hidden_findings(sheet, f, b, hidden_items.get(b.form, {}), hidden_cols)
+        b.columns, hidden_cols = _map_columns(sheet, f, b, item_cols, lex)
+        values, found, uom = _read_table(sheet, f, b, lex)
+        found += _hidden_findings(sheet, f, b, hidden_items.get(b.form, {}), hidden_cols,
+                                  lex.rules["F11"])
         filled = bool(values) or any(x.rule in _TRIED for x in found)
-        named = _named_forms(cells, b.top, b.first).get(b.form, 0)
-        unit_code, unit_cell = _sheet_unit(cells, b.top, b.first)
+        named = _named_forms(cells, b.top, b.first, lex).get(b.form, 0)
+        unit_code, unit_cell = _sheet_unit(cells, b.top, b.first, lex)
         fr = FormRead(
             form=b.form, sheet=sheet.name, unit_code=unit_code,
-            year=_sheet_year(cells, b.top, b.first),
+            year=_sheet_year(cells, b.top, b.first, lex),
             report_date=_report_date(cells, b.last + 1, b.bottom + 1),
             values=values, findings=found, unit_of_measure=uom,
         )
@@ -1213,24 +1181,23 @@ def _sheet_candidates(sheet: SheetGrid, order: int) -> list[_Candidate]:
             f"{sheet.name}!{cell_ref(b.first, 0)}:{cell_ref(b.last, width)}",
         ))
     if roster is not None:
-        persons, hidden = _read_roster(sheet, roster)
+        persons, hidden = _read_roster(sheet, roster, lex)
         top = max((last + 1 for first, last in bounds if first < roster[0]), default=0)
         found = []
         if hidden:
-            found.append(Finding(
-                "F11", "格式", "warning",
+            found.append(lex.rules["F11"].finding(
                 f"表4（工作表“{sheet.name}”）第{'、'.join(str(r + 1) for r in hidden)}行为隐藏行，"
                 "隐藏行不作为数据读取；如其中的人员应当报送，请取消隐藏后重新报送",
                 form="TR4", cells=_cells(sheet.name, *(cell_ref(r, 0) for r in hidden)),
             ))
-        unit_code, unit_cell = _sheet_unit(cells, top, roster[0])
+        unit_code, unit_cell = _sheet_unit(cells, top, roster[0], lex)
         fr = FormRead(
             form="TR4", sheet=sheet.name, unit_code=unit_code,
-            year=_sheet_year(cells, top, roster[0]),
+            year=_sheet_year(cells, top, roster[0], lex),
             report_date=_report_date(cells, roster[0], len(cells)),
             roster=persons, findings=found,
         )
-        named = _named_forms(cells, top, roster[0]).get("TR4", 0)
+        named = _named_forms(cells, top, roster[0], lex).get("TR4", 0)
         out.append(_Candidate(
             fr, unit_cell, bool(persons),
             _rank(bool(persons), sheet.visible, named, len(roster[1]), 0, order),
@@ -1250,16 +1217,15 @@ def _values_of(fr: FormRead) -> dict[tuple[int, int], float]:
     return {(item, col): v for item, col, v, _ in fr.values}
 
 
-def _contest(code: str, cands: list[_Candidate]) -> tuple[_Candidate, list[Finding]]:
+def _contest(code: str, cands: list[_Candidate], lex: _Vocabulary) -> tuple[_Candidate, list[Finding]]:
     """The best candidate of one form, and X07 when another filled one (on a visible sheet, for
     the same year) holds other numbers."""
     best = max(cands, key=lambda c: c.rank)
-    f = forms()[code]
+    f = lex.forms[code]
     if not best.filled:
         if f.is_roster:
             return best, []
-        return best, [Finding(
-            "F10", "格式", "error",
+        return best, [lex.rules["F10"].finding(
             f"表{f.number}（工作表“{best.form.sheet}”）未填报数值：各项目的数值单元格均为空，"
             "请填报后重新报送",
             form=code, cells=best.where,
@@ -1273,8 +1239,7 @@ def _contest(code: str, cands: list[_Candidate]) -> tuple[_Candidate, list[Findi
     if not rivals:
         return best, []
     places = "、".join(f"“{c.where}”" for c in [best, *rivals])
-    return best, [Finding(
-        "X07", "格式", "error",
+    return best, [lex.rules["X07"].finding(
         f"表{f.number}在本文件中有{len(rivals) + 1}份已填报且数值不一致的表（{places}），"
         "无法确定以哪一份为准；请只保留一份后重新报送",
         form=code, cells=";".join(c.where for c in [best, *rivals]),
@@ -1294,7 +1259,7 @@ def _only(values: list) -> object | None:
     return s.pop() if len(s) == 1 else None
 
 
-def locate_forms(grid: WorkbookGrid) -> ParseResult:
+def locate_forms(grid: WorkbookGrid, profile: Profile) -> ParseResult:
     """Find and read every form in a workbook.
 
     Every candidate block of every form is read, on every sheet and at any row; per form the
@@ -1308,6 +1273,8 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
     ----------
     grid
         The workbook as plain values (``readers.read_workbook``).
+    profile
+        The deployment profile: its forms, rules, units and city.
 
     Returns
     -------
@@ -1316,17 +1283,18 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
         file-level findings (X01 for a sheet that could not be parsed, X02 for no form), and
         ``unit_conflict`` when the sheets name another unit than the file name.
     """
+    lex = _vocabulary(profile)
     base = PurePath(grid.source_file).name
     stem = base.rsplit(".", 1)[0] if "." in base else base
     result = ParseResult()
     by_form: dict[str, list[_Candidate]] = {}
     for order, sheet in enumerate(grid.sheets):
         try:
-            cands = _sheet_candidates(sheet, order)
+            cands = _sheet_candidates(sheet, order, lex)
         except Exception as exc:  # noqa: BLE001 - a bug on one odd sheet must not cost the batch
-            result.findings.append(Finding(
-                "X01", "格式", "error",
-                f"文件“{base}”的工作表“{sheet.name}”无法解析（{type(exc).__name__}: {exc}），请联系{city().office}",
+            result.findings.append(lex.rules["X01"].finding(
+                f"文件“{base}”的工作表“{sheet.name}”无法解析（{type(exc).__name__}: {exc}），"
+                f"请联系{profile.city.office}",
                 cells=sheet.name,
             ))
             continue
@@ -1334,16 +1302,15 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
             by_form.setdefault(c.form.form, []).append(c)
     if not by_form and not result.findings:
         looked = "、".join(f"“{s.name}”" for s in grid.sheets) or "（无工作表）"
-        result.findings.append(Finding(
-            "X02", "格式", "error",
-            f"文件“{base}”中没有识别出任何报表（{_table_no_range()}），已查看的工作表：{looked}",
+        result.findings.append(lex.rules["X02"].finding(
+            f"文件“{base}”中没有识别出任何报表（{lex.table_no_range}），已查看的工作表：{looked}",
             unit_code=identify_unit(stem) or "",
         ))
         return result
 
     chosen = []
-    for code in sorted(by_form, key=lambda c: forms()[c].number):
-        best, found = _contest(code, by_form[code])
+    for code in sorted(by_form, key=lambda c: lex.forms[c].number):
+        best, found = _contest(code, by_form[code], lex)
         best.form.findings = best.form.findings + found
         chosen.append(best)
     file_unit = identify_unit(stem)
@@ -1355,7 +1322,7 @@ def locate_forms(grid: WorkbookGrid) -> ParseResult:
     for c in chosen:
         fr = c.form
         sheet_unit = fr.unit_code or c.sheet_unit or wb_unit
-        if sheet_unit and file_unit and sheet_unit != file_unit and file_unit != city_code():
+        if sheet_unit and file_unit and sheet_unit != file_unit and file_unit != profile.city.code:
             named.append((fr.sheet, c.unit_cell))
             result.unit_conflict = (sheet_unit, file_unit)  # type: ignore[assignment]
         fr.unit_code = sheet_unit or file_unit  # type: ignore[assignment]

@@ -24,7 +24,7 @@ from talentstats.errors import ParameterError
 from talentstats.profile import forms
 from talentstats.profile.units import city_code, identify_unit, unit_name
 from talentstats.profile.units import units as units_table
-from talentstats.reading.roster import ID_TEXT
+from talentstats.reading.ids import ID_TEXT
 from talentstats.store import catalog
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "with_unit_names",
 ]
 
-# A citizen ID in any of its written forms (roster.ID_TEXT), not glued to other letters or
+# A citizen ID in any of its written forms (ids.ID_TEXT), not glued to other letters or
 # digits (so a hex pseudonym or a sha256 that happens to hold 18 digits does not match).
 _ID_NUMBER = ID_TEXT
 _REDACTED = "［已删除］"

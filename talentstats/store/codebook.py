@@ -304,9 +304,10 @@ def _default_indicator_dictionary() -> pd.DataFrame:
 
 
 def _default_rules_table() -> pd.DataFrame:
+    from talentstats.profile.config import load_profile
     from talentstats.validation.rules import rules_table
 
-    return rules_table()
+    return rules_table(load_profile())  # profile: passed in by the shell
 
 
 # Columns the codebook needs from each declaration; any further columns are kept as given.

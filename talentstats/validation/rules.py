@@ -1,6 +1,6 @@
-"""Validation rules (审核规则): read from ``data/rules.yaml`` and evaluated vectorised.
+"""Validation rules (审核规则): the profile's rules (``rules.yaml``) evaluated vectorised.
 
-Every rule is one declaration in ``rules.yaml``; this module knows how to evaluate each *check
+Every rule is one declaration in ``rules.yaml`` (``talentstats.validation.rulebook``); this module knows how to evaluate each *check
 type* (sum, le, positive, domain, cross_count, history_change, history_equal, history_absent,
 roster_flag, roster_duplicate_unit, roster_duplicate_across) over all units and forms at once:
 observations are laid out as a full grid per form (unit x item x column), pivoted wide, both
@@ -21,146 +21,25 @@ Conventions written down here:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from talentstats.model import FINDING_COLUMNS
-from talentstats.profile.config import load_yaml
-from talentstats.profile.forms import form
 from talentstats.store import catalog
+from talentstats.validation.rulebook import Rule
 
-__all__ = ["CHECKS", "Rule", "format_number", "rule", "rules", "rules_table", "validate"]
+if TYPE_CHECKING:
+    from talentstats.profile.config import Profile
+    from talentstats.profile.forms import Form
+
+__all__ = ["CHECKS", "format_message_number", "rules_table", "validate"]
 
 _EPS = 1e-6
-_MONEY_TOLERANCE = 0.5
 
 
-# ---------------------------------------------------------------------------------------------
-# Declarations
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One validation rule as declared in ``rules.yaml``."""
-
-    id: str
-    kind: str
-    severity: str
-    check: str
-    forms: tuple[str, ...]
-    description: str
-    message: str = ""
-    over: str = "item"
-    lhs: tuple[int, ...] = ()
-    rhs: tuple[int, ...] = ()
-    each: bool = False
-    items: tuple[int, ...] = ()
-    columns: tuple[int, ...] = ()
-    tolerance: float | None = None
-    params: dict = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def form(self) -> str:
-        """The form the findings are filed under ('' for file-level rules)."""
-        return self.forms[0] if self.forms else ""
-
-    @property
-    def evaluated(self) -> bool:
-        """Whether ``validate`` evaluates it (parse rules are raised by the parser)."""
-        return self.check != "parse"
-
-    def tolerance_for(self, codes: Iterable[int]) -> float:
-        """The declared tolerance, else 0.5 when any item involved is money, else 0."""
-        if self.tolerance is not None:
-            return float(self.tolerance)
-        f = form(self.form)
-        types = {f.item_value_type(c) for c in codes} if f.items else {f.value_type}
-        return _MONEY_TOLERANCE if "money" in types else 0.0
-
-
-def _codes(value, all_codes: tuple[int, ...]) -> tuple[int, ...]:
-    if value is None:
-        return ()
-    if value == "all":
-        return all_codes
-    return tuple(int(v) for v in value)
-
-
-def _build(spec: dict) -> Rule:
-    forms = tuple(spec.get("forms") or ())
-    if "form" in spec:
-        forms = (spec["form"], *(f for f in forms if f != spec["form"]))
-    rid = spec["id"]
-    check = spec["check"]
-    if check not in CHECKS and check != "parse":
-        raise ValueError(f"rules.yaml: rule {rid} has unknown check {check!r}")
-    if spec["severity"] not in ("error", "warning"):
-        raise ValueError(f"rules.yaml: rule {rid} has severity {spec['severity']!r}")
-    items: tuple[int, ...] = ()
-    columns: tuple[int, ...] = ()
-    lhs = rhs = ()
-    if forms and check not in ("parse", "history_absent") and not form(forms[0]).is_roster:
-        f = form(forms[0])
-        items = _codes(spec.get("items"), f.item_codes)
-        columns = _codes(spec.get("columns"), f.column_codes)
-        over = spec.get("over", "item")
-        known = f.item_codes if over == "item" else f.column_codes
-        lhs = _codes(spec.get("lhs"), known)
-        rhs = _codes(spec.get("rhs"), known)
-        for code in items:
-            if code not in f.item_codes:
-                raise ValueError(f"rules.yaml: rule {rid}: {f.code} has no item {code}")
-        for code in columns:
-            if code not in f.column_codes:
-                raise ValueError(f"rules.yaml: rule {rid}: {f.code} has no column {code}")
-        for code in (*lhs, *rhs):
-            if code not in known:
-                raise ValueError(f"rules.yaml: rule {rid}: {f.code} has no {over} {code}")
-    reserved = {"id", "kind", "severity", "check", "form", "forms", "description", "message",
-                "over", "lhs", "rhs", "each", "items", "columns", "tolerance"}
-    return Rule(
-        id=rid,
-        kind=spec["kind"],
-        severity=spec["severity"],
-        check=check,
-        forms=forms,
-        description=spec["description"],
-        message=spec.get("message", ""),
-        over=spec.get("over", "item"),
-        lhs=lhs,
-        rhs=rhs,
-        each=bool(spec.get("each", False)),
-        items=items,
-        columns=columns,
-        tolerance=spec.get("tolerance"),
-        params={k: v for k, v in spec.items() if k not in reserved},
-    )
-
-
-@cache
-def rules() -> dict[str, Rule]:
-    """Every rule, keyed by id, in declaration order."""
-    text = resources.files("talentstats").joinpath("data/rules.yaml").read_text("utf-8")
-    built = [_build(spec) for spec in load_yaml(text)["rules"]]
-    ids = [r.id for r in built]
-    if len(set(ids)) != len(ids):
-        raise ValueError("rules.yaml: duplicate rule ids")
-    return {r.id: r for r in built}
-
-
-def rule(rule_id: str) -> Rule:
-    """One rule by id (the parser uses it for kind and severity of F.. and X.. findings)."""
-    try:
-        return rules()[rule_id]
-    except KeyError:
-        raise KeyError(f"unknown rule {rule_id!r}") from None
-
-
-def rules_table() -> pd.DataFrame:
+def rules_table(profile: Profile) -> pd.DataFrame:
     """The rules for the codebook: id, kind, severity, forms, description."""
     rows = [
         {
@@ -170,7 +49,7 @@ def rules_table() -> pd.DataFrame:
             "forms": ",".join(r.forms),
             "description": r.description,
         }
-        for r in rules().values()
+        for r in profile.rules.values()
     ]
     return pd.DataFrame(rows).astype("string")
 
@@ -179,12 +58,12 @@ def rules_table() -> pd.DataFrame:
 # Formatting
 
 
-def format_number(value: float) -> str:
-    """A number with thousands separators and at most 2 decimals: 52310 -> '52,310'.
+def format_message_number(value: float) -> str:
+    """A number in a finding's message: thousands separators, at most 2 decimals, 空 for none.
 
-    >>> format_number(1234.5)
+    >>> format_message_number(1234.5)
     '1,234.5'
-    >>> format_number(-3.0)
+    >>> format_message_number(-3.0)
     '-3'
     """
     if value is None or value != value:
@@ -193,21 +72,9 @@ def format_number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _table(code: str) -> str:
-    return f"表{form(code).number}"
-
-
-def _item_names(code: str) -> dict[int, str]:
-    return {it.code: it.name for it in form(code).items}
-
-
-def _column_names(code: str) -> dict[int, str]:
-    return {c.code: c.short_name for c in form(code).columns}
-
-
 def _messages(template: str, frame: pd.DataFrame, numbers: Iterable[str] = ()) -> list[str]:
     """Fill the template once per violation (violations are few; the checks are vectorised)."""
-    shown = frame.assign(**{c: frame[c].map(format_number) for c in numbers if c in frame})
+    shown = frame.assign(**{c: frame[c].map(format_message_number) for c in numbers if c in frame})
     return [template.format(**rec) for rec in shown.to_dict("records")]
 
 
@@ -216,9 +83,11 @@ def _messages(template: str, frame: pd.DataFrame, numbers: Iterable[str] = ()) -
 
 
 class _Context:
-    """What the checks read: the candidates as full grids per form, the roster, last year."""
+    """What the checks read: the candidates as full grids per form, the roster, last year, and
+    the profile's forms and units."""
 
-    def __init__(self, candidates, roster, previous, year, roster_units):
+    def __init__(self, candidates, roster, previous, year, roster_units, profile: Profile):
+        self.profile = profile
         self.candidates = candidates
         self.roster = roster
         self.previous = previous
@@ -241,7 +110,7 @@ class _Context:
         ``sheet!cell`` reference ``ref`` gives.
         """
         if code not in self._grids:
-            self._grids[code] = _grid(self.candidates, code)
+            self._grids[code] = _grid(self.candidates, self.profile.forms[code])
         return self._grids[code]
 
     def ref(self, at: pd.Series) -> pd.Series:
@@ -264,13 +133,19 @@ class _Context:
         """``v`` with its grid positions ``at`` replaced by the references ``cells``."""
         return v.assign(cells=self.ref(v["at"])).drop(columns="at")
 
+    def table(self, code: str) -> str:
+        """A form as messages name it: 表1 for TR1."""
+        return f"表{self.profile.forms[code].number}"
 
-def _grid(candidates: pd.DataFrame, code: str) -> pd.DataFrame:
+    def tolerance(self, r: Rule, codes: Iterable[int]) -> float:
+        return r.tolerance_for(self.profile.forms[r.form], codes)
+
+
+def _grid(candidates: pd.DataFrame, f: Form) -> pd.DataFrame:
     """The full grid of form ``code`` (see ``_Context.grid``), laid out with numpy: units in
     the order they first appear, then items and columns in their declared order; the first
     number given for a cell counts."""
-    f = form(code)
-    keep = ((candidates["form"] == code)
+    keep = ((candidates["form"] == f.code)
             & candidates["item"].isin(f.item_codes)
             & candidates["column"].isin(f.column_codes)).to_numpy(dtype=bool)
     if not keep.any():
@@ -337,7 +212,7 @@ def _check_compare(r: Rule, ctx: _Context) -> pd.DataFrame:
     parts = []
     for gid, group in enumerate(groups):  # one pass per declared group, vectorised within
         item_codes = group + r.rhs if r.over == "item" else r.items
-        tol = r.tolerance_for(item_codes) + _EPS
+        tol = ctx.tolerance(r, item_codes) + _EPS
         lhs = wide[list(group)].sum(axis=1, skipna=False)
         diff = lhs - rhs
         bad = (diff.abs() > tol) if r.check == "sum" else (diff > tol)
@@ -364,16 +239,18 @@ def _check_compare(r: Rule, ctx: _Context) -> pd.DataFrame:
     cells = _join_cells(refs, ["unit_code", key, "gid"]).rename("cells").reset_index()
     v = v.merge(cells, how="left", on=["unit_code", key, "gid"])
     v = v.assign(**{term: v["code"]})
-    return _finish(r, v, numbers=("lhs", "rhs", "diff"))
+    return _finish(r, ctx, v, numbers=("lhs", "rhs", "diff"))
 
 
-def _finish(r: Rule, v: pd.DataFrame, numbers: Iterable[str]) -> pd.DataFrame:
+def _finish(r: Rule, ctx: _Context, v: pd.DataFrame, numbers: Iterable[str]) -> pd.DataFrame:
     """Add the names and the message to a frame of violations with item and column codes."""
     if v.empty:  # validate skips an empty result
         return pd.DataFrame(columns=_EMPTY)
-    items, columns = _item_names(r.form), _column_names(r.form)
+    f = ctx.profile.forms[r.form]
+    items = {it.code: it.name for it in f.items}
+    columns = {c.code: c.short_name for c in f.columns}
     v = v.assign(
-        table=_table(r.form),
+        table=ctx.table(r.form),
         item_name=v["item"].map(items),
         column_name=v["column"].map(columns),
         cells=v["cells"].fillna("") if "cells" in v else "",
@@ -393,14 +270,14 @@ def _check_positive(r: Rule, ctx: _Context) -> pd.DataFrame:
     """value > 0."""
     g = _cells_of(r, ctx)
     v = ctx.with_cells(g.loc[g["value"] <= 0])
-    return _finish(r, v, numbers=("value",))
+    return _finish(r, ctx, v, numbers=("value",))
 
 
 def _check_domain(r: Rule, ctx: _Context) -> pd.DataFrame:
     """value in the declared ``values``."""
     g = _cells_of(r, ctx)
     v = g.loc[~g["value"].isin([float(x) for x in r.params["values"]])]
-    return _finish(r, ctx.with_cells(v), numbers=("value",))
+    return _finish(r, ctx, ctx.with_cells(v), numbers=("value",))
 
 
 def _check_cross_count(r: Rule, ctx: _Context) -> pd.DataFrame:
@@ -412,7 +289,7 @@ def _check_cross_count(r: Rule, ctx: _Context) -> pd.DataFrame:
     v = g.assign(unit_code=g["unit_code"].astype("string")).merge(counts, on="unit_code")
     v = v.loc[(v["value"] - v["count"]).abs() > _EPS]
     v = ctx.with_cells(v.assign(diff=(v["value"] - v["count"]).abs()))
-    return _finish(r, v, numbers=("value", "count", "diff"))
+    return _finish(r, ctx, v, numbers=("value", "count", "diff"))
 
 
 def _last_year(ctx: _Context) -> pd.DataFrame | None:
@@ -457,7 +334,7 @@ def _check_history_change(r: Rule, ctx: _Context) -> pd.DataFrame:
         + "%",
     )
     v = ctx.with_cells(v.assign(change=change))
-    return _finish(r, v, numbers=("value", "previous"))
+    return _finish(r, ctx, v, numbers=("value", "previous"))
 
 
 def _check_history_equal(r: Rule, ctx: _Context) -> pd.DataFrame:
@@ -465,8 +342,8 @@ def _check_history_equal(r: Rule, ctx: _Context) -> pd.DataFrame:
     cur = _cells_of(r, ctx)
     v = cur.merge(_previous_values(r, ctx, int(r.params["previous_column"])), on=["unit_code", "item"])
     diff = (v["value"] - v["previous"]).abs()
-    v = v.assign(diff=diff).loc[diff > r.tolerance_for(r.items) + _EPS]
-    return _finish(r, ctx.with_cells(v), numbers=("value", "previous", "diff"))
+    v = v.assign(diff=diff).loc[diff > ctx.tolerance(r, r.items) + _EPS]
+    return _finish(r, ctx, ctx.with_cells(v), numbers=("value", "previous", "diff"))
 
 
 def _check_history_absent(r: Rule, ctx: _Context) -> pd.DataFrame:
@@ -505,7 +382,7 @@ def _check_roster_flag(r: Rule, ctx: _Context) -> pd.DataFrame:
     v = ro.loc[flag.eq(False).fillna(False)]
     if v.empty:
         return pd.DataFrame(columns=_EMPTY)
-    v = v.assign(table=_table(r.form), row=v["row_text"], seq=v["seq_text"], cells=v["ref"])
+    v = v.assign(table=ctx.table(r.form), row=v["row_text"], seq=v["seq_text"], cells=v["ref"])
     return v.assign(message=_messages(r.message, v))
 
 
@@ -526,17 +403,8 @@ def _check_roster_duplicate_unit(r: Rule, ctx: _Context) -> pd.DataFrame:
     dup = ro.loc[ro.duplicated(["unit_code", "person"], keep=False)] if len(ro) else ro
     if dup.empty:
         return pd.DataFrame(columns=_EMPTY)
-    v = _group_rows(dup, ["unit_code", "person"]).assign(table=_table(r.form))
+    v = _group_rows(dup, ["unit_code", "person"]).assign(table=ctx.table(r.form))
     return v.assign(message=_messages(r.message, v))
-
-
-def _unit_label(code: str) -> str:
-    from talentstats.profile.units import unit_name
-
-    try:
-        return unit_name(code)
-    except KeyError:
-        return str(code)
 
 
 def _check_roster_duplicate_across(r: Rule, ctx: _Context) -> pd.DataFrame:
@@ -554,9 +422,10 @@ def _check_roster_duplicate_across(r: Rule, ctx: _Context) -> pd.DataFrame:
         v[["unit_code", "person"]].rename(columns={"unit_code": "other"}), on="person"
     )
     pairs = pairs.loc[pairs["unit_code"] != pairs["other"]].sort_values("other")
-    pairs = pairs.assign(other=pairs["other"].map(_unit_label))
+    names = {u.code: u.name for u in ctx.profile.units}
+    pairs = pairs.assign(other=pairs["other"].map(lambda code: names.get(code, str(code))))
     others = pairs.groupby(["unit_code", "person"])["other"].agg("、".join).rename("others")
-    v = v.merge(others.reset_index(), on=["unit_code", "person"]).assign(table=_table(r.form))
+    v = v.merge(others.reset_index(), on=["unit_code", "person"]).assign(table=ctx.table(r.form))
     return v.assign(message=_messages(r.message, v))
 
 
@@ -592,10 +461,11 @@ def validate(
     previous: pd.DataFrame | None,
     *,
     year: int,
+    profile: Profile,
     roster_units: Iterable[str] | None = None,
     only: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Evaluate every rule of ``rules.yaml`` on one year's winning forms.
+    """Evaluate every rule of the profile (``rules.yaml``) on one year's winning forms.
 
     Parameters
     ----------
@@ -603,13 +473,15 @@ def validate(
         Observations of the winning forms of ``year``: year, unit_code, form, item, column,
         value, source, sheet, cell, source_file.
     roster
-        Pseudonymised TR4 rows (``roster.pseudonymise``) with unit_code, person, seq, row, sheet,
+        Pseudonymised TR4 rows (``pseudonym.pseudonymise``) with unit_code, person, seq, row, sheet,
         source_file and the flags id_valid, birth_ok, sex_ok; None or empty when none came.
     previous
         Last year's accepted observations (the ``observations`` dataset), or None when year-1 is not in the
         processed folder (then one H00 warning replaces the 历年 rules).
     year
         The ingest year.
+    profile
+        The deployment profile: its rules, forms and units.
     roster_units
         Units that sent a roster (J01 counts 0 persons for an empty one); by default the units
         found in ``roster``.
@@ -628,7 +500,7 @@ def validate(
         sorted(set(roster["unit_code"].dropna().astype(str))) if roster_units is None
         else sorted({str(u) for u in roster_units})
     )
-    ctx = _Context(candidates, roster, previous, year, roster_units)
+    ctx = _Context(candidates, roster, previous, year, roster_units, profile)
     files = (
         candidates.drop_duplicates(["unit_code", "form"])
         .loc[:, ["unit_code", "form", "source_file"]]
@@ -636,7 +508,7 @@ def validate(
     )
     wanted = set(only) if only is not None else None
     parts = []
-    for r in rules().values():
+    for r in profile.rules.values():
         if not r.evaluated or (wanted is not None and r.id not in wanted):
             continue
         found = CHECKS[r.check](r, ctx)

@@ -37,6 +37,7 @@ from talentstats.profile.config import load_yaml
 from talentstats.profile.forms import form
 from talentstats.profile.reference import resident_population
 from talentstats.profile.units import CITY, reporting_units, unit_name
+from talentstats.reading.ids import CHECK_CHARACTERS, check_character
 from talentstats.workbooks.template import (
     Formula,
     LayoutOptions,
@@ -57,9 +58,7 @@ __all__ = [
     "PlanEntry",
     "SampleResult",
     "TRUTH_COLUMNS",
-    "gb11643_check_digit",
     "generate_sample",
-    "is_valid_id",
     "load_plan",
     "simulate",
 ]
@@ -136,28 +135,20 @@ def _plan() -> tuple[PlanEntry, ...]:
 # ---------------------------------------------------------------------------------------------
 # GB 11643 identity numbers
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 # Area codes (GB/T 2260) of Guangdong: Dongguan first, then places its talents often come from.
 _AREAS = ("441900", "441900", "441900", "440103", "440106", "440304", "440305", "440604",
           "440507", "445202", "440902", "440803", "441402", "441302", "440705", "441202")
 
 
-def gb11643_check_digit(first17: str) -> str:
-    """The check character of an 18-character ID number from its first 17 digits."""
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-def is_valid_id(number: str) -> bool:
-    """True when ``number`` has 17 digits and a matching GB 11643 check character."""
-    s = str(number).strip().upper()
-    return len(s) == 18 and s[:17].isdigit() and gb11643_check_digit(s[:17]) == s[17]
-
-
 # ---------------------------------------------------------------------------------------------
 # Simulation of the true figures
 
-_CATS = (110, 120, 130, 140, 150, 160)
+
+
+def _category_codes() -> tuple[int, ...]:
+    """TR1's talent categories (forms.yaml ``category: true``); the simulation below gives each
+    its own share and make-up, in this order."""
+    return tuple(it.code for it in form("TR1").categories)
 _CAT_SHARE = np.array([4.2, 24.8, 41.9, 25.7, 1.6, 0.4])
 _FEMALE = np.array([0.38, 0.40, 0.51, 0.36, 0.34, 0.66])
 _EDU = np.array([  # 博士 硕士 本科 专科 中专及以下
@@ -270,7 +261,7 @@ class _People:
         while True:
             seq = int(rng.integers(0, 500)) * 2 + (1 if sex == "男" else 0)
             first17 = f"{rng.choice(_AREAS)}{birth:%Y%m%d}{seq:03d}"
-            number = first17 + gb11643_check_digit(first17)
+            number = first17 + check_character(first17)
             if number not in self.ids:
                 self.ids.add(number)
                 break
@@ -354,7 +345,7 @@ def simulate(seed: int = SEED, years: Iterable[int] = YEARS, plan: Iterable[Plan
             cats = [_category(rng, int(n), k) for k, n in enumerate(cat_n)]
             row100 = np.sum(cats, axis=0)
             tr1: dict[tuple[int, int], float] = _vector_values(100, row100)
-            for code, vec in zip(_CATS, cats, strict=True):
+            for code, vec in zip(_category_codes(), cats, strict=True):
                 tr1 |= _vector_values(code, vec)
             pool = cats[2].copy()  # 131-133 are subsets of 130
             for code, frac in zip((131, 132, 133), (0.09, 0.28, 0.33), strict=True):
@@ -552,7 +543,7 @@ def _edit_layouts(devs: dict, layouts: dict[str, SheetLayout], reported: dict, d
         if key not in devs:
             continue
         for c in range(1, 12):
-            refs = "+".join(a1(*tr1.cell(i, c)) for i in _CATS)
+            refs = "+".join(a1(*tr1.cell(i, c)) for i in _category_codes())
             tr1.set(*tr1.cell(100, c), Formula(f"={refs}", reported["TR1"][(100, c)] if cached else None))
         tr2 = layouts["TR2"]
         for c in (1, 2):
@@ -714,7 +705,7 @@ def _unit_files(unit: str, year: int, sim: Simulation, entries: list[PlanEntry],
     if "planted_P01" in devs:
         p = roster[1]
         good = p["id_number"]
-        bad = good[:17] + _CHECK[(_CHECK.index(good[17]) + 3) % 11]
+        bad = good[:17] + CHECK_CHARACTERS[(CHECK_CHARACTERS.index(good[17]) + 3) % 11]
         p["id_number"] = bad
         status["TR4"] = "rejected"
         rows.append(_row("planted_P01", ["TR4"], "表4第2人公民身份号码校验码错误", "P01"))
@@ -852,7 +843,7 @@ def _undated_resubmission(year, unit, codes, reported, roster, report, footer, o
     roster_codes = [c for c in codes if form(c).is_roster]
     old_roster = [dict(p) for p in roster]
     good = old_roster[1]["id_number"]
-    old_roster[1]["id_number"] = good[:17] + _CHECK[(_CHECK.index(good[17]) + 3) % 11]
+    old_roster[1]["id_number"] = good[:17] + CHECK_CHARACTERS[(CHECK_CHARACTERS.index(good[17]) + 3) % 11]
     later = date(year + 1, 2, 10)
     new_when = datetime(later.year, later.month, later.day, 12)
     old_when = new_when + timedelta(days=4)

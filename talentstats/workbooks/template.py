@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from talentstats.profile.config import city, city_code
-from talentstats.profile.forms import Form, footer_labels, form, forms, issuer
+from talentstats.profile.forms import Form, form, forms, issuer
 from talentstats.profile.units import unit_name
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 FONT = "宋体"
-MONEY_FACTORS = {"万元": 1.0, "元": 10_000.0, "亿元": 0.0001}
+FROM_WAN_YUAN = {"万元": 1.0, "元": 10_000.0, "亿元": 0.0001}  # 1 万元 in each money unit
 ROSTER_ROWS = 200
 _INDEX_LETTERS = "甲乙丙丁戊"
 _CN_NUMBERS = "一二三四五六七八九十"
@@ -258,7 +258,7 @@ def build_form_layout(
     ncols = len(desc) + len(order) + int(options.remark_column)
     money = f.value_type == "money"
     unit_line = f"单位：{options.money_unit if money else f.unit}" if f.unit else None
-    factor = MONEY_FACTORS[options.money_unit] if money else 1.0
+    factor = FROM_WAN_YUAN[options.money_unit] if money else 1.0
     title, header_unit = f.title, ""
     if money and options.money_unit_at == "title":
         title, unit_line = f"{f.title}（单位：{options.money_unit}）", None
@@ -340,7 +340,7 @@ def build_form_layout(
         rows.append(row)
         roles.append("item")
 
-    _append_footer(rows, roles, ncols, report_date, footer)
+    _append_footer(rows, roles, f.footer, ncols, report_date, footer)
 
     widths = [34.0 if f.code != "TR3" else 44.0] + [7.0] * (len(desc) - 1)
     widths += [11.0 if money else 9.0] * len(order) + ([12.0] if options.remark_column else [])
@@ -359,20 +359,21 @@ def build_form_layout(
     )
 
 
-def _append_footer(rows: list, roles: list, ncols: int, report_date: date | None,
-                   footer: Mapping[str, str] | None) -> None:
+def _append_footer(rows: list, roles: list, labels: tuple[str, ...], ncols: int,
+                   report_date: date | None, footer: Mapping[str, str] | None) -> None:
     """A blank line, then the footer lines (单位负责人 ... 报出日期), under a form's table."""
     rows.append([None] * ncols)
     roles.append("extra")
-    for r in _footer_rows(ncols, report_date, footer):
+    for r in _footer_rows(labels, ncols, report_date, footer):
         rows.append(r)
         roles.append("footer")
 
 
-def _footer_rows(ncols: int, report_date: date | None, footer: Mapping[str, str] | None):
+def _footer_rows(labels: tuple[str, ...], ncols: int, report_date: date | None,
+                 footer: Mapping[str, str] | None):
     footer = footer or {}
     texts = []
-    for label in footer_labels():
+    for label in labels:
         if label.startswith("报出日期"):
             texts.append(f"{label}{_format_date(report_date)}")
         else:
@@ -415,7 +416,7 @@ def _roster_layout(f: Form, year, unit_code, roster, report_date, footer, option
             input_cells[(r, c)] = _FIELD_TYPES.get(fl.key, "text")
         rows.append(row)
         roles.append("entry")
-    _append_footer(rows, roles, ncols, report_date, footer)
+    _append_footer(rows, roles, f.footer, ncols, report_date, footer)
     return SheetLayout(
         name=options.sheet_name or f"表{f.number}",
         form=f.code,
