@@ -7,7 +7,8 @@ import pytest
 from talentstats.profile.units import CITY
 from talentstats.publication import narrative as N
 from talentstats.publication import tables as T
-from talentstats.publication.numbers import chinese_numeral, format_number, format_persons
+from talentstats.analysis.wording import chinese_numeral
+from talentstats.publication.numbers import bulletin_number, format_persons
 
 
 def test_total_sentence_growth():
@@ -39,9 +40,9 @@ def test_share_change_in_percentage_points():
 
 
 def test_number_formatting_half_up_and_numerals():
-    assert format_number(2.345, 2) == "2.35"  # float 2.345 is 2.34499..; printed as statistical offices do
-    assert format_number(0.05, 1) == "0.1"
-    assert format_number(-0.04, 1) == "0.0"
+    assert bulletin_number(2.345, 2) == "2.35"  # float 2.345 is 2.34499..; printed as statistical offices do
+    assert bulletin_number(0.05, 1) == "0.1"
+    assert bulletin_number(-0.04, 1) == "0.0"
     assert format_persons(9_999) == "9999人"
     assert format_persons(12_345) == "1.23万人"
     assert N.format_yi_yuan(102_500) == "10.25亿元"
