@@ -34,8 +34,9 @@ _RADICALS = str.maketrans(
 
 def test_notebooks_expose_their_parameters():
     for name, expected in (
-        ("bulletin.ipynb", {"year", "processed_dir", "output_dir", "top_n", "suppression_threshold", "issue_date"}),
-        ("assessment.ipynb", {"year", "processed_dir", "output_dir"}),
+        ("bulletin.ipynb", {"year", "processed_dir", "profile_dir", "output_dir", "top_n", "suppression_threshold",
+                            "issue_date"}),
+        ("assessment.ipynb", {"year", "processed_dir", "profile_dir", "output_dir"}),
     ):
         nb = json.loads(notebook_path(name).read_text("utf-8"))
         tagged = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
@@ -47,8 +48,8 @@ def test_notebooks_expose_their_parameters():
 def test_unknown_year_fails_before_kernel(tmp_path):
     write_datasets(tmp_path / "processed", bf.frames())
     with pytest.raises(DataNotFound):
-        render_bulletin(2013, tmp_path / "processed", tmp_path / "reports", profile=load_profile())
-    assert not (tmp_path / "reports" / "2013" / f"{load_profile().city.bulletin_name(2013)}.ipynb").exists()
+        render_bulletin(2011, tmp_path / "processed", tmp_path / "reports", profile=load_profile())
+    assert not (tmp_path / "reports" / "2011" / f"{load_profile().city.bulletin_name(2011)}.ipynb").exists()
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium for the PDF")
