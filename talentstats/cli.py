@@ -371,6 +371,7 @@ def _render(kind: str, year: int, processed: Path | None, reports: Path | None) 
     Holds the processed folder's lock shared (no ingest rewrites it meanwhile) and logs which
     processed data (the manifest's hash and files) produced which files (their sha256).
     """
+    from talentstats.profile.config import load_profile
     from talentstats.publication import render
     from talentstats.store import catalog, lock, runlog
 
@@ -393,7 +394,8 @@ def _render(kind: str, year: int, processed: Path | None, reports: Path | None) 
                 console.log(safe_text(message))
 
             with run.stage("render"):
-                written = fn(year, processed, reports, progress=step)
+                written = fn(year, processed, reports, progress=step,
+                             profile=load_profile())  # profile: passed in by the shell
         run.end(0, manifest=catalog.manifest_digest(processed),
                 outputs=[runlog.file_digest(p) for p in written.values()])
     return list(written.values())

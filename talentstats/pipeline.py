@@ -308,11 +308,13 @@ def _validate(batch: ingest.Batch, previous: pd.DataFrame | None, year: int):
 def refresh_indicators(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Indicators for every year in the given (merged) datasets."""
     from talentstats.analysis.indicators import compute_indicators
+    from talentstats.profile.config import load_profile
     from talentstats.profile.reference import resident_population
 
+    profile = load_profile()  # profile: passed in by the shell
     return compute_indicators(
         datasets["observations"], datasets["submissions"], datasets["roster"],
-        resident_population(),
+        resident_population(profile), profile,
     )
 
 

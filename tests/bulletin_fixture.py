@@ -17,6 +17,8 @@ that was rejected; the other 31 units sent nothing. The city (441900) sent TR5 e
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from talentstats.profile.units import CITY
@@ -108,11 +110,14 @@ def indicators() -> pd.DataFrame:
                "I04.120": 20.0, "I04.130": 40.0, "I04.140": 20.0, "I04.150": 4.0, "I04.160": 6.0,
                "I05": 47.5, "I06": 17.5, "I07": 6, "I08": 11500 / 350000 * 100, "I09": 1,
                "I09.share": 100 / 3, "I10": 1000, "I11": 9400 / 11500 * 100, "I12": 102.5,
-               "I12.cum": 77.1, "I13": 1, "coverage.TR1": 3, "coverage.TR2": 3,
-               "coverage.TR3": 3, "coverage.TR4": 3, "coverage.TR5": 1},
+               "I12.cum": 77.1, "I12.amount": 102500, "I12.cum_amount": 385500, "I13": 1,
+               "coverage.TR1": 3, "coverage.TR2": 3, "coverage.TR3": 3, "coverage.TR4": 3,
+               "coverage.TR5": 1},
         2014: {"I01": 90000, "I03": 107.9, "I04.110": 10.5, "I04.120": 20.0, "I04.130": 39.2,
                "I04.140": 19.8, "I04.150": 4.3, "I04.160": 6.2, "I05": 46.0, "I06": 17.0,
-               "I12": 98.0, "I12.cum": 56.6},
+               "I12": 98.0, "I12.cum": 56.6, "I12.amount": 98000, "I12.cum_amount": 283000},
+        2013: {"I12.amount": 95000, "I12.cum_amount": 185000},
+        2012: {"I12.amount": 90000, "I12.cum_amount": 90000},
     }
     units = {
         2015: {
@@ -159,6 +164,7 @@ def frames() -> dict[str, pd.DataFrame]:
 
 
 def bulletin_data(year: int = 2015):
+    from talentstats.profile.config import load_profile
     from talentstats.publication.tables import BulletinData
     from talentstats.store.catalog import conform
 
@@ -169,6 +175,7 @@ def bulletin_data(year: int = 2015):
         observations=conform("observations", f["observations"]),
         submissions=conform("submissions", f["submissions"]),
         roster=conform("roster", f["roster"]),
+        profile=load_profile(Path(__file__).parent / "fixtures" / "profile-test"),  # the frozen test profile
         dictionary=dictionary(),
         population_basis="统计公布数",
     )

@@ -23,14 +23,14 @@ def test_cjk_font_registered():
 
 def test_all_charts_render_without_missing_glyphs():
     d = bf.bulletin_data()
-    fund = T.fund_by_unit(d.observations, d.indicators, 2015)
+    fund, profile = T.fund_by_unit(d), d.profile
     for fig in (
-        C.trend_chart(d.indicators, 2015),
-        C.structure_chart(d.indicators, 2015),
-        C.units_chart(d.indicators, 2015),
-        C.fund_ratio_chart(fund, 2015),
-        C.investment_chart(d.observations, 2015),
-        C.score_chart(d.indicators, 2015),
+        C.trend_chart(profile, d.indicators, 2015),
+        C.structure_chart(profile, d.indicators, 2015),
+        C.units_chart(profile, d.indicators, 2015),
+        C.fund_ratio_chart(profile, fund, 2015),
+        C.investment_chart(profile, d.indicators, 2015),
+        C.score_chart(profile, d.indicators, 2015),
     ):
         _draw(fig)
 

@@ -1,13 +1,17 @@
 """Sentences and sections of the bulletin, on hand-made inputs (tests/bulletin_fixture.py)."""
 
+from dataclasses import replace
+
 import bulletin_fixture as bf
 import pandas as pd
 import pytest
 
+from talentstats.analysis.wording import chinese_numeral
+from talentstats.errors import DataNotFound
 from talentstats.profile.units import CITY
 from talentstats.publication import narrative as N
 from talentstats.publication import tables as T
-from talentstats.publication.numbers import chinese_numeral, format_number, format_persons
+from talentstats.publication.numbers import bulletin_number, format_persons
 
 
 def test_total_sentence_growth():
@@ -39,9 +43,9 @@ def test_share_change_in_percentage_points():
 
 
 def test_number_formatting_half_up_and_numerals():
-    assert format_number(2.345, 2) == "2.35"  # float 2.345 is 2.34499..; printed as statistical offices do
-    assert format_number(0.05, 1) == "0.1"
-    assert format_number(-0.04, 1) == "0.0"
+    assert bulletin_number(2.345, 2) == "2.35"  # float 2.345 is 2.34499..; printed as statistical offices do
+    assert bulletin_number(0.05, 1) == "0.1"
+    assert bulletin_number(-0.04, 1) == "0.0"
     assert format_persons(9_999) == "9999人"
     assert format_persons(12_345) == "1.23万人"
     assert N.format_yi_yuan(102_500) == "10.25亿元"
@@ -136,3 +140,34 @@ def test_comparable_growth_is_given_when_the_units_differ_even_if_their_number_d
     assert "因两年报送单位不同，按可比口径计算增长8.0%" in text
     same = N.section_total(_with_2014_tr1([bf.A, bf.B, bf.C], 8.04))
     assert "可比口径" not in same
+
+
+def test_a_quoted_indicator_missing_from_the_dataset_stops_the_bulletin():
+    # no second computation: the bulletin names what the indicators dataset lacks
+    data = bf.bulletin_data()
+    ind = data.indicators
+    without = ind[~((ind["indicator"] == "I09") & (ind["unit_code"] == CITY))]
+    with pytest.raises(DataNotFound, match=r"I09（2015年，全市）"):
+        N.build_bulletin(replace(data, indicators=without))
+
+
+def test_the_unit_term_comes_from_the_profile():
+    data = bf.bulletin_data()
+    profile = replace(data.profile, city=replace(data.profile.city, unit_term="区县"))
+    sections = N.build_bulletin(replace(data, profile=profile))
+    assert "平均每个区县达到6.3项" in sections["mechanisms"]
+    assert "在报送有效数据的3个区县中" in sections["investment"]
+    assert "统计范围：全市35个区县。数据来源于各区县报送的" in sections["notes"]
+    assert "分区县看，人才资源总量居前" in sections["distribution"]
+
+
+def test_the_talent_categories_come_from_forms_yaml():
+    # a profile whose TR1 declares five categories (160 is not one): five sentences, 五支
+    data = bf.bulletin_data()
+    tr1 = data.profile.forms["TR1"]
+    five = replace(tr1, items=tuple(replace(it, category=False) if it.code == 160 else it for it in tr1.items))
+    profile = replace(data.profile, forms={**data.profile.forms, "TR1": five})
+    text = N.section_structure(replace(data, profile=profile))
+    assert text.startswith("## 二、人才队伍结构\n\n在五支人才队伍中，党政人才")
+    assert "社会工作人才" not in text
+    assert N.section_structure(data).count("；") == 5  # six categories in the test profile

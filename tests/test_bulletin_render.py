@@ -15,8 +15,8 @@ import bulletin_fixture as bf
 import pytest
 
 from talentstats.errors import DataNotFound, ParameterError
+from talentstats.profile.config import load_profile
 from talentstats.publication.render import (
-    bulletin_name,
     notebook_path,
     render_assessment,
     render_bulletin,
@@ -33,8 +33,9 @@ _RADICALS = str.maketrans(
 
 def test_notebooks_expose_their_parameters():
     for name, expected in (
-        ("bulletin.ipynb", {"year", "processed_dir", "output_dir", "top_n", "suppression_threshold", "issue_date"}),
-        ("assessment.ipynb", {"year", "processed_dir", "output_dir"}),
+        ("bulletin.ipynb", {"year", "processed_dir", "profile_dir", "output_dir", "top_n", "suppression_threshold",
+                            "issue_date"}),
+        ("assessment.ipynb", {"year", "processed_dir", "profile_dir", "output_dir"}),
     ):
         nb = json.loads(notebook_path(name).read_text("utf-8"))
         tagged = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
@@ -46,8 +47,8 @@ def test_notebooks_expose_their_parameters():
 def test_unknown_year_fails_before_kernel(tmp_path):
     write_datasets(tmp_path / "processed", bf.frames())
     with pytest.raises(DataNotFound):
-        render_bulletin(2013, tmp_path / "processed", tmp_path / "reports")
-    assert not (tmp_path / "reports" / "2013" / f"{bulletin_name(2013)}.ipynb").exists()
+        render_bulletin(2011, tmp_path / "processed", tmp_path / "reports", profile=load_profile())
+    assert not (tmp_path / "reports" / "2011" / f"{load_profile().city.bulletin_name(2011)}.ipynb").exists()
 
 
 def test_render_bulletin_and_assessment(tmp_path):
@@ -55,7 +56,7 @@ def test_render_bulletin_and_assessment(tmp_path):
 
     processed = tmp_path / "processed"
     write_datasets(processed, bf.frames())
-    paths = render_bulletin(2015, processed, tmp_path / "reports")
+    paths = render_bulletin(2015, processed, tmp_path / "reports", profile=load_profile())
     out = tmp_path / "reports" / "2015"
     stem = "东莞市2015年人才资源统计公报"
     assert paths == {
@@ -88,7 +89,7 @@ def test_render_bulletin_and_assessment(tmp_path):
     assert 'alt="图1  2014-2015年全市人才资源总量及增长速度"' in html
     assert not re.search(r"<(script|link)\b[^>]*(src|href)\s*=\s*[\"']?(https?:)?//", html, re.I)
 
-    report = render_assessment(2015, processed, tmp_path / "reports")
+    report = render_assessment(2015, processed, tmp_path / "reports", profile=load_profile())
     assert report["pdf"] == out / "人才工作考核报告.pdf"
     text = report["html"].read_text("utf-8")
     assert "东城街道" in text and "上升1位" in text and "每季度最后一个月召开一次情况通报会，全年4次" in text
@@ -108,8 +109,8 @@ def test_paths_are_literal_and_nothing_published_carries_an_absolute_path(tmp_pa
     processed = tmp_path / "data {" / "processed"
     write_datasets(processed, bf.frames())
     reports = tmp_path / "reports {year}}"
-    written = [*render_bulletin(2015, processed, reports, pdf=False).values(),
-               *render_assessment(2015, processed, reports, pdf=False).values()]
+    written = [*render_bulletin(2015, processed, reports, pdf=False, profile=load_profile()).values(),
+               *render_assessment(2015, processed, reports, pdf=False, profile=load_profile()).values()]
     out = reports / "2015"
     assert sorted(p.name for p in out.iterdir() if p.suffix in (".ipynb", ".html")) == sorted(
         p.name for p in written if p.suffix in (".ipynb", ".html"))
@@ -119,7 +120,7 @@ def test_paths_are_literal_and_nothing_published_carries_an_absolute_path(tmp_pa
         if path.suffix in (".ipynb", ".html"):
             text = path.read_text("utf-8")
             assert not [m for m in machine if m in text], (path.name, machine)
-    nb = json.loads(out.joinpath(f"{bulletin_name(2015)}.ipynb").read_text("utf-8"))
+    nb = json.loads(out.joinpath(f"{load_profile().city.bulletin_name(2015)}.ipynb").read_text("utf-8"))
     assert nb["metadata"]["papermill"]["parameters"]["processed_dir"] == "../../data {/processed"
     assert nb["metadata"]["papermill"]["input_path"] == "bulletin.ipynb"
 
@@ -134,7 +135,7 @@ def test_a_folder_whose_name_is_not_utf8_is_refused_before_kernel(tmp_path):
     for processed, reports in ((Path(gbk) / "processed", tmp_path / "reports"),
                                (tmp_path / "processed", Path(gbk) / "reports")):
         with pytest.raises(ParameterError, match="不是 UTF-8"):
-            render_bulletin(2015, processed, reports, pdf=False)
+            render_bulletin(2015, processed, reports, pdf=False, profile=load_profile())
     assert not (tmp_path / "reports").exists() and not (Path(gbk) / "reports").exists()
 
 

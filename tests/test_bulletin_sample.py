@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from talentstats.profile.config import load_profile
 from talentstats.profile.units import CITY
 from talentstats.publication.render import render_bulletin
 from talentstats.store import catalog
@@ -34,7 +35,7 @@ def _pdf_text(path) -> str:
 
 
 def test_bulletin_on_the_sample_quotes_the_indicators(sample_run, tmp_path):
-    paths = render_bulletin(YEAR, sample_run.processed, tmp_path / "reports")
+    paths = render_bulletin(YEAR, sample_run.processed, tmp_path / "reports", profile=load_profile())
     ind = catalog.read_dataset(sample_run.processed, "indicators")
     city = ind[(ind["year"] == YEAR) & (ind["unit_code"] == CITY)].set_index("indicator")["value"]
 

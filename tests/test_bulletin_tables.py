@@ -14,7 +14,7 @@ from talentstats.store.catalog import write_datasets
 
 
 def test_roster_table_suppressed():
-    t = T.roster_table(bf.roster(), 2015).set_index("人才类别")
+    t = T.roster_table(bf.bulletin_data().profile, bf.roster(), 2015).set_index("人才类别")
     # 专业技术人才 x 博士研究生 = 3 (A 2 + B 1) is published; every 1 is hidden.
     assert t.loc["专业技术人才", "博士研究生"] == "3"
     assert t.loc["党政人才", "硕士研究生"] == "…"
@@ -24,7 +24,7 @@ def test_roster_table_suppressed():
 
 def test_fund_by_unit_and_shortfalls():
     d = bf.bulletin_data()
-    fund = T.fund_by_unit(d.observations, d.indicators, 2015).set_index("unit_code")
+    fund = T.fund_by_unit(d).set_index("unit_code")
     assert fund.loc[bf.B, "ratio"] == 2.5 and fund.loc[bf.B, "gap"] == 500
     short = A.mechanism_noncompliance_table(d)
     assert short["镇街（园区）"].to_list() == ["万江街道", "南城街道"]
@@ -67,8 +67,8 @@ def test_parameters_checked_before_any_kernel(tmp_path):
         validate_parameters(2015, tmp_path / "nowhere")
     write_datasets(tmp_path, bf.frames())
     assert validate_parameters(2015, tmp_path) == 2015
-    with pytest.raises(DataNotFound, match="2013"):
-        validate_parameters(2013, tmp_path)
+    with pytest.raises(DataNotFound, match="2011"):
+        validate_parameters(2011, tmp_path)
     with pytest.raises(ParameterError):
         validate_parameters("2015", tmp_path)
 
@@ -105,13 +105,13 @@ def test_fund_table_never_rounds_a_shortfall_up_to_the_line():
 def test_roster_table_counts_a_person_reported_by_two_units_once():
     roster = bf.roster()
     twice = roster.iloc[[0]].assign(unit_code=bf.B, source="b.xlsx!表4!A9")  # P05: same pseudonym
-    t = T.roster_table(pd.concat([roster, twice], ignore_index=True), 2015).set_index("人才类别")
+    t = T.roster_table(bf.bulletin_data().profile, pd.concat([roster, twice], ignore_index=True), 2015).set_index("人才类别")
     assert t.loc["合计", "合计"] == "6"  # 6 persons, 7 roster rows
     assert t.loc["专业技术人才", "博士研究生"] == "3"
 
 
 def test_annex_leaves_the_internal_assessment_out():
-    ind = T.annex_indicators(bf.indicators(), 2015, bf.dictionary())
+    ind = T.annex_indicators(bf.bulletin_data().profile, bf.indicators(), 2015, bf.dictionary())
     assert not [c for c in ind.columns if str(c).startswith("I14")]
     assert any(str(c).startswith("I08") for c in ind.columns)
 

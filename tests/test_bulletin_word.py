@@ -17,6 +17,7 @@ import pytest
 from docx import Document
 from lxml import etree
 
+from talentstats.profile.config import load_profile
 from talentstats.publication import tables as T
 from talentstats.publication.document import Table, assessment_report, bulletin_report
 from talentstats.publication.render import load_bulletin_data
@@ -31,7 +32,7 @@ STEM = "东莞市2015年人才资源统计公报"
 def data(tmp_path_factory):
     processed = tmp_path_factory.mktemp("processed")
     write_datasets(processed, bf.frames())
-    return load_bulletin_data(processed, 2015)
+    return load_bulletin_data(processed, 2015, load_profile())  # the packaged profile, as the notebooks
 
 
 @pytest.fixture(scope="module")

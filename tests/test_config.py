@@ -42,6 +42,7 @@ from test_pipeline import _TR1_ROWS, _TR2, _TR3
 
 from talentstats.errors import ConfigError, ParameterError
 from talentstats.profile import config, forms, units
+from talentstats.profile.targets import Step, fund_ratio_line, target_value
 from talentstats.store import catalog
 
 XISHAN = Path(__file__).parent / "fixtures" / "profile-xishan"
@@ -71,9 +72,10 @@ def test_the_default_profile_is_dongguan(monkeypatch):
     c = config.city()
     assert (c.code, c.name, c.issuer, c.office) == ("441900", "东莞市", "东莞市人才工作领导小组办公室", "市人才办")
     assert c.bulletin_name(2016) == "东莞市2016年人才资源统计公报"
-    assert config.fund_ratio_line() == 3.0
-    assert config.target_value(c.targets, "I12.amount", 2013) == 100000.0
-    assert config.target_value(c.targets, "I12.cum_amount", 2017) is None  # after 2012-2016
+    assert fund_ratio_line(c.targets, 2016) == 3.0
+    assert target_value(c.targets, "I12.amount", 2013) == 100000.0
+    assert target_value(c.targets, "I12.cum_amount", 2017) is None  # after 2012-2016
+    assert c.unit_term == "镇街（园区）"
     assert len(units.reporting_units()) == 35 and units.CITY == "441900"
 
 
@@ -94,11 +96,11 @@ def test_units_and_names_come_from_the_profile(xishan):
 
 
 def test_bulletin_titles_and_issuer_come_from_the_profile(xishan, tmp_path):
-    from talentstats.publication.render import bulletin_name
     from talentstats.store.codebook import COLUMN_LABELS
     from talentstats.workbooks.template import build_instructions_layout, template_filename
 
-    assert bulletin_name(YEAR) == "西山市人才发展统计公报（2016年）"
+    assert config.load_profile().city.bulletin_name(YEAR) == "西山市人才发展统计公报（2016年）"
+    assert config.load_profile().city.unit_term == "乡镇（街道）"
     assert template_filename(YEAR, CITY) == f"{OFFICE}2016年人才统计报表.xlsx"
     first = [row[0] for row in build_instructions_layout(YEAR, CITY).rows[:2]]
     assert first[0] == "西山市人才资源统计报表填报说明（2016年）"
@@ -108,15 +110,15 @@ def test_bulletin_titles_and_issuer_come_from_the_profile(xishan, tmp_path):
 
 
 def test_targets_reach_the_dictionary_and_the_assessment(xishan):
-    from talentstats.analysis.assessment import dimension_table, load_assessment_config
+    from talentstats.analysis.assessment import dimension_table
     from talentstats.analysis.indicators import indicator_dictionary
 
-    cfg = load_assessment_config()
-    assert cfg["targets"]["I08"] == {"value": 2.5}
-    dims = dimension_table(cfg).set_index("indicator")
+    profile = config.load_profile()
+    assert profile.city.targets["I08"] == (Step(2.5),)
+    dims = dimension_table(profile).set_index("indicator")
     assert dims.loc["I08", "target"] == 2.5
     assert dims.loc["I08", "label"] == "人才专项资金占财政总收入比例（达2.5%满分）"
-    d = indicator_dictionary().set_index("indicator")
+    d = indicator_dictionary(profile).set_index("indicator")
     assert d.loc["I09", "name"] == "人才专项资金是否达到2.5%要求"
     assert d.loc["I10", "formula"] == "max(0, 2.5% × TR2 300/1 − TR2 310/1)"
     assert d.loc["I12", "threshold"] == "从2016年起每年投入5亿元（50000万元）"
@@ -243,7 +245,7 @@ def test_exports_and_codebook_name_the_profiles_city(ingested, xishan, tmp_path)
     markdown, _ = build_codebook(ingested[0])
     assert "西山市人才资源统计 代码手册" in markdown
     assert "441900" not in markdown and "东莞" not in markdown
-    definition = indicator_dictionary().set_index("indicator").loc["coverage.TR5", "definition"]
+    definition = indicator_dictionary(config.load_profile()).set_index("indicator").loc["coverage.TR5", "definition"]
     assert "市人才办" not in definition
 
 
@@ -253,7 +255,7 @@ def test_bulletin_text_quotes_the_profile(ingested, xishan, tmp_path):
     from talentstats.publication.annex import write_annex
     from talentstats.publication.render import load_bulletin_data
 
-    data = load_bulletin_data(ingested[0], YEAR)
+    data = load_bulletin_data(ingested[0], YEAR, config.load_profile())
     assert data.population_basis == "西山市统计局公布数"
     sections = N.build_bulletin(data)
     invest = sections["investment"]
@@ -262,12 +264,12 @@ def test_bulletin_text_quotes_the_profile(ingested, xishan, tmp_path):
     assert "3个人才专项资金预算安排额达到财政总收入2.5%的要求，占75.0%" in invest
     assert "未达到要求的1个，为河东镇（2.00%" in invest
     notes = sections["notes"]
-    assert "统计范围：全市4个镇街（园区）" in notes
+    assert "统计范围：全市4个乡镇（街道）" in notes and "镇街（园区）" not in "".join(sections.values())
     assert "报送的西山市人才资源统计报表" in notes
     assert f"和{OFFICE}报送的市本级人才投入情况" in notes
     assert "全市2016年常住人口取西山市统计局公布数，各镇街按2020年普查的人口比例推算" in notes
     assert "东莞" not in "".join(sections.values())
-    assert A.fund_text(data).startswith("报送有效数据的4个镇街（园区）中，3个达到2.5%要求，1个未达到")
+    assert A.fund_text(data).startswith("报送有效数据的4个乡镇（街道）中，3个达到2.5%要求，1个未达到")
 
     annex = openpyxl.load_workbook(write_annex(data, tmp_path / "附表.xlsx"))
     assert annex.properties.title == "西山市人才发展统计公报（2016年） 附表"
@@ -328,18 +330,16 @@ def test_a_missing_folder_or_file_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_targets_in_a_profiles_assessment_file_are_refused(tmp_path, monkeypatch):
-    from talentstats.analysis.assessment import load_assessment_config
-
     folder = _copy(tmp_path)
     (folder / "assessment.yaml").write_text(
         "targets: {I08: 3}\ndimensions: {D1: {weight: 1, indicators: [{id: I01}]}}\n", "utf-8")
     monkeypatch.setenv(config.ENV_VAR, str(folder))
-    with pytest.raises(ConfigError, match="不应含 targets.*belong in city.yaml"):
-        load_assessment_config()
+    with pytest.raises(ConfigError, match=r"assessment\.yaml 的字段 targets 不应在此.*belongs in city.yaml"):
+        config.load_profile()
     (folder / "assessment.yaml").write_text("dimensions: {D1: {weight: 1, indicators: [{id: I01}]}}\n", "utf-8")
     config.reset()  # a file edited in place
-    cfg = load_assessment_config()
-    assert list(cfg["dimensions"]) == ["D1"] and cfg["targets"]["I08"] == {"value": 2.5}
+    profile = config.load_profile()
+    assert list(profile.assessment["dimensions"]) == ["D1"] and profile.city.targets["I08"] == (Step(2.5),)
 
 
 def test_the_cli_refuses_an_invalid_profile(tmp_path, monkeypatch):
@@ -410,7 +410,7 @@ def test_rendered_bulletin_and_assessment_report_are_the_profiles(ingested, xish
     from talentstats.publication.render import render_assessment, render_bulletin
 
     # the notebook kernel inherits TALENTSTATS_CONFIG from this process's environment
-    paths = render_bulletin(YEAR, ingested[0], tmp_path, pdf=False)
+    paths = render_bulletin(YEAR, ingested[0], tmp_path, pdf=False, profile=config.load_profile())
     assert paths["html"].name == "西山市人才发展统计公报（2016年）.html"
     html = paths["html"].read_text("utf-8")
     assert "西山市人才发展统计公报（2016年）" in html and ISSUER in html
@@ -422,7 +422,7 @@ def test_rendered_bulletin_and_assessment_report_are_the_profiles(ingested, xish
     draft = [p.text for p in Document(str(paths["docx"])).paragraphs]
     assert draft[:2] == ["西山市人才发展统计公报（2016年）", ISSUER]
     assert not any("东莞" in p for p in draft)
-    assessment = render_assessment(YEAR, ingested[0], tmp_path, pdf=False)
+    assessment = render_assessment(YEAR, ingested[0], tmp_path, pdf=False, profile=config.load_profile())
     report = assessment["html"].read_text("utf-8")
     assert f"{ISSUER}　内部资料" in report
     assert "人才专项资金未达到2.5%要求的单位" in report and "东莞" not in report

@@ -12,17 +12,18 @@ Fixture (every expected value below is worked out by hand from these numbers):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
-from talentstats.analysis.assessment import load_assessment_config
 from talentstats.analysis.indicators import (
     accepted_forms,
     compute_indicators,
     indicator_dictionary,
     mechanism_minima,
-    target_value,
 )
+from talentstats.profile.targets import check_targets
 
 A, B, C, CITY = "441900003", "441900004", "441900005", "441900"
 
@@ -110,9 +111,14 @@ def _population() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "unit_code", "population"]).astype({"unit_code": "string"})
 
 
+def _with_targets(profile, targets: dict):
+    """The test profile with other plan targets (city.yaml ``targets:``)."""
+    return replace(profile, city=replace(profile.city, targets=check_targets(targets)))
+
+
 @pytest.fixture(scope="module")
-def result() -> pd.DataFrame:
-    return compute_indicators(_observations(), _submissions(), _roster(), _population())
+def result(profile) -> pd.DataFrame:
+    return compute_indicators(_observations(), _submissions(), _roster(), _population(), profile)
 
 
 def _get(res: pd.DataFrame, year: int, unit: str, ind: str) -> float | None:
@@ -257,10 +263,10 @@ def test_city_investment(result):
     assert result[result["indicator"].str.startswith("I12") & (result["unit_code"] != CITY)].empty
 
 
-def test_cumulative_needs_every_year_from_2012():
+def test_cumulative_needs_every_year_from_2012(profile):
     subs = _submissions()
     subs = subs.assign(status=subs["status"].mask((subs["year"] == 2012) & (subs["form"] == "TR5"), "rejected"))
-    res = compute_indicators(_observations(), subs, _roster(), _population(), assessment=False)
+    res = compute_indicators(_observations(), subs, _roster(), _population(), profile, assessment=False)
     assert _get(res, 2013, CITY, "I12") == pytest.approx(120)
     assert _get(res, 2013, CITY, "I12.cum") is None
     assert _get(res, 2012, CITY, "coverage.TR5") == 0
@@ -331,10 +337,12 @@ def test_assessment_rows(result):
     assert result[result["indicator"].str.startswith("I14") & (result["unit_code"] == CITY)].empty
 
 
-def test_targets_are_configuration():
-    targets = {**load_assessment_config()["targets"], "I08": {"value": 2}, "I01": {"value": {2013: 2200}}}
+def test_targets_are_configuration(profile):
+    targets = {"I08": {"value": 2}, "I01": [{"from": 2013, "to": 2013, "value": 2200}],
+               "I12.amount": {"value": 100000, "from": 2012},
+               "I12.cum_amount": {"value": 500000, "from": 2012, "to": 2016}}
     res = compute_indicators(_observations(), _submissions(), _roster(), _population(),
-                             targets=targets, assessment=False)
+                             _with_targets(profile, targets), assessment=False)
     assert _get(res, 2012, B, "I09") == 1  # 2% now meets a 2% line
     assert _get(res, 2012, B, "I10") == 0
     assert _get(res, 2012, A, "I08.attainment") == pytest.approx(200)  # 4 / 2
@@ -343,8 +351,33 @@ def test_targets_are_configuration():
     assert _get(res, 2012, A, "I14") is None  # assessment=False
 
 
-def test_empty_inputs():
-    res = compute_indicators(_observations().iloc[0:0], _submissions().iloc[0:0], _roster().iloc[0:0], _population())
+def test_a_line_that_changes_in_2017_applies_from_2017(profile):
+    # The fixture moved to 2016-2017; the line is 3% from 2013 and 4% from 2017.
+    def later(frame):
+        return frame.assign(year=frame["year"] + 4)
+
+    targets = {"I08": [{"from": 2013, "value": 3}, {"from": 2017, "value": 4}]}
+    res = compute_indicators(later(_observations()), later(_submissions()), later(_roster()),
+                             later(_population()), _with_targets(profile, targets), assessment=False)
+    _check(res, {
+        (2016, A, "I09"): 1,  # 4% against 3%
+        (2016, B, "I09"): 0,  # 2% against 3%
+        (2016, B, "I10"): 50,  # 3% × 5000 − 100
+        (2016, CITY, "I09"): 2,
+        (2016, CITY, "I10"): 50,
+        (2017, A, "I09"): 0,  # 2.5% against 4%
+        (2017, A, "I10"): 180,  # 4% × 12,000 − 300
+        (2017, B, "I09"): 1,  # exactly 4%
+        (2017, B, "I10"): 0,
+        (2017, CITY, "I09"): 1,
+        (2017, CITY, "I10"): 180,
+        (2017, A, "I08.attainment"): 62.5,  # 2.5 / 4
+    })
+
+
+def test_empty_inputs(profile):
+    res = compute_indicators(_observations().iloc[0:0], _submissions().iloc[0:0], _roster().iloc[0:0], _population(),
+                             profile)
     assert res.empty
     assert list(res.columns) == ["year", "unit_code", "indicator", "value"]
 
@@ -355,18 +388,18 @@ def test_only_accepted_submissions_count():
     assert not acc.duplicated().any()
 
 
-def test_a_number_given_twice_is_refused_with_its_cell():
+def test_a_number_given_twice_is_refused_with_its_cell(profile):
     obs = _observations()
     twice = pd.concat([obs, obs.iloc[[3]].assign(value=1.0)], ignore_index=True)
     first = obs.iloc[3]
     with pytest.raises(ValueError, match=(
             f"2 duplicate numbers, e.g. {first['year']} {first['unit_code']} "
             f"{first['form']}:{first['item']}:{first['column']}")):
-        compute_indicators(twice, _submissions(), _roster(), _population())
+        compute_indicators(twice, _submissions(), _roster(), _population(), profile)
 
 
-def test_dictionary_covers_every_indicator(result):
-    d = indicator_dictionary()
+def test_dictionary_covers_every_indicator(result, profile):
+    d = indicator_dictionary(profile)
     assert d["indicator"].is_unique
     assert set(result["indicator"]) <= set(d["indicator"])
     row = d.set_index("indicator").loc["I04.150"]
@@ -375,21 +408,13 @@ def test_dictionary_covers_every_indicator(result):
     assert d.set_index("indicator").loc["I08", "clause"] == "实施方案第22条"
     assert set(d["scope"]) == {"unit", "city", "both"}
     # a configured target adds its attainment entry
-    d2 = indicator_dictionary({"I03": {"value": 40}})
+    d2 = indicator_dictionary(_with_targets(profile, {"I08": 3, "I03": {"value": 40}}))
     assert d2.set_index("indicator").loc["I03.attainment", "name"] == "人才密度完成率"
 
 
-def test_mechanism_minima_as_data():
-    m = mechanism_minima().set_index("item")
+def test_mechanism_minima_as_data(profile):
+    m = mechanism_minima(profile).set_index("item")
     assert list(m.index) == list(range(401, 409))
     assert m.loc[405, "min"] == 4
     assert m.loc[408, "item_min"] == 403
     assert m.loc[404, "clause"] == "实施方案第5条"
-
-
-def test_target_value_windows():
-    t = {"I12.cum_amount": {"value": 500000, "from": 2012, "to": 2016}, "I03": None, "I01": 5}
-    assert target_value(t, "I12.cum_amount", 2016) == 500000
-    assert target_value(t, "I12.cum_amount", 2017) is None
-    assert target_value(t, "I03", 2013) is None
-    assert target_value(t, "I01", 2013) == 5

@@ -137,7 +137,7 @@ def test_report_log_names_the_data_and_the_outputs(ingested, monkeypatch):
     tmp_path, *_ = ingested
     processed, reports = tmp_path / "processed", tmp_path / "reports"
 
-    def fake_render(year, processed_dir, reports_dir, progress=None):
+    def fake_render(year, processed_dir, reports_dir, progress=None, profile=None):
         out = Path(reports_dir) / str(year) / "公报.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(f"{year} from {catalog.manifest_digest(processed_dir)}", encoding="utf-8")

@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from talentstats.pipeline import ingest_year
+from talentstats.profile.config import load_profile
 from talentstats.publication import feedback
 from talentstats.store import catalog, export
 
@@ -86,7 +87,7 @@ def planted(tmp_path_factory) -> dict[str, Path]:
     from talentstats.publication.annex import write_annex
     from talentstats.publication.render import load_bulletin_data
 
-    write_annex(load_bulletin_data(root / "processed", YEAR), root / "annex.xlsx")
+    write_annex(load_bulletin_data(root / "processed", YEAR, load_profile()), root / "annex.xlsx")
     from talentstats.store.query import run_query, write_result
 
     write_result(run_query("SELECT * FROM roster", root / "processed"), root / "query.csv")
@@ -253,9 +254,9 @@ def test_bulletin_and_assessment_html_print_nothing_planted(planted):
     from talentstats.publication import tables as T
     from talentstats.publication.render import load_bulletin_data
 
-    data = load_bulletin_data(planted["processed"], YEAR)
+    data = load_bulletin_data(planted["processed"], YEAR, load_profile())
     parts = list(N.build_bulletin(data, top_n=10, threshold=1).values())
-    parts += [T.to_html(T.roster_table(data.roster, YEAR, 1), "表3", "人"),
+    parts += [T.to_html(T.roster_table(data.profile, data.roster, YEAR, 1), "表3", "人"),
               T.to_html(T.top_units_table(data, 10), "表4", "人"),
               A.summary(data), T.to_html(A.ranking_table(data), "表1", "分"),
               A.fund_text(data), A.mechanism_text(data), A.unscored_text(data)]
@@ -275,5 +276,5 @@ def test_bulletin_refuses_markup_in_its_text_parameter(planted, tmp_path):
 
     for bad in ("<script>alert(1)</script>", '2016"); import os; ("', "a\\nb", "&lt;"):
         with pytest.raises(ParameterError, match="issue_date"):
-            render_bulletin(YEAR, planted["processed"], tmp_path, issue_date=bad, pdf=False)
+            render_bulletin(YEAR, planted["processed"], tmp_path, issue_date=bad, pdf=False, profile=load_profile())
     assert not list(tmp_path.rglob("*.ipynb"))

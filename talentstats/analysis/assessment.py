@@ -2,10 +2,10 @@
 
 The score is configuration, not code: ``data/assessment.yaml`` names the four dimensions of §19,
 their weights, the indicators behind each, how each is normalised to 0-100 and how a missing
-indicator is treated. The plan targets (``targets:``), which ``talentstats.analysis.indicators`` turns
-into completion rates (完成率), are the city's: they come from the deployment profile's
-``city.yaml`` (``talentstats.profile.config``) and are added to the loaded configuration. A deployment
-profile may hold its own ``assessment.yaml``; the packaged one applies otherwise.
+indicator is treated; it arrives checked as ``profile.assessment``
+(``talentstats.analysis.declarations.build_assessment``). A deployment profile may hold its own
+``assessment.yaml``; the packaged one applies otherwise. The plan targets, the full marks of
+``target`` entries, are the city's (``profile.city.targets``).
 
 Scoring, in short (the YAML's comments are the full statement):
 
@@ -21,169 +21,37 @@ Scoring, in short (the YAML's comments are the full statement):
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
-from functools import cache
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from talentstats.errors import ConfigError, ParameterError
-from talentstats.profile.config import (
-    Profile,
-    check_targets,
-    city,
-    city_code,
-    load_profile,
-    load_yaml,
-    number_text,
-    profile_file,
-    target_value,
-)
+from talentstats.analysis.declarations import entry_target
+from talentstats.analysis.wording import number_text
+from talentstats.profile.targets import Targets, target_value
 
-__all__ = ["assess", "check_config", "dimension_table", "load_assessment_config"]
+if TYPE_CHECKING:
+    from talentstats.profile.config import Profile
+
+__all__ = ["assess", "dimension_table"]
 
 KEY = ["year", "unit_code"]
-_METHODS = ("minmax", "target")
-_MISSING = ("reweight", "zero")
 _RANK_DECIMALS = 6  # scores equal to 6 decimals share a rank (floating-point noise is not merit)
-
-
-
-def _default_config() -> Any:
-    """The profile's configuration (or the packaged one), parsed once per profile."""
-    return _profile_config(load_profile())
-
-
-@cache
-def _profile_config(profile: Profile) -> Any:
-    file = profile_file("assessment.yaml", fallback=True)
-    if file is None:  # an installation without its package data
-        file = resources.files("talentstats").joinpath("data/assessment.yaml")
-    try:
-        cfg = load_yaml(file.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"配置文件 {file} 不是有效的 YAML：{exc} / {file} is not valid YAML") from exc
-    if isinstance(cfg, Mapping) and "targets" in cfg:
-        raise ConfigError(
-            f"配置文件 {file} 不应含 targets：目标值写在 city.yaml 的 targets 中 / "
-            f"{file}: `targets:` belong in city.yaml, not in assessment.yaml"
-        )
-    return cfg
-
-
-def load_assessment_config(path: str | Path | None = None) -> dict[str, Any]:
-    """Read and check the assessment configuration.
-
-    Parameters
-    ----------
-    path
-        A YAML file shaped like ``talentstats/data/assessment.yaml``; the profile's (or the
-        packaged) default when None. Its ``targets:``, if any, replace the profile's.
-
-    Returns
-    -------
-    A plain dict (``targets``, ``missing_indicator``, ``dimensions``); a fresh copy each call, so
-    a caller may edit it. ``targets`` are the profile's (city.yaml) unless the file has its own.
-
-    Raises
-    ------
-    ParameterError
-        When the file is missing or malformed (a weight that is not a positive number, an
-        unknown method, a ``target`` method without a target, ...).
-    """
-    if path is None:
-        return check_config(_default_config())  # a checked deep copy, as for a file
-    else:
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as exc:
-            raise ParameterError(f"cannot read assessment config {path}: {exc}") from exc
-    try:
-        cfg = load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise ParameterError(
-            f"assessment config {path or '(default)'} is not valid YAML: {exc}"
-        ) from exc
-    return check_config(cfg)
-
-
-def check_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """A checked deep copy of an assessment config (see ``load_assessment_config``).
-
-    A config without ``targets`` gets the deployment profile's (city.yaml).
-    """
-    if not isinstance(config, Mapping):
-        raise ParameterError("assessment config must be a mapping")
-    cfg = copy.deepcopy(dict(config))
-    if "targets" in cfg:
-        cfg["targets"] = check_targets(cfg["targets"], "assessment config")
-    else:
-        cfg["targets"] = copy.deepcopy(dict(_profile_targets()))
-    cfg.setdefault("missing_indicator", "reweight")
-    if cfg["missing_indicator"] not in _MISSING:
-        raise ParameterError(
-            f"missing_indicator must be one of {_MISSING}, not {cfg['missing_indicator']!r}"
-        )
-    dims = cfg.get("dimensions")
-    if not isinstance(dims, Mapping) or not dims:
-        raise ParameterError("assessment config needs a non-empty `dimensions:` mapping")
-    for d, spec in dims.items():
-        _check_weight(spec.get("weight"), f"dimensions.{d}.weight")
-        entries = spec.get("indicators") or []
-        if not entries:
-            raise ParameterError(f"dimensions.{d} has no indicators")
-        for i, ent in enumerate(entries):
-            where = f"dimensions.{d}.indicators[{i}]"
-            if not isinstance(ent, Mapping) or not ent.get("id"):
-                raise ParameterError(f"{where} needs an `id`")
-            ent.setdefault("weight", 1)
-            ent.setdefault("method", "minmax")
-            ent.setdefault("direction", "higher")
-            _check_weight(ent["weight"], f"{where}.weight")
-            if ent["method"] not in _METHODS:
-                raise ParameterError(
-                    f"{where}.method must be one of {_METHODS}, not {ent['method']!r}"
-                )
-            if ent["method"] == "target":
-                _check_weight(_entry_target(ent, cfg["targets"]), f"{where}.target")
-            if ent["direction"] not in ("higher", "lower"):
-                raise ParameterError(f"{where}.direction must be higher or lower")
-    return cfg
-
-
-def _profile_targets() -> Mapping[str, Any]:
-    return city().targets
-
-
-def _entry_target(ent: Mapping[str, Any], targets: Mapping[str, Any]) -> float | None:
-    """A ``target`` entry's full mark: its own ``target``, else the indicator's plan target."""
-    if ent.get("target") is not None:
-        return ent["target"]
-    return target_value(targets, ent["id"], None)
 
 
 def _float_or_nan(value: object) -> float:
     return float(value) if value is not None else np.nan  # type: ignore[arg-type]
 
 
-def _label(ent: Mapping[str, Any], targets: Mapping[str, Any]) -> str:
+def _label(ent: Mapping[str, Any], targets: Targets) -> str:
     """The entry's label, ``{target}`` replaced by its full mark (3 in 达{target}%满分)."""
     label = str(ent.get("label", ent["id"]))
-    target = _entry_target(ent, targets) if ent["method"] == "target" else None
+    target = entry_target(ent, targets) if ent["method"] == "target" else None
     return label.replace("{target}", number_text(target)) if target is not None else label
 
 
-def _check_weight(value: object, where: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ParameterError(f"{where} must be a positive number, not {value!r}")
-
-
-def dimension_table(config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def dimension_table(profile: Profile) -> pd.DataFrame:
     """The configured dimensions and indicators as a table, for reports and the codebook.
 
     Returns
@@ -191,7 +59,7 @@ def dimension_table(config: Mapping[str, Any] | None = None) -> pd.DataFrame:
     One row per (dimension, indicator): dimension, dimension_name, dimension_weight, indicator,
     per, scale, weight, method, target, direction, label.
     """
-    cfg = load_assessment_config() if config is None else check_config(config)
+    cfg, targets = profile.assessment, profile.city.targets
     rows = [
         {
             "dimension": d,
@@ -202,9 +70,9 @@ def dimension_table(config: Mapping[str, Any] | None = None) -> pd.DataFrame:
             "scale": float(ent.get("scale", 1)),
             "weight": float(ent["weight"]),
             "method": ent["method"],
-            "target": _float_or_nan(_entry_target(ent, cfg["targets"])) if ent["method"] == "target" else np.nan,
+            "target": _float_or_nan(entry_target(ent, targets)) if ent["method"] == "target" else np.nan,
             "direction": ent["direction"],
-            "label": _label(ent, cfg["targets"]),
+            "label": _label(ent, targets),
         }
         for d, spec in cfg["dimensions"].items()
         for ent in spec["indicators"]
@@ -225,7 +93,7 @@ def dimension_table(config: Mapping[str, Any] | None = None) -> pd.DataFrame:
     )
 
 
-def assess(indicators: pd.DataFrame, config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def assess(indicators: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Score the units: I14, I14.D1..D4 (0-100) and I14.rank, per year.
 
     Parameters
@@ -233,23 +101,23 @@ def assess(indicators: pd.DataFrame, config: Mapping[str, Any] | None = None) ->
     indicators
         Long frame (year, unit_code, indicator, value), as ``compute_indicators`` returns;
         city rows (the profile's city code) are ignored.
-    config
-        An assessment config (``load_assessment_config``); the packaged default when None.
+    profile
+        Its assessment (``profile.assessment``: dimensions, weights) and plan targets.
 
     Returns
     -------
     Long frame (year, unit_code, indicator, value). A dimension score is given wherever the unit
     has at least one of its indicators; I14 and I14.rank only where every dimension has one.
     """
-    cfg = load_assessment_config() if config is None else check_config(config)
-    units = indicators[indicators["unit_code"] != city_code()]
+    cfg = profile.assessment
+    units = indicators[indicators["unit_code"] != profile.city.code]
     wide = units.pivot_table(index=KEY, columns="indicator", values="value", aggfunc="first")
     if wide.empty:
         return _empty()
     wide.columns = wide.columns.astype(str)
 
     dims: dict[str, pd.Series] = {
-        f"I14.{d}": _dimension_score(wide, spec, cfg["missing_indicator"], cfg["targets"])
+        f"I14.{d}": _dimension_score(wide, spec, cfg["missing_indicator"], profile.city.targets)
         for d, spec in cfg["dimensions"].items()
     }
     scores = pd.DataFrame(dims)
@@ -287,7 +155,7 @@ def _empty() -> pd.DataFrame:
 
 
 def _dimension_score(wide: pd.DataFrame, spec: Mapping[str, Any], missing: str,
-                     targets: Mapping[str, Any]) -> pd.Series:
+                     targets: Targets) -> pd.Series:
     """Weighted mean of the dimension's normalised indicators, per (year, unit)."""
     normalised = pd.DataFrame(
         {i: _normalise(_raw_values(wide, ent), ent, targets) for i, ent in enumerate(spec["indicators"])}
@@ -316,7 +184,7 @@ def _raw_values(wide: pd.DataFrame, ent: Mapping[str, Any]) -> pd.Series:
     return x.astype("float64")
 
 
-def _normalise(x: pd.Series, ent: Mapping[str, Any], targets: Mapping[str, Any]) -> pd.Series:
+def _normalise(x: pd.Series, ent: Mapping[str, Any], targets: Targets) -> pd.Series:
     """Map raw values to 0-100 per year, by the entry's method."""
     if ent["method"] == "target":
         if ent.get("target") is not None:

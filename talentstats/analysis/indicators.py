@@ -1,19 +1,22 @@
-"""Indicators I01-I14 (indicators.yaml) from the accepted observations, per unit and for the city.
+"""Indicators I01-I14 from the accepted observations, per unit and for the city.
 
-The meaning of every indicator is declared once, in ``data/indicators.yaml``, and read through
-``indicator_dictionary()``; the bulletin's 附注 and the codebook print that table. The numbers
-that are policy (the 3% line, the city's yearly and five-year investment) are the plan targets
-of the deployment profile (``city.yaml`` ``targets:``, read through ``talentstats.profile.config``) and
-arrive here as ``targets``; the dictionary's texts quote them through placeholders such as
-``{line}``.
+What each indicator means, and how a plain one (a sum, or a ratio numerator ÷ denominator ×
+scale) is computed, is declared once, in ``data/indicators.yaml``, built into
+``profile.indicators`` (``talentstats.analysis.declarations``); the indicators that no plain
+declaration states (growth, density, the fund line, the mechanisms, the city's investment,
+coverage) are the functions of ``_COMPUTED`` below. The numbers that are policy (the fund-ratio
+line, the city's yearly and cumulative investment) are the profile's plan targets (city.yaml
+``targets:``); the dictionary's texts quote them through placeholders such as ``{line}``.
 
-Rules that hold throughout (the dictionary states them in Chinese):
+Rules that hold throughout (the dictionary states them in Chinese, docs/data-contract.md in
+full):
 
 * only forms whose submission is ``accepted`` count; a unit without an accepted form has no
   value for the indicators of that form (missing, never 0), and a ratio whose denominator is 0
   is missing;
-* city values (unit code: the profile's city, 441900 for Dongguan) come from summed numerators and denominators over the units that have
-  both, never from the mean of the units' ratios; city rows carry ``coverage.TR1..TR5``;
+* city values (unit code: the profile's city) come from summed numerators and denominators over
+  the units that have both, never from the mean of the units' ratios; city rows carry
+  ``coverage.TR1..TR5``;
 * city I02 compares the city total with last year's city total as published; ``I02.matched``
   gives the growth over the units present in both years, for when coverage differs;
 * city I07.roster counts distinct persons (a person reported by two units, P05, counts once).
@@ -21,19 +24,21 @@ Rules that hold throughout (the dictionary states them in Chinese):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import cache
-from importlib import resources
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from talentstats.analysis.assessment import assess, check_config, load_assessment_config
-from talentstats.profile.config import city_code, load_yaml, number_text, target_value
-from talentstats.profile.config import target_spec as _target_spec
-from talentstats.profile.forms import form, forms
+from talentstats.analysis.assessment import assess
+from talentstats.analysis.declarations import Cell, Indicator
+from talentstats.analysis.wording import chinese_numeral, number_text
+from talentstats.errors import ConfigError
+from talentstats.profile.targets import Step, Targets, target_step, target_value
 from talentstats.store.catalog import conform
+
+if TYPE_CHECKING:
+    from talentstats.profile.config import Profile
 
 __all__ = [
     "accepted_forms",
@@ -41,7 +46,6 @@ __all__ = [
     "general_note",
     "indicator_dictionary",
     "mechanism_minima",
-    "target_value",
 ]
 
 KEY = ["year", "unit_code"]
@@ -72,15 +76,9 @@ DICTIONARY_COLUMNS = [
 # The dictionary
 
 
-@cache
-def _declaration() -> dict:
-    text = resources.files("talentstats").joinpath("data/indicators.yaml").read_text("utf-8")
-    return load_yaml(text)
-
-
-def general_note() -> str:
+def general_note(profile: Profile) -> str:
     """The rules that apply to every indicator, in Chinese, for the bulletin's 附注."""
-    return " ".join(_declaration()["general_note"].split())
+    return profile.indicators.general_note
 
 
 # Texts that may quote a target ({line}, {annual}, ...); without it, the entry is left out when
@@ -89,38 +87,37 @@ _QUOTING = ("name", "definition", "formula", "city_rule", "threshold", "note")
 _ESSENTIAL = ("name", "definition", "formula")
 
 
-def _quoted_values(targets: Mapping[str, Any]) -> dict[str, str]:
+def _quoted_values(profile: Profile, year: int | None) -> dict[str, str]:
     """The values the dictionary's placeholders stand for (see indicators.yaml)."""
-    from talentstats.profile.reference import population_notes
-    from talentstats.publication.numbers import chinese_numeral  # at call time: no import cycle
-
-    out: dict[str, str] = {}
-    line = target_value(targets, "I08", None)
+    targets = profile.city.targets
+    categories = profile.forms["TR1"].categories
+    out = {"categories": chinese_numeral(len(categories)),
+           "category_names": "、".join(item.name for item in categories)}
+    line = target_value(targets, "I08", year)
     if line is not None:
         out["line"] = number_text(line)
     for key, ind in (("annual", "I12.amount"), ("cum", "I12.cum_amount")):
-        spec = _target_spec(targets, ind)
-        if spec is None:
+        step = target_step(targets, ind, year)
+        if step is None:
             continue
-        value = target_value(targets, ind, None)
-        out[key] = number_text(value)
-        out[f"{key}_yi"] = number_text(value / 10_000)
-        for end in ("from", "to"):
-            if end in spec:
-                out[f"{key}_{end}"] = str(int(spec[end]))
-        if "from" in spec and "to" in spec and 0 < int(spec["to"]) - int(spec["from"]) + 1 < 100:
-            out[f"{key}_years"] = chinese_numeral(int(spec["to"]) - int(spec["from"]) + 1)
-    note = population_notes()[0]
+        out[key] = number_text(step.value)
+        out[f"{key}_yi"] = number_text(step.value / 10_000)
+        for end, y in (("from", step.start), ("to", step.end)):
+            if y is not None:
+                out[f"{key}_{end}"] = str(y)
+        if step.start is not None and step.end is not None and 0 < step.end - step.start + 1 < 100:
+            out[f"{key}_years"] = chinese_numeral(step.end - step.start + 1)
+    note = profile.reference.dictionary_note
     if note:
         out["population_note"] = note
     return out
 
 
-def _quote(spec: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any] | None:
-    """``spec`` with its placeholders filled in; None when an essential text cannot be."""
-    out = dict(spec)
+def _quote(texts: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any] | None:
+    """``texts`` with their placeholders filled in; None when an essential text cannot be."""
+    out = dict(texts)
     for key in _QUOTING:
-        text = spec.get(key)
+        text = texts.get(key)
         if not isinstance(text, str) or "{" not in text:
             continue
         try:
@@ -150,16 +147,18 @@ def _entry(ind: str, spec: Mapping[str, Any], parent: str | None = None) -> dict
     }
 
 
-def indicator_dictionary(targets: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def indicator_dictionary(profile: Profile, year: int | None = None) -> pd.DataFrame:
     """The indicator dictionary (指标解释): one row per indicator id of the ``indicators`` dataset.
 
-    ``I04`` is expanded into ``I04.110`` ... ``I04.160`` with the item names of forms.yaml, and
-    each configured target without a declared entry adds ``<id>.attainment``.
+    ``I04`` is one row per talent category (``I04.110`` ...), and each configured target
+    without a declared entry adds ``<id>.attainment``.
 
     Parameters
     ----------
-    targets
-        Plan targets (city.yaml ``targets:``), quoted by the texts; the profile's when None.
+    profile
+        Its declared indicators, and its targets, which the texts quote.
+    year
+        The texts quote the targets of this year; their first steps when None.
 
     Returns
     -------
@@ -167,37 +166,17 @@ def indicator_dictionary(targets: Mapping[str, Any] | None = None) -> pd.DataFra
     both), definition, formula, city_rule, sources ('; '-separated), threshold, clause, note;
     all strings, missing where the dictionary gives nothing.
     """
-    if targets is None:
-        targets = load_assessment_config()["targets"]
-    tr1 = form("TR1")
+    targets = profile.city.targets
+    declared = profile.indicators.entries
+    values = _quoted_values(profile, year)
     rows: list[dict[str, Any]] = []
-    declared = _declaration()["indicators"]
-    values = _quoted_values(targets)
-    for ind, raw in declared.items():
-        spec = _quote(raw, values)
-        if spec is None:
-            continue
-        if "per_item" not in spec:
-            rows.append(_entry(ind, spec))
-            continue
-        for code in spec["per_item"]:
-            item = tr1.item(code)
-            rows.append(
-                _entry(
-                    f"{ind}.{code}",
-                    {
-                        **spec,
-                        "name": f"{item.name}占比",
-                        "definition": f"{item.name}人数占人才资源总量的比重。",
-                        "formula": spec["formula"].replace("<item>", str(code)),
-                        "sources": [f"TR1 {code}/1", *spec.get("sources", ())],
-                    },
-                    parent=ind,
-                )
-            )
+    for ind, entry in declared.items():
+        texts = _quote(entry.texts, values)
+        if texts is not None:
+            rows.append(_entry(ind, texts, entry.parent))
     for ind in targets:
         att = _attainment_id(ind)
-        if target_value(targets, ind, None) is None or att in declared:
+        if target_step(targets, ind, None) is None or att in declared:
             continue
         base = next((r for r in rows if r["indicator"] == ind), None)
         if base is None:
@@ -219,25 +198,25 @@ def indicator_dictionary(targets: Mapping[str, Any] | None = None) -> pd.DataFra
     return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS).astype("string")
 
 
-def mechanism_minima() -> pd.DataFrame:
-    """The eight TR3 minima that I13 counts.
+def mechanism_minima(profile: Profile) -> pd.DataFrame:
+    """The TR3 minima that I13 counts (eight in Dongguan).
 
     Returns
     -------
     DataFrame: item (int), name (from forms.yaml), min (float, NaN where the minimum is another
     item), item_min (Int64: the item whose value is the minimum), requirement, clause.
     """
-    tr3 = form("TR3")
+    tr3 = profile.forms["TR3"]
     rows = [
         {
-            "item": m["item"],
-            "name": tr3.item(m["item"]).name,
-            "min": float(m["min"]) if "min" in m else np.nan,
-            "item_min": m.get("item_min"),
-            "requirement": m["requirement"],
-            "clause": m["clause"],
+            "item": m.item,
+            "name": tr3.item(m.item).name,
+            "min": m.min if m.min is not None else np.nan,
+            "item_min": m.item_min,
+            "requirement": m.requirement,
+            "clause": m.clause,
         }
-        for m in _declaration()["mechanism_minima"]
+        for m in profile.indicators.minima
     ]
     return pd.DataFrame(rows).astype(
         {
@@ -249,10 +228,6 @@ def mechanism_minima() -> pd.DataFrame:
             "clause": "string",
         }
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Targets
 
 
 def _attainment_id(ind: str) -> str:
@@ -376,16 +351,12 @@ def _previous(s: pd.Series) -> pd.Series:
     return prev.reindex(s.index)
 
 
-def _minima_met(cells: _Cells, units: pd.MultiIndex) -> pd.Series:
+def _minima_met(cells: _Cells, units: pd.MultiIndex, profile: Profile) -> pd.Series:
     """Number of the TR3 minima each unit with an accepted TR3 meets (blank counts as 0)."""
     met = pd.Series(0.0, index=units)
-    for m in mechanism_minima().itertuples():
+    for m in profile.indicators.minima:
         value = cells("TR3", m.item).reindex(units).fillna(0.0)
-        floor = (
-            cells("TR3", int(m.item_min)).reindex(units).fillna(0.0)
-            if pd.notna(m.item_min)
-            else m.min
-        )
+        floor = cells("TR3", m.item_min).reindex(units).fillna(0.0) if m.item_min is not None else m.min
         met = met + (value >= floor - _EPS).astype("float64")
     return met
 
@@ -406,19 +377,7 @@ def _roster_counts(roster: pd.DataFrame, accepted: pd.DataFrame) -> tuple[pd.Ser
     return unit, city
 
 
-def _coverage(accepted: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
-    counts = accepted.groupby(["year", "form"]).size()
-    return {
-        f"coverage.{code}": counts.xs(code, level="form")
-        .reindex(years, fill_value=0)
-        .astype("float64")
-        if code in counts.index.get_level_values("form")
-        else pd.Series(0.0, index=pd.Index(years, name="year"))
-        for code in forms()
-    }
-
-
-def _by_year_target(s: pd.Series, targets: Mapping[str, Any], ind: str) -> pd.Series:
+def _by_year_target(s: pd.Series, targets: Targets, ind: str) -> pd.Series:
     """The target of each row's year, NaN where there is none."""
     years = s.index.get_level_values("year")
     return pd.Series(
@@ -426,26 +385,185 @@ def _by_year_target(s: pd.Series, targets: Mapping[str, Any], ind: str) -> pd.Se
     )
 
 
-def _cumulative(amount: pd.Series, targets: Mapping[str, Any]) -> pd.Series:
-    """Cumulative city investment from the target's first year, within its period.
+def _cumulative(amount: pd.Series, steps: tuple[Step, ...]) -> pd.Series:
+    """Cumulative city investment from each step's first year, within its period.
 
     A year of the period without an amount breaks the cumulation: that year and every later
-    year have no cumulative value.
+    year of the period have no cumulative value.
     """
-    spec = _target_spec(targets, _CUMULATIVE) or {}
     if amount.empty:
         return amount
-    start = int(spec.get("from", amount.index.min()))
-    end = int(spec.get("to", amount.index.max()))
-    span = pd.RangeIndex(start, max(end, start) + 1, name="year")
-    a = amount.reindex(span)
-    complete = a.notna().cumprod().astype(bool)
-    cum = a.fillna(0.0).cumsum().where(complete)
-    return cum.dropna()
+    parts = []
+    for step in steps:
+        start = step.start if step.start is not None else int(amount.index.min())
+        end = step.end if step.end is not None else int(amount.index.max())
+        a = amount.reindex(pd.RangeIndex(start, max(end, start) + 1, name="year"))
+        complete = a.notna().cumprod().astype(bool)
+        parts.append(a.fillna(0.0).cumsum().where(complete).dropna())
+    return pd.concat(parts) if len(parts) > 1 else parts[0]
 
 
 # --------------------------------------------------------------------------------------------
-# The indicators
+# The indicators: unit values are Series on (year, unit_code), city values on year.
+
+Values = tuple["pd.Series | None", "pd.Series | None"]  # (unit values, city values)
+
+
+class _Computation:
+    """The indicators of one call, each computed once, when first asked for (a declared one
+    reads its operands, a computed one the indicators it needs)."""
+
+    def __init__(self, profile: Profile, cells: _Cells, accepted: pd.DataFrame, years: list[int],
+                 roster: pd.DataFrame, population: pd.DataFrame):
+        self.profile, self.cells, self.accepted, self.years = profile, cells, accepted, years
+        self.roster, self.population = roster, population
+        self.unit: dict[str, pd.Series] = {}
+        self.city: dict[str, pd.Series] = {}
+        self._done: set[str] = set()
+
+    def __call__(self, ind: str) -> Values:
+        """The unit and city values of ``ind`` (None where it has none)."""
+        if ind not in self._done:
+            self._done.add(ind)
+            entry = self.profile.indicators.entries.get(ind)
+            if entry is not None and (entry.value or entry.numerator):
+                unit, city = _declared(entry, self)
+            elif ind in _COMPUTED or ind.startswith("coverage."):
+                unit, city = _COMPUTED.get(ind, _coverage)(self, ind)
+            elif ind.startswith("I14") or ind.endswith(".attainment") or ind in _ATTAINMENT_IDS.values():
+                return None, None  # scored by the assessment, or an attainment of a target
+            else:
+                raise ConfigError(f"indicators.yaml 的 indicators.{ind} 既无 value / numerator，也无计算方法 / "
+                                  f"indicators.yaml: {ind} has neither value nor numerator, and no computation")
+            if unit is not None:
+                self.unit[ind] = unit
+            if city is not None:
+                self.city[ind] = city
+        return self.unit.get(ind), self.city.get(ind)
+
+    def cell(self, cell: Cell) -> Values:
+        s = self.cells(cell.form, cell.item, cell.column)
+        return s, _city_sum(s)
+
+
+def _summed(cells: list[pd.Series]) -> pd.Series:
+    return cells[0] if len(cells) == 1 else pd.concat(cells, axis=1).sum(axis=1, min_count=1)
+
+
+def _declared(entry: Indicator, c: _Computation) -> Values:
+    """A plain indicator: a sum of cells, or numerator ÷ denominator × scale."""
+    if entry.value:
+        s = _summed([c.cells(v.form, v.item, v.column) for v in entry.value])
+        return s, _city_sum(s)
+    operands = [*entry.numerator, entry.denominator]
+    if all(isinstance(o, Cell) for o in operands):  # the city's: Σ numerator ÷ Σ denominator
+        num = _summed([c.cells(o.form, o.item, o.column) for o in entry.numerator])  # type: ignore[union-attr]
+        den = entry.denominator
+        return _ratio(num, c.cells(den.form, den.item, den.column), entry.scale)  # type: ignore[union-attr]
+    values = [c.cell(o) if isinstance(o, Cell) else c(o) for o in operands]  # type: ignore[arg-type]
+    out = []
+    for level in (0, 1):  # of indicators: the ratio of their unit values, of their city values
+        parts = [v[level] for v in values]
+        if any(p is None for p in parts):
+            out.append(None)
+            continue
+        num, den = _summed(parts[:-1]), parts[-1]
+        out.append((num / den.where(den != 0)) * entry.scale)
+    return out[0], out[1]
+
+
+def _growth(c: _Computation, ind: str) -> Values:
+    t100, total = c("I01")
+    prev = _previous(total)
+    return ((t100 / _previous(t100).where(lambda p: p != 0) - 1.0) * 100.0,
+            (total / prev.where(prev != 0) - 1.0) * 100.0)
+
+
+def _matched_growth(c: _Computation, ind: str) -> Values:
+    t100, _ = c("I01")
+    _, growth = _ratio(t100, _previous(t100), 100.0)
+    return None, growth - 100.0
+
+
+def _density(c: _Computation, ind: str) -> Values:
+    t100, total = c("I01")
+    city_unit = c.profile.city.code
+    pop = (
+        c.population.astype({"year": "int64", "unit_code": "string"})
+        .set_index(KEY)["population"]
+        .astype("float64")
+    )
+    city_pop = (
+        pop.xs(city_unit, level="unit_code")
+        if city_unit in pop.index.get_level_values("unit_code")
+        else pd.Series(dtype="float64")
+    )
+    return (t100 / pop.reindex(t100.index).where(lambda p: p > 0) * 10_000.0,
+            total / city_pop.reindex(total.index).where(lambda p: p > 0) * 10_000.0)
+
+
+def _roster(c: _Computation, ind: str) -> Values:
+    return _roster_counts(c.roster, c.accepted)
+
+
+def _fund_line_met(c: _Computation, ind: str) -> Values:
+    ratio, _ = c("I08")
+    line = _by_year_target(ratio, c.profile.city.targets, "I08")  # 3 (%), per year
+    met = (ratio >= line - _EPS).astype("float64").where(ratio.notna() & line.notna())
+    return met, _city_sum(met)
+
+
+def _fund_gap(c: _Computation, ind: str) -> Values:
+    ratio, _ = c("I08")
+    r300, r310 = c.cells("TR2", 300), c.cells("TR2", 310)
+    line = _by_year_target(ratio, c.profile.city.targets, "I08")
+    gap = (line / 100.0 * r300.reindex(line.index) - r310.reindex(line.index)).clip(lower=0.0)
+    gap = gap.where(r300.notna() & r310.notna())
+    return gap, _city_sum(gap)
+
+
+def _city_amount(c: _Computation) -> pd.Series:
+    amount = c.cells("TR5", 500)
+    return amount[amount.index.get_level_values("unit_code") == c.profile.city.code].droplevel("unit_code")
+
+
+def _investment(c: _Computation, ind: str) -> Values:
+    return None, _city_amount(c)
+
+
+def _cumulative_investment(c: _Computation, ind: str) -> Values:
+    steps = c.profile.city.targets.get(_CUMULATIVE, ())
+    return None, (_cumulative(_city_amount(c), steps) if steps else None)
+
+
+def _mechanisms(c: _Computation, ind: str) -> Values:
+    tr3 = c.accepted[c.accepted["form"] == "TR3"].set_index(KEY).index
+    met = _minima_met(c.cells, tr3, c.profile)
+    n_minima = len(c.profile.indicators.minima)
+    return met, (met == n_minima).astype("float64").groupby(level="year").sum()
+
+
+def _coverage(c: _Computation, ind: str) -> Values:
+    """coverage.<form>: the units whose form was accepted, per year (city only)."""
+    code = ind.removeprefix("coverage.")
+    counts = c.accepted.groupby(["year", "form"]).size()
+    if code in counts.index.get_level_values("form"):
+        return None, counts.xs(code, level="form").reindex(c.years, fill_value=0).astype("float64")
+    return None, pd.Series(0.0, index=pd.Index(c.years, name="year"))
+
+
+# The indicators that no plain declaration states (indicators.yaml says so in its comments).
+_COMPUTED: dict[str, Callable[[_Computation, str], Values]] = {
+    "I02": _growth,
+    "I02.matched": _matched_growth,
+    "I03": _density,
+    "I07.roster": _roster,
+    "I09": _fund_line_met,
+    "I10": _fund_gap,
+    "I12.amount": _investment,
+    "I12.cum_amount": _cumulative_investment,
+    "I13": _mechanisms,
+}
 
 
 def compute_indicators(
@@ -453,114 +571,43 @@ def compute_indicators(
     submissions: pd.DataFrame,
     roster: pd.DataFrame,
     population: pd.DataFrame,
+    profile: Profile,
     *,
-    targets: Mapping[str, Any] | None = None,
-    assessment: Mapping[str, Any] | bool | None = None,
+    assessment: bool = True,
 ) -> pd.DataFrame:
-    """Compute I01-I14 per unit and for the city (its profile's code), for every year present.
+    """Compute the declared indicators per unit and for the city, for every year present.
 
     Parameters
     ----------
     observations, submissions, roster
-        The processed datasets, all years; only accepted forms count.
+        The processed datasets (docs/data-contract.md), all years; only accepted forms count.
     population
-        Resident population: year, unit_code, population (``reference.resident_population()``).
-    targets
-        The plan targets (city.yaml ``targets:``); the deployment profile's when None.
+        Resident population: year, unit_code, population (``reference.resident_population``).
+    profile
+        The declared indicators, the plan targets, the forms, the city's code and the
+        assessment's weights.
     assessment
-        Assessment config for I14 (``assessment.load_assessment_config``); None = the packaged
-        default, False = leave I14 out.
+        False: leave the assessment's scores (I14) out.
 
     Returns
     -------
     The ``indicators`` dataset: year, unit_code, indicator, value, sorted; no rows for missing
     values.
     """
-    if assessment is None or assessment is True:
-        assessment = load_assessment_config()
-    elif assessment is not False:
-        assessment = check_config(assessment)
-    if targets is None:
-        targets = (assessment or load_assessment_config())["targets"]
-
     accepted = accepted_forms(submissions)
     years = sorted(
         {int(y) for y in submissions["year"].unique()}
         | {int(y) for y in observations["year"].unique()}
         | {int(y) for y in accepted["year"].unique()}
     )
-    cells = _Cells(_accepted_cells(observations, accepted))
-    unit: dict[str, pd.Series] = {}
-    city: dict[str, pd.Series] = {}
-
-    # TR1: totals, growth, density, structure, education, titles, high-level talents.
-    t100 = cells("TR1", 100)
-    unit["I01"], city["I01"] = t100, _city_sum(t100)
-    unit["I02"] = (t100 / _previous(t100).where(lambda p: p != 0) - 1.0) * 100.0
-    city_prev = _previous(city["I01"])
-    city["I02"] = (city["I01"] / city_prev.where(city_prev != 0) - 1.0) * 100.0
-    _, growth = _ratio(t100, _previous(t100), 100.0)
-    city["I02.matched"] = growth - 100.0
-
-    city_unit = city_code()
-    pop = (
-        population.astype({"year": "int64", "unit_code": "string"})
-        .set_index(KEY)["population"]
-        .astype("float64")
-    )
-    unit["I03"] = t100 / pop.reindex(t100.index).where(lambda p: p > 0) * 10_000.0
-    city_pop = (
-        pop.xs(city_unit, level="unit_code")
-        if city_unit in pop.index.get_level_values("unit_code")
-        else pd.Series(dtype="float64")
-    )
-    city["I03"] = (
-        city["I01"] / city_pop.reindex(city["I01"].index).where(lambda p: p > 0) * 10_000.0
-    )
-
-    for code in _declaration()["indicators"]["I04"]["per_item"]:
-        unit[f"I04.{code}"], city[f"I04.{code}"] = _ratio(cells("TR1", code), t100, 100.0)
-    educated = pd.concat([cells("TR1", 100, c) for c in (3, 4, 5)], axis=1).sum(axis=1, min_count=1)
-    unit["I05"], city["I05"] = _ratio(educated, t100, 100.0)
-    unit["I06"], city["I06"] = _ratio(cells("TR1", 131), cells("TR1", 130), 100.0)
-    unit["I07"], city["I07"] = cells("TR1", 240), _city_sum(cells("TR1", 240))
-    unit["I07.roster"], city["I07.roster"] = _roster_counts(roster, accepted)
-
-    # TR2: the fund against the 3% line, execution, services.
-    r300, r310 = cells("TR2", 300), cells("TR2", 310)
-    unit["I08"], city["I08"] = _ratio(r310, r300, 100.0)
-    line = _by_year_target(unit["I08"], targets, "I08")  # 3 (%), per year
-    unit["I09"] = (
-        (unit["I08"] >= line - _EPS).astype("float64").where(unit["I08"].notna() & line.notna())
-    )
-    city["I09"] = _city_sum(unit["I09"])
-    coverage = _coverage(accepted, years)
-    city["I09.share"] = city["I09"] / coverage["coverage.TR2"].where(lambda c: c > 0) * 100.0
-    gap = (line / 100.0 * r300.reindex(line.index) - r310.reindex(line.index)).clip(lower=0.0)
-    unit["I10"] = gap.where(r300.notna() & r310.notna())
-    city["I10"] = _city_sum(unit["I10"])
-    unit["I11"], city["I11"] = _ratio(cells("TR2", 320), r310, 100.0)
-    unit["I11.services"], city["I11.services"] = _ratio(cells("TR2", 325), cells("TR2", 320), 100.0)
-
-    # TR5: the city's own investment.
-    amount = cells("TR5", 500)
-    amount = amount[amount.index.get_level_values("unit_code") == city_unit].droplevel("unit_code")
-    city["I12.amount"] = amount
-    if _target_spec(targets, _CUMULATIVE) is not None:
-        city["I12.cum_amount"] = _cumulative(amount, targets)
-
-    # TR3: working mechanisms.
-    tr3 = accepted[accepted["form"] == "TR3"].set_index(KEY).index
-    unit["I13"] = _minima_met(cells, tr3)
-    n_minima = len(mechanism_minima())
-    city["I13"] = (unit["I13"] == n_minima).astype("float64").groupby(level="year").sum()
-    city["I13.share"] = city["I13"] / coverage["coverage.TR3"].where(lambda c: c > 0) * 100.0
-    city.update(coverage)
-
-    out = pd.concat([_long_units(unit), _long_city(city, city_unit)], ignore_index=True)
-    out = pd.concat([out, _attainments(out, targets)], ignore_index=True)
+    c = _Computation(profile, _Cells(_accepted_cells(observations, accepted)), accepted, years,
+                     roster, population)
+    for ind in [*profile.indicators.entries, *(f"coverage.{code}" for code in profile.forms)]:
+        c(ind)
+    out = pd.concat([_long_units(c.unit), _long_city(c.city, profile.city.code)], ignore_index=True)
+    out = pd.concat([out, _attainments(out, profile.city.targets)], ignore_index=True)
     if assessment:
-        out = pd.concat([out, assess(out, assessment)], ignore_index=True)
+        out = pd.concat([out, assess(out, profile)], ignore_index=True)
     return conform("indicators", out)
 
 
@@ -616,11 +663,11 @@ def _clean(frame: pd.DataFrame | None) -> pd.DataFrame:
     return frame[np.isfinite(frame["value"])].reset_index(drop=True)
 
 
-def _attainments(values: pd.DataFrame, targets: Mapping[str, Any]) -> pd.DataFrame:
+def _attainments(values: pd.DataFrame, targets: Targets) -> pd.DataFrame:
     """``<id>.attainment`` (or I12 / I12.cum) = value ÷ target × 100 for every set target."""
     frames = []
     for ind in targets:
-        if _target_spec(targets, ind) is None:
+        if target_step(targets, ind, None) is None:
             continue
         rows = values[values["indicator"] == ind]
         target = pd.Series(

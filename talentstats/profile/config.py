@@ -39,7 +39,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from talentstats import paths
+from talentstats.analysis.declarations import Indicators, build_assessment, build_indicators
 from talentstats.errors import ConfigError
+from talentstats.profile.reference import CENSUS, TOTALS, Reference, build_reference
+from talentstats.profile.targets import Targets, check_targets, target_step
 
 if TYPE_CHECKING:
     from talentstats.profile.forms import Form
@@ -50,26 +53,21 @@ __all__ = [
     "City",
     "ConfigError",
     "Profile",
-    "check_targets",
     "city",
     "city_code",
-    "fund_ratio_line",
     "load_profile",
     "load_yaml",
-    "number_text",
     "profile_file",
     "reset",
     "select",
     "selection",
-    "target_spec",
-    "target_value",
 ]
 
 ENV_VAR = "TALENTSTATS_CONFIG"  # read through talentstats.paths.config_dir
 UNIT_COLUMNS = ("code", "name", "type", "aliases")
 DEFAULT_TITLE = "{city}{year}年人才资源统计公报"
 DEFAULT_OFFICE = "市人才办"
-_TARGET_KEYS = ("value", "from", "to")
+DEFAULT_UNIT_TERM = "县（市、区）"
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,8 @@ class City:
     issuer: str  # 制定机关 of the forms; author of the bulletin, annex and feedback
     office: str  # who fills in the city's own form (TR5), as file names say it: 市人才办
     bulletin_title: str  # "{city}{year}年人才资源统计公报"
-    targets: Mapping[str, Any]  # plan targets, see ``target_value``
+    targets: Targets  # plan targets as steps in time (talentstats.profile.targets)
+    unit_term: str = DEFAULT_UNIT_TERM  # what the reporting units are called: 镇街（园区）
 
     def bulletin_name(self, year: int) -> str:
         """The bulletin's title and file stem, e.g. 东莞市2016年人才资源统计公报."""
@@ -98,6 +97,9 @@ class Profile:
     units: tuple[UnitRow, ...]  # the rows of units.csv, in its order
     forms: Mapping[str, Form]  # forms.yaml, built for this city: code -> Form
     rules: Mapping[str, Rule]  # rules.yaml: id -> Rule
+    indicators: Indicators  # the declared indicators (indicators.yaml)
+    assessment: Mapping[str, Any]  # the assessment's dimensions and weights (assessment.yaml)
+    reference: Reference  # resident population (reference/)
 
 
 # libyaml's loader when PyYAML has it: the declarations load in every worker process, and the
@@ -185,9 +187,28 @@ def _load(selected: str) -> Profile:
     from talentstats.profile.forms import build_forms
     from talentstats.validation.rulebook import build_rules
 
-    forms = build_forms(load_yaml(_packaged().joinpath("forms.yaml").read_text("utf-8")), city_.short_name)
-    rules = build_rules(load_yaml(_packaged().joinpath("rules.yaml").read_text("utf-8")), forms)
-    return Profile(str(root), city_, units, forms, rules)
+    forms = build_forms(_read_yaml(_child(_packaged(), "forms.yaml")), city_.short_name)
+    assessment = _child(root, "assessment.yaml")
+    assessment = assessment if assessment.is_file() else _child(_packaged(), "assessment.yaml")
+    census = _child(root, CENSUS)
+    return Profile(
+        str(root), city_, units, forms,
+        build_rules(_read_yaml(_child(_packaged(), "rules.yaml")), forms),
+        build_indicators(_read_yaml(_child(_packaged(), "indicators.yaml")), forms),
+        build_assessment(_read_yaml(assessment), assessment, city_.targets),
+        build_reference(_read_yaml(_child(root, TOTALS)), census.read_text("utf-8") if census.is_file() else None,
+                        city_.code, str(root)),
+    )
+
+
+def _read_yaml(file: Traversable) -> Any:
+    """A declaration file parsed, or None when it does not exist."""
+    if not file.is_file():
+        return None
+    try:
+        return load_yaml(file.read_text("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件 {file} 不是有效的 YAML（UTF-8）：{exc} / {file} is not valid UTF-8 YAML") from exc
 
 
 def selection() -> str:
@@ -219,16 +240,6 @@ def city() -> City:
 def city_code() -> str:
     """The city's own unit code (441900 for Dongguan): the city rows of every dataset."""
     return load_profile().city.code
-
-
-def fund_ratio_line(year: int | None = None) -> float:
-    """The fund-ratio line in % (3 for Dongguan): ``targets.I08`` of city.yaml.
-
-    For a year without a value of its own (a year-specific target), the first value.
-    """
-    targets = city().targets
-    value = target_value(targets, "I08", year) if year is not None else None
-    return value if value is not None else target_value(targets, "I08", None)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- city.yaml
@@ -275,8 +286,7 @@ def _read_city(file: Traversable) -> City:
     if "{year}" not in title:
         raise _field_error(file, "bulletin_title", "须含 {year}", "must contain {year}", title)
     targets = check_targets(raw.get("targets"), file)
-    line = target_value(targets, "I08", None)
-    if line is None or line <= 0:
+    if target_step(targets, "I08", None) is None or any(s.value <= 0 for s in targets["I08"]):
         raise _field_error(file, "targets.I08", "缺失：须给出人才专项资金占财政总收入比例的要求（%，如 3）",
                            "is missing: the fund-ratio line in % (e.g. 3) is required", raw.get("targets"))
     name = _text(raw, "name", file)
@@ -288,88 +298,8 @@ def _read_city(file: Traversable) -> City:
         office=_text(raw, "office", file, DEFAULT_OFFICE),
         bulletin_title=title,
         targets=targets,
+        unit_term=_text(raw, "unit_term", file, DEFAULT_UNIT_TERM),
     )
-
-
-def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _is_year(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) or isinstance(v, str) and v.isdigit()
-
-
-def check_targets(targets: object, where: object = "targets") -> dict[str, Any]:
-    """A checked copy of a ``targets:`` mapping (city.yaml, or an assessment file).
-
-    Each key is an indicator id; each value is null (no target), a number, or
-    ``{value: number | {year: number}, from: year, to: year}``.
-
-    Raises
-    ------
-    ConfigError
-        Naming ``where`` and the indicator when a value has another shape.
-    """
-    if targets is None:
-        return {}
-    if not isinstance(targets, Mapping):
-        raise _field_error(where, "targets", "应为“指标代码: 目标”的映射", "must map indicator ids to targets", targets)
-    out: dict[str, Any] = {}
-    for ind, spec in targets.items():
-        field = f"targets.{ind}"
-        bad = _field_error(where, field, "应为数字、null 或 {value: 数字或{年份: 数字}, from: 年份, to: 年份}",
-                           "must be a number, null or {value: number or {year: number}, from: year, to: year}", spec)
-        if spec is None or _is_number(spec):
-            out[str(ind)] = spec
-            continue
-        if not isinstance(spec, Mapping) or set(spec) - set(_TARGET_KEYS):
-            raise bad
-        value = spec.get("value")
-        if isinstance(value, Mapping):
-            if not value or not all(_is_year(y) and _is_number(v) for y, v in value.items()):
-                raise bad
-        elif value is not None and not _is_number(value):
-            raise bad
-        if any(k in spec and not _is_year(spec[k]) for k in ("from", "to")):
-            raise bad
-        out[str(ind)] = dict(spec)
-    return out
-
-
-def target_spec(targets: Mapping[str, Any], ind: str) -> dict[str, Any] | None:
-    """An indicator's target as ``{value, from, to}``, or None when it has none."""
-    spec = targets.get(ind)
-    if spec is None:
-        return None
-    if not isinstance(spec, Mapping):
-        spec = {"value": spec}
-    return None if spec.get("value") is None else dict(spec)
-
-
-def target_value(targets: Mapping[str, Any], ind: str, year: int | None) -> float | None:
-    """The target of an indicator in a year (None: no target that year).
-
-    A target is a number, or ``{value: number | {year: number}, from: year, to: year}``. With
-    ``year=None`` the answer is whether a target is configured at all (its first value).
-    """
-    spec = target_spec(targets, ind)
-    if spec is None:
-        return None
-    value = spec["value"]
-    if year is None:
-        return float(next(iter(value.values()))) if isinstance(value, Mapping) else float(value)
-    if ("from" in spec and year < int(spec["from"])) or ("to" in spec and year > int(spec["to"])):
-        return None
-    if isinstance(value, Mapping):
-        v = value.get(year, value.get(str(year)))
-        return None if v is None else float(v)
-    return float(value)
-
-
-def number_text(value: float) -> str:
-    """A configured number as text: 3.0 -> '3', 2.5 -> '2.5', 100000 -> '100000'."""
-    v = float(value)
-    return str(int(v)) if v.is_integer() else f"{v:.12g}"
 
 
 # --------------------------------------------------------------------------- units.csv

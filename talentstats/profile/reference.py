@@ -7,70 +7,82 @@ separately (虎门港, 东莞生态园) get no estimate: their residents are cou
 so their talent density is missing rather than invented.
 
 The files are the deployment profile's ``reference/census2020.csv`` and
-``reference/city_population.yaml`` (``talentstats.profile.config``; Dongguan's are packaged). A profile
-without them has no population: every talent density (I03) is missing, and the bulletin says
-nothing about an estimate.
+``reference/city_population.yaml``, read by ``talentstats.profile.config`` into
+``Profile.reference`` (:func:`build_reference`). A profile without them has no population: every
+talent density (I03) is missing, and the bulletin says nothing about an estimate.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from io import StringIO
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from talentstats.errors import ConfigError
 
-from talentstats.profile.config import (
-    ConfigError,
-    Profile,
-    city_code,
-    load_profile,
-    load_yaml,
-    profile_file,
-)
+if TYPE_CHECKING:
+    import pandas as pd
 
-__all__ = ["population_basis", "population_notes", "resident_population"]
+    from talentstats.profile.config import Profile
 
-_TOTALS = "reference/city_population.yaml"
-_CENSUS = "reference/census2020.csv"
+__all__ = ["Reference", "build_reference", "population_basis", "population_notes", "resident_population"]
+
+TOTALS = "reference/city_population.yaml"
+CENSUS = "reference/census2020.csv"
 
 
-def _read(name: str) -> str | None:
-    f = profile_file(name)
-    return None if f is None else f.read_text("utf-8")
+@dataclass(frozen=True)
+class Reference:
+    """A profile's reference data: the city's population by year and the census shares."""
+
+    years: Mapping[int, tuple[float, str]] = field(default_factory=dict)  # year -> (万人, basis)
+    census: tuple[tuple[str, float], ...] = ()  # (unit_code, residents), the city's row included
+    dictionary_note: str = ""  # I03's note in the indicator dictionary
+    bulletin_note: str = ""  # the bulletin's clause on the method
 
 
-def _city_totals() -> dict:
-    return _totals(load_profile())
+def _words(value: object) -> str:
+    return " ".join(str(value or "").split())
 
 
-@cache
-def _totals(profile: Profile) -> dict:
-    text = _read(_TOTALS)
-    if text is None:
-        return {"years": {}}
-    totals = load_yaml(text)
-    if not isinstance(totals, dict) or not isinstance(totals.get("years"), dict):
-        raise ConfigError(f"{profile.folder}/{_TOTALS} 缺少 years：各年全市常住人口（万人） / "
-                          f"{profile.folder}/{_TOTALS} needs `years:` (city population by year, 万人)")
-    return totals
+def build_reference(totals: Any, census_text: str | None, city_code: str, folder: str) -> Reference:
+    """The reference data from parsed ``city_population.yaml`` (None: absent) and the census CSV.
 
-
-def population_basis(year: int) -> str:
-    """How the city's population of a year was obtained (统计公布数, 线性插值, ...).
-
-    Raises KeyError for a year without a population (or a profile without reference data).
+    Raises
+    ------
+    ConfigError
+        When ``years:`` is missing, or the census has not exactly one row for the city.
     """
-    return _city_totals()["years"][year]["basis"]
+    if totals is None:
+        return Reference()
+    if not isinstance(totals, Mapping) or not isinstance(totals.get("years"), Mapping):
+        raise ConfigError(f"{folder}/{TOTALS} 缺少 years：各年全市常住人口（万人） / "
+                          f"{folder}/{TOTALS} needs `years:` (city population by year, 万人)")
+    census: tuple[tuple[str, float], ...] = ()
+    if census_text is not None:
+        rows = list(csv.DictReader(census_text.splitlines()))
+        census = tuple((r["unit_code"], float(r["resident_population"])) for r in rows)
+        if sum(code == city_code for code, _ in census) != 1:
+            raise ConfigError(f"{folder}/{CENSUS} 应有且仅有一行全市（{city_code}） / "
+                              f"{folder}/{CENSUS} needs exactly one row for the city {city_code}")
+    years = {int(y): (float(s["value"]), str(s["basis"])) for y, s in totals["years"].items()}
+    return Reference(years, census, _words(totals.get("dictionary_note")), _words(totals.get("bulletin_note")))
 
 
-def population_notes() -> tuple[str, str]:
+def population_basis(profile: Profile, year: int) -> str:
+    """How the city's population of a year was obtained (统计公布数, 线性插值, ...); '' for a
+    year without a population (or a profile without reference data)."""
+    hit = profile.reference.years.get(year)
+    return hit[1] if hit else ""
+
+
+def population_notes(profile: Profile) -> tuple[str, str]:
     """How the estimate is made: (the dictionary's I03 note, the bulletin's clause); '' if none."""
-    totals = _city_totals()
-    return (" ".join(str(totals.get("dictionary_note") or "").split()),
-            " ".join(str(totals.get("bulletin_note") or "").split()))
+    return profile.reference.dictionary_note, profile.reference.bulletin_note
 
 
-def resident_population() -> pd.DataFrame:
+def resident_population(profile: Profile) -> pd.DataFrame:
     """Estimated year-end resident population, persons, by unit and year (city included).
 
     Returns
@@ -79,26 +91,17 @@ def resident_population() -> pd.DataFrame:
     (string). Units without a census row of their own are absent; no rows when the profile
     has no reference data.
     """
-    return _population(load_profile())
+    import pandas as pd  # here, not at the top: the ingest workers load this module, not pandas
 
-
-@cache
-def _population(profile: Profile) -> pd.DataFrame:
-    text = _read(_CENSUS)
-    city = city_code()
-    if text is None or not _city_totals()["years"]:
+    ref, city = profile.reference, profile.city.code
+    if not ref.census or not ref.years:
         return pd.DataFrame({"year": pd.Series(dtype="int64"), "unit_code": pd.Series(dtype="string"),
                              "population": pd.Series(dtype="float64"), "basis": pd.Series(dtype="string")})
-    census = pd.read_csv(StringIO(text), dtype={"unit_code": "string"})
-    if (census["unit_code"] == city).sum() != 1:
-        raise ConfigError(f"{profile.folder}/{_CENSUS} 应有且仅有一行全市（{city}） / "
-                          f"{profile.folder}/{_CENSUS} needs exactly one row for the city {city}")
-    city_census = census.loc[census["unit_code"] == city, "resident_population"].item()
-    towns = census[census["unit_code"] != city]
-    share = towns.set_index("unit_code")["resident_population"] / city_census
+    census = dict(ref.census)
+    share = pd.Series({c: n / census[city] for c, n in ref.census if c != city}, dtype="float64")
     frames = []
-    for year, spec in sorted(_city_totals()["years"].items()):
-        total = round(spec["value"] * 10_000)
+    for year, (value, basis) in sorted(ref.years.items()):
+        total = round(value * 10_000)
         by_unit = (share * total).round(0)
         frames.append(
             pd.DataFrame(
@@ -106,7 +109,7 @@ def _population(profile: Profile) -> pd.DataFrame:
                     "year": year,
                     "unit_code": pd.array([*by_unit.index, city], dtype="string"),
                     "population": [*by_unit.to_list(), total],
-                    "basis": spec["basis"],
+                    "basis": basis,
                 }
             )
         )

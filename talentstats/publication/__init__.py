@@ -3,8 +3,8 @@
 ``narrative`` writes the sentences, ``tables`` computes figures and tables, ``suppress``
 protects small roster cells, ``charts`` draws the figures, ``document`` puts them together into
 each report's blocks, ``word`` writes those blocks to .docx, ``annex`` writes the Excel 附表, and
-``render`` executes the notebooks and writes HTML, PDF, the Word draft and the annex under
-reports/YYYY/.
+``render`` (imported on its own: it loads papermill and nbconvert) executes the notebooks and
+writes HTML, PDF, the Word draft and the annex under reports/YYYY/.
 """
 
 from talentstats.publication.narrative import (
@@ -22,17 +22,7 @@ __all__ = [
     "build_bulletin",
     "growth_clause",
     "points_clause",
-    "render_assessment",
-    "render_bulletin",
     "suppression_mask",
     "total_sentence",
 ]
 
-
-def __getattr__(name: str):
-    # render imports papermill and nbconvert: load it only when asked for.
-    if name in ("render_bulletin", "render_assessment"):
-        from talentstats.publication import render
-
-        return getattr(render, name)
-    raise AttributeError(name)

@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from talentstats.profile.config import city
 from talentstats.publication import tables as T
 from talentstats.publication.numbers import MISSING
 
@@ -43,30 +42,30 @@ def _formats_for(frame: pd.DataFrame, default: str, overrides: dict[str, str]) -
 
 def annex_sheets(data: T.BulletinData) -> list[AnnexSheet]:
     """The annex tables for ``data.year`` (pure: frames and formats, no file)."""
-    y = data.year
-    tr1 = T.annex_tr1(data.observations, y)
-    fund = T.annex_fund(data.observations, data.indicators, y)
-    mech = T.annex_mechanisms(data.observations, y)
-    ind = T.annex_indicators(data.indicators, y, data.dictionary)
+    y, term = data.year, data.profile.city.unit_term
+    tr1 = T.annex_tr1(data.profile, data.observations, y)
+    fund = T.annex_fund(data)
+    mech = T.annex_mechanisms(data)
+    ind = T.annex_indicators(data.profile, data.indicators, y, data.dictionary)
     return [
-        AnnexSheet("附表1 人才资源", f"附表1  {y}年各镇街（园区）人才资源情况", "人", tr1, _formats_for(tr1, "0", {})),
+        AnnexSheet("附表1 人才资源", f"附表1  {y}年各{term}人才资源情况", "人", tr1, _formats_for(tr1, "0", {})),
         AnnexSheet(
             "附表2 人才专项资金",
-            f"附表2  {y}年各镇街（园区）人才专项资金情况",
+            f"附表2  {y}年各{term}人才专项资金情况",
             "万元（比例、执行率为%）",
             fund,
             _formats_for(fund, "#,##0.00", {"占财政总收入比例": "0.00", "（%）": "0.0"}),
         ),
         AnnexSheet(
             "附表3 工作机制",
-            f"附表3  {y}年各镇街（园区）党管人才工作机制落实情况",
+            f"附表3  {y}年各{term}党管人才工作机制落实情况",
             "见各列（次、人、人次；1是 0否）",
             mech,
             _formats_for(mech, "0", {}),
         ),
         AnnexSheet(
             "附表4 主要指标",
-            f"附表4  {y}年各镇街（园区）主要指标",
+            f"附表4  {y}年各{term}主要指标",
             "见各列方括号",
             ind,
             _formats_for(ind, "0.0", {"[人]": "0", "[万元]": "#,##0.00"}),
@@ -89,7 +88,7 @@ def write_annex(data: T.BulletinData, path: Path) -> Path:
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
     # fixed timestamps (the report year's end) so the same data give the same file
     stamp = datetime(data.year, 12, 31)
-    the_city = city()
+    the_city = data.profile.city
     wb.set_properties({"title": f"{the_city.bulletin_name(data.year)} 附表",
                        "author": the_city.issuer, "created": stamp})
     base = {"font_name": "宋体", "font_size": 10, "border": 1}

@@ -12,10 +12,14 @@ import io
 import os
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg", force=False)
+
+if TYPE_CHECKING:
+    from talentstats.profile.config import Profile
 
 import pandas as pd  # noqa: E402
 from matplotlib import (
@@ -24,10 +28,9 @@ from matplotlib import (
 )
 from matplotlib.figure import Figure  # noqa: E402
 
+from talentstats.analysis.wording import chinese_numeral, number_text  # noqa: E402
 from talentstats.errors import TalentstatsError  # noqa: E402
-from talentstats.profile.config import city_code, fund_ratio_line, number_text  # noqa: E402
-from talentstats.profile.forms import form  # noqa: E402
-from talentstats.profile.units import unit_name  # noqa: E402
+from talentstats.profile.targets import fund_ratio_line  # noqa: E402
 from talentstats.publication import tables as T  # noqa: E402
 
 __all__ = [
@@ -113,9 +116,9 @@ def figure_png(fig: Figure, dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
-def trend_chart(ind: pd.DataFrame, year: int) -> Figure:
+def trend_chart(profile: Profile, ind: pd.DataFrame, year: int) -> Figure:
     """图: city talent total (万人, bars) and its growth rate (%, line), all years up to ``year``."""
-    sel = ind[(ind["unit_code"] == city_code()) & (ind["year"] <= year)]
+    sel = ind[(ind["unit_code"] == profile.city.code) & (ind["year"] <= year)]
     total = sel[sel["indicator"] == "I01"].set_index("year")["value"].sort_index() / 10_000
     growth = sel[sel["indicator"] == "I02"].set_index("year")["value"].reindex(total.index)
     fig, ax = _figure()
@@ -135,57 +138,57 @@ def trend_chart(ind: pd.DataFrame, year: int) -> Figure:
     return fig
 
 
-def structure_chart(ind: pd.DataFrame, year: int) -> Figure:
-    """图: shares of the six categories (I04.110..160) in the city's total, %."""
-    tr1 = form("TR1")
+def structure_chart(profile: Profile, ind: pd.DataFrame, year: int) -> Figure:
+    """图: shares of the talent categories (I04.110..160) in the city's total, %."""
+    categories = profile.forms["TR1"].categories
     names, shares = [], []
-    for code in T.CATEGORY_ITEMS:
-        v = T.indicator(ind, year, city_code(), f"I04.{code}")
+    for item in categories:
+        v = T.indicator(ind, year, profile.city.code, f"I04.{item.code}")
         if v is not None:
-            names.append(tr1.item(code).name)
+            names.append(item.name)
             shares.append(v)
     fig, ax = _figure(7.0, 3.2)
     bars = ax.barh(names[::-1], shares[::-1], color=BLUE)
     ax.bar_label(bars, labels=[f"{v:.1f}%" for v in shares[::-1]], fontsize=8, padding=2)
     ax.set_xlabel("占人才资源总量的比重（%）")
-    ax.set_title(f"图2  {year}年六支人才队伍构成", fontsize=11)
+    ax.set_title(f"图2  {year}年{chinese_numeral(len(categories))}支人才队伍构成", fontsize=11)
     return fig
 
 
-def units_chart(ind: pd.DataFrame, year: int, highlight: int = 10) -> Figure:
+def units_chart(profile: Profile, ind: pd.DataFrame, year: int, highlight: int = 10) -> Figure:
     """图: every unit's talent total (万人), ranked; the top ``highlight`` in a darker colour."""
-    top = T.top_units(ind, year, n=len(T.reporting_unit_codes()))
+    top = T.top_units(profile, ind, year, n=len(T.reporting_unit_codes(profile)))
     fig, ax = _figure(7.0, max(3.0, 0.22 * len(top) + 1.0))
     colors = [BLUE if i < highlight else GREY for i in range(len(top))]
     ax.barh(top["name"][::-1], (top["value"] / 10_000)[::-1], color=colors[::-1])
     ax.set_xlabel("人才资源总量（万人）")
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_title(f"图3  {year}年各镇街（园区）人才资源总量", fontsize=11)
+    ax.set_title(f"图3  {year}年各{profile.city.unit_term}人才资源总量", fontsize=11)
     return fig
 
 
-def fund_ratio_chart(fund: pd.DataFrame, year: int) -> Figure:
+def fund_ratio_chart(profile: Profile, fund: pd.DataFrame, year: int) -> Figure:
     """图: each unit's fund ratio (I08, %) against the line (3%, the profile's); units below it in red."""
     data = fund.dropna(subset=["ratio"]).sort_values(["ratio", "unit_code"], ascending=[False, True])
     fig, ax = _figure(7.0, max(3.0, 0.22 * len(data) + 1.0))
-    line = fund_ratio_line(year)
+    line = fund_ratio_line(profile.city.targets, year)
     colors = [BLUE if r >= line else RED for r in data["ratio"]]
     ax.barh(data["name"][::-1], data["ratio"][::-1], color=colors[::-1])
     ax.axvline(line, color=RED, linestyle="--", linewidth=1)
-    ax.text(line, 0.01, f" {T.fund_line_label(year)}要求", color=RED, fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
+    ax.text(line, 0.01, f" {T.fund_line_label(profile, year)}要求", color=RED, fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
     ax.set_xlabel("人才专项资金预算安排额占财政总收入比例（%）")
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_title(f"图4  {year}年各镇街（园区）人才专项资金比例", fontsize=11)
+    ax.set_title(f"图4  {year}年各{profile.city.unit_term}人才专项资金比例", fontsize=11)
     return fig
 
 
-def investment_chart(obs: pd.DataFrame, year: int) -> Figure:
-    """图: city investment (TR5 500, 亿元) per year against the yearly target (10亿元 in Dongguan), with the cumulative total."""
-    policy = T.policy_targets()
-    tr5 = obs[(obs["form"] == "TR5") & (obs["item"] == 500) & (obs["column"] == 1) & (obs["unit_code"] == city_code())]
-    tr5 = tr5[tr5["year"] <= year]
-    first = policy.start if policy.start is not None else (int(tr5["year"].min()) if len(tr5) else year)
-    amounts = tr5[tr5["year"] >= first].groupby("year")["value"].sum() / 10_000
+def investment_chart(profile: Profile, ind: pd.DataFrame, year: int) -> Figure:
+    """图: city investment (I12.amount, 亿元) per year against the yearly target (10亿元 in
+    Dongguan), with the cumulative total."""
+    policy = T.policy_targets(profile, year)
+    sel = ind[(ind["indicator"] == "I12.amount") & (ind["unit_code"] == profile.city.code) & (ind["year"] <= year)]
+    first = policy.start if policy.start is not None else (int(sel["year"].min()) if len(sel) else year)
+    amounts = sel[sel["year"] >= first].set_index("year")["value"].sort_index() / 10_000
     fig, ax = _figure()
     years = [str(y) for y in amounts.index]
     bars = ax.bar(years, amounts.to_numpy(), color=BLUE, width=0.6, label="当年投入（亿元）")
@@ -200,13 +203,13 @@ def investment_chart(obs: pd.DataFrame, year: int) -> Figure:
     return fig
 
 
-def score_chart(ind: pd.DataFrame, year: int) -> Figure:
+def score_chart(profile: Profile, ind: pd.DataFrame, year: int) -> Figure:
     """图: assessment scores (I14, 0-100) by unit, ranked."""
-    s = T.indicator_by_unit(ind, year, "I14").sort_values(ascending=True)
+    s = T.indicator_by_unit(profile, ind, year, "I14").sort_values(ascending=True)
     fig, ax = _figure(7.0, max(3.0, 0.22 * len(s) + 1.0))
-    ax.barh([unit_name(c) for c in s.index], s.to_numpy(), color=BLUE)
+    ax.barh([T.unit_name(profile, c) for c in s.index], s.to_numpy(), color=BLUE)
     ax.set_xlim(0, 100)
     ax.set_xlabel("综合得分")
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_title(f"{year}年各镇街（园区）人才工作考核综合得分", fontsize=11)
+    ax.set_title(f"{year}年各{profile.city.unit_term}人才工作考核综合得分", fontsize=11)
     return fig

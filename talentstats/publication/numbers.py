@@ -1,4 +1,5 @@
-"""Number formatting in the style of Chinese statistical bulletins (公报).
+"""Number formatting in the style of Chinese statistical bulletins (公报). Chinese numerals
+(三, 十二) are ``talentstats.analysis.wording.chinese_numeral``.
 
 Rounding is 四舍五入 (half up), as statistical offices print it, not Python's round-half-even.
 Persons in 万人 with 2 decimals, money in 亿元 with 2 decimals, percentages with 1 decimal.
@@ -14,8 +15,7 @@ import pandas as pd
 
 __all__ = [
     "MISSING",
-    "chinese_numeral",
-    "format_number",
+    "bulletin_number",
     "format_percent",
     "format_persons",
     "format_wan_persons",
@@ -38,12 +38,12 @@ def is_missing(value: object) -> bool:
         return True
 
 
-def format_number(value: float, decimals: int = 0) -> str:
+def bulletin_number(value: float, decimals: int = 0) -> str:
     """A number rounded half up, without thousands separators (公报 style).
 
-    >>> format_number(2.345, 2)
+    >>> bulletin_number(2.345, 2)
     '2.35'
-    >>> format_number(-0.04, 1)
+    >>> bulletin_number(-0.04, 1)
     '0.0'
     """
     if is_missing(value):
@@ -57,7 +57,7 @@ def format_number(value: float, decimals: int = 0) -> str:
 
 def format_wan_persons(persons: float) -> str:
     """Persons as 万人 with 2 decimals: 1283456 -> '128.35万人'."""
-    return f"{format_number(persons / 10_000, 2)}万人"
+    return f"{bulletin_number(persons / 10_000, 2)}万人"
 
 
 def format_persons(persons: float) -> str:
@@ -66,36 +66,22 @@ def format_persons(persons: float) -> str:
         return MISSING
     if abs(persons) >= 10_000:
         return format_wan_persons(persons)
-    return f"{format_number(persons, 0)}人"
+    return f"{bulletin_number(persons, 0)}人"
 
 
 def format_yi_yuan(wan_yuan: float) -> str:
     """Money given in 万元 as 亿元 with 2 decimals: 102500 -> '10.25亿元'."""
-    return f"{format_number(wan_yuan / 10_000, 2)}亿元"
+    return f"{bulletin_number(wan_yuan / 10_000, 2)}亿元"
 
 
 def format_wan_yuan(wan_yuan: float) -> str:
     """Money in 万元 with 2 decimals: '123.40万元'."""
-    return f"{format_number(wan_yuan, 2)}万元"
+    return f"{bulletin_number(wan_yuan, 2)}万元"
 
 
 def format_percent(value: float, decimals: int = 1) -> str:
     """A percentage already in percent (3.2, not 0.032): '3.2%'."""
-    return f"{format_number(value, decimals)}%"
-
-
-_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_numeral(n: int) -> str:
-    """Chinese numeral for 0-99, as used in headings and 前十位: 3 -> '三', 12 -> '十二'."""
-    if not 0 <= n < 100:
-        raise ValueError(f"chinese_numeral supports 0-99, got {n}")
-    if n < 10:
-        return _DIGITS[n]
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 1 else _DIGITS[tens]
-    return f"{head}十{_DIGITS[ones] if ones else ''}"
+    return f"{bulletin_number(value, decimals)}%"
 
 
 def join_list(items: Iterable[str]) -> str:

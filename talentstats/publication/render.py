@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
@@ -26,11 +27,13 @@ from talentstats.paths import utf8_path
 from talentstats.publication.tables import BulletinData
 from talentstats.store.catalog import dataset_dir, has_dataset, read_dataset
 
+if TYPE_CHECKING:
+    from talentstats.profile.config import Profile
+
 __all__ = [
     "ASSESSMENT_NAME",
     "ANNEX_NAME",
     "RenderError",
-    "bulletin_name",
     "load_bulletin_data",
     "notebook_path",
     "render_assessment",
@@ -47,14 +50,6 @@ Progress = Callable[[str], None] | None
 
 class RenderError(TalentstatsError):
     """A notebook failed to execute, or the PDF could not be printed."""
-
-
-def bulletin_name(year: int) -> str:
-    """The bulletin's title and file stem: 东莞市YYYY年人才资源统计公报 (the profile's city.yaml
-    ``bulletin_title``)."""
-    from talentstats.profile.config import city
-
-    return city().bulletin_name(year)
 
 
 def notebook_path(name: str) -> Path:
@@ -77,25 +72,31 @@ def templates_dir() -> Path:
     return Path(str(resources.files("talentstats").joinpath("templates")))
 
 
-def load_bulletin_data(processed_dir: str | Path, year: int) -> BulletinData:
-    """Read the processed datasets and the indicator dictionary into a :class:`BulletinData`."""
+def load_bulletin_data(processed_dir: str | Path, year: int, profile: Profile) -> BulletinData:
+    """Read the processed datasets into a :class:`BulletinData` with the profile and the
+    indicator dictionary (its texts quoting the targets of ``year``)."""
     from talentstats.analysis.indicators import indicator_dictionary
     from talentstats.profile.reference import population_basis
 
     folder = Path(processed_dir)
-    try:
-        basis = population_basis(year)
-    except KeyError:
-        basis = ""
     return BulletinData(
         year=year,
         indicators=read_dataset(folder, "indicators"),
         observations=read_dataset(folder, "observations"),
         submissions=read_dataset(folder, "submissions"),
         roster=read_dataset(folder, "roster", missing_ok=True),
-        dictionary=indicator_dictionary(),
-        population_basis=basis,
+        profile=profile,
+        dictionary=indicator_dictionary(profile, year),
+        population_basis=population_basis(profile, year),
     )
+
+
+def _profile_parameter(profile: Profile, out: Path) -> str:
+    """The notebook's ``profile_dir``: "" for the packaged profile, else the folder relative to
+    ``out`` (the parameters are published with the notebook)."""
+    packaged = Path(str(resources.files("talentstats").joinpath("data"))).resolve()
+    folder = Path(profile.folder).resolve()
+    return "" if folder == packaged else _from(out, folder)
 
 
 def validate_parameters(year: object, processed_dir: str | Path) -> int:
@@ -288,8 +289,10 @@ def render_bulletin(
     suppression_threshold: int = 3,
     issue_date: str = "",
     pdf: bool = True,
+    profile: Profile,
 ) -> dict[str, Path]:
-    """Render the bulletin 《东莞市YYYY年人才资源统计公报》 (``bulletin_name``) into ``reports_dir/YYYY/``.
+    """Render the bulletin 《东莞市YYYY年人才资源统计公报》 (``City.bulletin_name``) of ``profile``
+    into ``reports_dir/YYYY/``.
 
     Writes the executed notebook, the HTML, the PDF (unless ``pdf`` is False), the Word draft
     and 附表.xlsx.
@@ -315,10 +318,11 @@ def render_bulletin(
         )
     processed = Path(processed_dir).resolve()
     out = _out_dir(reports_dir, year).resolve()
-    stem = bulletin_name(year)
+    stem = profile.city.bulletin_name(year)
     params = {
         "year": int(year),
         "processed_dir": _from(out, processed),
+        "profile_dir": _profile_parameter(profile, out),
         "output_dir": ".",
         "top_n": int(top_n),
         "suppression_threshold": int(suppression_threshold),
@@ -329,7 +333,7 @@ def render_bulletin(
     from talentstats.publication.document import bulletin_report
     from talentstats.publication.word import write_docx
 
-    data = load_bulletin_data(processed, year)
+    data = load_bulletin_data(processed, year, profile)
     if progress:
         progress("生成Word文稿 …")
     report = bulletin_report(data, top_n=top_n, threshold=suppression_threshold, issue_date=issue_date)
@@ -347,6 +351,7 @@ def render_assessment(
     *,
     progress: Progress = None,
     pdf: bool = True,
+    profile: Profile,
 ) -> dict[str, Path]:
     """Render the internal assessment report (人才工作考核报告) into ``reports_dir/YYYY/``.
 
@@ -355,7 +360,8 @@ def render_assessment(
     validate_parameters(year, processed_dir)
     processed = Path(processed_dir).resolve()
     out = _out_dir(reports_dir, year).resolve()
-    params = {"year": int(year), "processed_dir": _from(out, processed), "output_dir": "."}
+    params = {"year": int(year), "processed_dir": _from(out, processed),
+              "profile_dir": _profile_parameter(profile, out), "output_dir": "."}
     paths = _render_notebook("assessment.ipynb", out, ASSESSMENT_NAME,
                              f"{year}年{ASSESSMENT_NAME}", params, progress, pdf)
     from talentstats.publication.document import assessment_report
@@ -363,6 +369,6 @@ def render_assessment(
 
     if progress:
         progress("生成Word文稿 …")
-    report = assessment_report(load_bulletin_data(processed, year))
+    report = assessment_report(load_bulletin_data(processed, year, profile))
     paths["docx"] = write_docx(report, out / f"{ASSESSMENT_NAME}.docx")
     return paths

@@ -1,10 +1,10 @@
 """The bulletin's figures and tables, as pure functions over the processed datasets.
 
-Inputs are the processed datasets (``observations``, ``submissions``, ``roster``, ``indicators``)
-gathered in a :class:`BulletinData`. City figures are read from the ``indicators`` dataset
-wherever an indicator exists (so the bulletin quotes exactly the published indicator); the
-breakdowns that no indicator holds (age, sex, titles, skills, fund totals) are sums of the
-accepted forms in ``observations``.
+Inputs are the datasets (``observations``, ``submissions``, ``roster``, ``indicators``; see
+docs/data-contract.md) and the profile, gathered in a :class:`BulletinData`. Every indicator is
+read from the ``indicators`` dataset, never computed a second time: a quoted city value that is
+missing there stops the bulletin (:func:`quoted`). The breakdowns that no indicator holds (age,
+sex, titles, skills, fund totals) are sums of the accepted forms in ``observations``.
 """
 
 from __future__ import annotations
@@ -13,32 +13,24 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from talentstats.analysis.indicators import mechanism_minima
-from talentstats.profile import forms
-from talentstats.profile.config import (
-    city,
-    city_code,
-    fund_ratio_line,
-    number_text,
-    target_spec,
-    target_value,
-)
+from talentstats.analysis.wording import number_text
+from talentstats.errors import DataNotFound
+from talentstats.profile.targets import fund_ratio_line, target_step
 from talentstats.profile.text import normalize_label
-from talentstats.profile.units import reporting_units, unit_name
-from talentstats.publication.numbers import MISSING, format_number, is_missing
+from talentstats.publication.numbers import MISSING, bulletin_number, is_missing
 from talentstats.publication.suppress import SUPPRESSED, format_suppressed
 
+if TYPE_CHECKING:
+    from talentstats.profile.config import Profile
+
 __all__ = [
-    "ANNUAL_TARGET",  # noqa: F822 (module __getattr__, from the profile's targets)
     "SUPPRESSED",
-    "CATEGORY_ITEMS",
-    "FIVE_YEAR_TARGET",  # noqa: F822
     "FUND_RATIO_DECIMALS",
-    "FUND_RATIO_MIN",  # noqa: F822
-    "TARGET_START",  # noqa: F822
     "BulletinData",
     "Coverage",
     "PolicyTargets",
@@ -46,6 +38,7 @@ __all__ = [
     "annex_indicators",
     "annex_mechanisms",
     "annex_tr1",
+    "category_items",
     "cell",
     "cell_text",
     "city_investment",
@@ -63,26 +56,26 @@ __all__ = [
     "numeric_columns",
     "policy_targets",
     "quality_table",
+    "quoted",
     "reporting_unit_codes",
     "roster_table",
     "structure_table",
     "to_html",
     "top_units",
     "top_units_table",
+    "unit_name",
 ]
-
-CATEGORY_ITEMS = (110, 120, 130, 140, 150, 160)
 
 
 @dataclass(frozen=True)
 class PolicyTargets:
-    """The plan's targets (Dongguan: 2013 plan §22), from the profile's city.yaml ``targets:``."""
+    """The city's investment targets of a year (Dongguan: 2013 plan §22), from the profile's
+    city.yaml ``targets:``."""
 
     annual: float | None  # 万元 a year (I12.amount), None: no investment target
     cumulative: float | None  # 万元 over start..end (I12.cum_amount)
     start: int | None  # first year of the investment targets
     end: int | None  # last year of the cumulative target
-    fund_ratio: float  # the fund-ratio line, % (I08)
 
     @property
     def cumulative_years(self) -> int | None:
@@ -90,48 +83,38 @@ class PolicyTargets:
         return self.end - self.start + 1 if self.start is not None and self.end is not None else None
 
 
-def policy_targets() -> PolicyTargets:
-    """The selected profile's plan targets (see :class:`PolicyTargets`)."""
-    targets = city().targets
-    annual, cum = target_spec(targets, "I12.amount") or {}, target_spec(targets, "I12.cum_amount") or {}
-    start = annual.get("from", cum.get("from"))
+def policy_targets(profile: Profile, year: int) -> PolicyTargets:
+    """The plan's investment targets that apply in ``year`` (see :class:`PolicyTargets`)."""
+    targets = profile.city.targets
+    annual, cum = target_step(targets, "I12.amount", year), target_step(targets, "I12.cum_amount", year)
+    start = annual.start if annual is not None and annual.start is not None else cum.start if cum else None
     return PolicyTargets(
-        annual=target_value(targets, "I12.amount", None),
-        cumulative=target_value(targets, "I12.cum_amount", None),
-        start=int(start) if start is not None else None,
-        end=int(cum["to"]) if "to" in cum else None,
-        fund_ratio=target_value(targets, "I08", None),  # type: ignore[arg-type]  (required)
+        annual=annual.value if annual else None,
+        cumulative=cum.value if cum else None,
+        start=start,
+        end=cum.end if cum else None,
     )
 
 
-def fund_line_label(year: int | None = None) -> str:
-    """The fund-ratio line as printed in headings and columns: '3%'."""
-    return f"{number_text(fund_ratio_line(year))}%"
-
-
-# The former constants, now read from the profile on each use: 万元, 万元, first year, %.
-_LEGACY = {"ANNUAL_TARGET": "annual", "FIVE_YEAR_TARGET": "cumulative", "TARGET_START": "start",
-           "FUND_RATIO_MIN": "fund_ratio"}
-
-
-def __getattr__(name: str):
-    if name in _LEGACY:
-        return getattr(policy_targets(), _LEGACY[name])
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def fund_line_label(profile: Profile, year: int) -> str:
+    """The fund-ratio line of ``year`` as printed in headings and columns: '3%'."""
+    return f"{number_text(fund_ratio_line(profile.city.targets, year))}%"
 
 
 # Fund ratios are printed with 2 decimals: a town at 2.96% must not read as 3.0% and 否.
 FUND_RATIO_DECIMALS = 2
 
+
 @dataclass(frozen=True)
 class BulletinData:
-    """Everything the bulletin reads, for one year (frames hold all years)."""
+    """Everything the bulletin reads, for one year (frames hold all years), and the profile."""
 
     year: int
     indicators: pd.DataFrame
     observations: pd.DataFrame
     submissions: pd.DataFrame
     roster: pd.DataFrame
+    profile: Profile
     dictionary: pd.DataFrame = field(default_factory=pd.DataFrame)
     population_basis: str = ""
 
@@ -151,9 +134,19 @@ def dictionary_ids(dictionary: pd.DataFrame) -> list[str]:
     return [str(i) for i in dictionary[col]]
 
 
-def reporting_unit_codes() -> list[str]:
+def reporting_unit_codes(profile: Profile) -> list[str]:
     """The reporting units' codes (Dongguan's 35), in the order of units.csv."""
-    return [u.code for u in reporting_units()]
+    return [u.code for u in profile.units if u.code != profile.city.code]
+
+
+def unit_name(profile: Profile, code: str) -> str:
+    """A unit's name (units.csv)."""
+    return next(u.name for u in profile.units if u.code == code)
+
+
+def category_items(profile: Profile) -> tuple[int, ...]:
+    """The talent categories' items of TR1 (forms.yaml ``category: true``): 110 ... 160."""
+    return tuple(item.code for item in profile.forms["TR1"].categories)
 
 
 # --------------------------------------------------------------------------- lookups
@@ -170,9 +163,29 @@ def indicator(ind: pd.DataFrame, year: int, unit_code: str, name: str) -> float 
     return float(hit.iloc[0])
 
 
-def indicator_by_unit(ind: pd.DataFrame, year: int, name: str) -> pd.Series:
+def quoted(data: BulletinData, name: str, year: int | None = None) -> float:
+    """A city value the bulletin quotes, from the indicators dataset.
+
+    Raises
+    ------
+    DataNotFound
+        Naming the indicator and the year when the dataset lacks it: the bulletin does not
+        compute an indicator a second time.
+    """
+    year = data.year if year is None else year
+    value = indicator(data.indicators, year, data.profile.city.code, name)
+    if value is None:
+        raise DataNotFound(
+            f"公报引用的指标 {name}（{year}年，全市）在指标数据集中缺失，请先运行 talentstats indicators / "
+            f"the bulletin quotes indicator {name} for {year} (city), which the indicators dataset "
+            "lacks: run `talentstats indicators`"
+        )
+    return value
+
+
+def indicator_by_unit(profile: Profile, ind: pd.DataFrame, year: int, name: str) -> pd.Series:
     """An indicator for every reporting unit that has it (index unit_code, city excluded)."""
-    sel = ind[(ind["year"] == year) & (ind["indicator"] == name) & (ind["unit_code"] != city_code())]
+    sel = ind[(ind["year"] == year) & (ind["indicator"] == name) & (ind["unit_code"] != profile.city.code)]
     return sel.set_index("unit_code")["value"].astype("float64").dropna()
 
 
@@ -183,10 +196,10 @@ def _form_values(obs: pd.DataFrame, year: int, form_code: str, column: int | Non
     return sel
 
 
-def city_tr1(obs: pd.DataFrame, year: int) -> pd.DataFrame:
+def city_tr1(profile: Profile, obs: pd.DataFrame, year: int) -> pd.DataFrame:
     """TR1 summed over the accepted units: items x columns (empty frame when none)."""
     sel = _form_values(obs, year, "TR1")
-    sel = sel[sel["unit_code"] != city_code()]
+    sel = sel[sel["unit_code"] != profile.city.code]
     if sel.empty:
         return pd.DataFrame()
     return sel.pivot_table(index="item", columns="column", values="value", aggfunc="sum")
@@ -201,63 +214,58 @@ def cell(table: pd.DataFrame, item: int, column: int) -> float | None:
     return None if is_missing(v) else float(v)
 
 
-def _by_unit(obs: pd.DataFrame, year: int, form_code: str, column: int = 1) -> pd.DataFrame:
+def _by_unit(profile: Profile, obs: pd.DataFrame, year: int, form_code: str, column: int = 1) -> pd.DataFrame:
     sel = _form_values(obs, year, form_code, column)
-    sel = sel[sel["unit_code"] != city_code()]
+    sel = sel[sel["unit_code"] != profile.city.code]
     if sel.empty:
         return pd.DataFrame()
     return sel.pivot_table(index="unit_code", columns="item", values="value", aggfunc="sum")
 
 
-def top_units(ind: pd.DataFrame, year: int, n: int = 10) -> pd.DataFrame:
+def top_units(profile: Profile, ind: pd.DataFrame, year: int, n: int = 10) -> pd.DataFrame:
     """The n units with the largest I01: columns unit_code, name, value (ties by code)."""
-    s = indicator_by_unit(ind, year, "I01")
+    s = indicator_by_unit(profile, ind, year, "I01")
     frame = pd.DataFrame({"unit_code": s.index.astype("string"), "value": s.to_numpy()})
     frame = frame.sort_values(["value", "unit_code"], ascending=[False, True], kind="stable")
     frame = frame.head(n).reset_index(drop=True)
-    return frame.assign(name=[unit_name(c) for c in frame["unit_code"]])[["unit_code", "name", "value"]]
+    return frame.assign(name=[unit_name(profile, c) for c in frame["unit_code"]])[["unit_code", "name", "value"]]
 
 
-def city_investment(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> dict | None:
-    """The city's TR5 figures for a year, or None when TR5 is absent.
+def city_investment(data: BulletinData) -> dict | None:
+    """The city's investment in ``data.year`` from the indicators, or None without I12.amount.
 
-    Keys: amount, previous, special (万元), rate (I12, %), cumulative (万元, from the targets'
-    first year), cumulative_rate (I12.cum, %). Without an investment target in the profile,
-    rate, cumulative and cumulative_rate are None.
+    Keys: amount, previous (万元, I12.amount), special (万元, TR5 item 510), rate (I12, %),
+    cumulative (I12.cum_amount, 万元), cumulative_rate (I12.cum, %). A rate is quoted where
+    the year has a target, and then must be in the dataset.
     """
-    city_unit, policy = city_code(), policy_targets()
-    tr5 = obs[(obs["form"] == "TR5") & (obs["unit_code"] == city_unit) & (obs["column"] == 1)]
-    amounts = tr5[tr5["item"] == 500].groupby("year")["value"].sum()
-    if year not in amounts.index:
+    profile, year, ind = data.profile, data.year, data.indicators
+    city_unit, policy = profile.city.code, policy_targets(profile, year)
+    amount = indicator(ind, year, city_unit, "I12.amount")
+    if amount is None:
         return None
-    special = tr5.loc[(tr5["item"] == 510) & (tr5["year"] == year), "value"]
-    rate = indicator(ind, year, city_unit, "I12")
-    if rate is None and policy.annual:
-        rate = float(amounts[year]) / policy.annual * 100
-    cumulative = cum_rate = None
-    if policy.start is not None and policy.cumulative and year >= policy.start:
-        cumulative = float(amounts[(amounts.index >= policy.start) & (amounts.index <= year)].sum())
-        cum_rate = indicator(ind, year, city_unit, "I12.cum")
-        if cum_rate is None:
-            cum_rate = cumulative / policy.cumulative * 100
+    obs = data.observations
+    special = obs.loc[(obs["form"] == "TR5") & (obs["unit_code"] == city_unit) & (obs["column"] == 1)
+                      & (obs["item"] == 510) & (obs["year"] == year), "value"]
+    cumulative = indicator(ind, year, city_unit, "I12.cum_amount")
     return {
-        "amount": float(amounts[year]),
-        "previous": float(amounts[year - 1]) if year - 1 in amounts.index else None,
+        "amount": amount,
+        "previous": indicator(ind, year - 1, city_unit, "I12.amount"),
         "special": float(special.sum()) if not special.empty else None,
-        "rate": rate,
+        "rate": quoted(data, "I12") if policy.annual else None,
         "cumulative": cumulative,
-        "cumulative_rate": cum_rate,
+        "cumulative_rate": quoted(data, "I12.cum") if cumulative is not None else None,
     }
 
 
-def fund_by_unit(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFrame:
+def fund_by_unit(data: BulletinData) -> pd.DataFrame:
     """TR2 by unit with the fund indicators.
 
     Columns: unit_code, name, revenue, budget, spent (万元), ratio (I08, %), compliant (I09,
-    1/0), gap (I10, 万元), execution (I11, %). Indicators are read from ``ind`` when present,
-    else computed as indicators.yaml defines them.
+    1/0), gap (I10, 万元), execution (I11, %); the indicators from the dataset (missing where
+    it has none).
     """
-    wide = _by_unit(obs, year, "TR2")
+    profile = data.profile
+    wide = _by_unit(profile, data.observations, data.year, "TR2")
     if wide.empty:
         return pd.DataFrame(
             columns=["unit_code", "name", "revenue", "budget", "spent", "ratio", "compliant", "gap", "execution"]
@@ -271,67 +279,56 @@ def fund_by_unit(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFram
             "spent": wide[320].to_numpy(),
         }
     )
-    line = fund_ratio_line(year)
-    computed = {
-        "ratio": out["budget"] / out["revenue"] * 100,
-        "gap": (out["revenue"] * line / 100 - out["budget"]).clip(lower=0),
-        "execution": out["spent"] / out["budget"] * 100,
-    }
-    computed["compliant"] = (computed["ratio"] >= line).astype("float64").where(
-        computed["ratio"].notna()
-    )
     for col, ind_id in (("ratio", "I08"), ("compliant", "I09"), ("gap", "I10"), ("execution", "I11")):
-        given = indicator_by_unit(ind, year, ind_id)
-        from_ind = out["unit_code"].map(given).astype("float64")
-        out[col] = from_ind.fillna(computed[col])
-    return out.assign(name=[unit_name(c) for c in out["unit_code"]])[
+        given = indicator_by_unit(profile, data.indicators, data.year, ind_id)
+        out[col] = out["unit_code"].map(given).astype("float64")
+    return out.assign(name=[unit_name(profile, c) for c in out["unit_code"]])[
         ["unit_code", "name", "revenue", "budget", "spent", "ratio", "compliant", "gap", "execution"]
     ]
 
 
-def mechanisms_by_unit(obs: pd.DataFrame, year: int) -> pd.DataFrame:
+def mechanisms_by_unit(profile: Profile, obs: pd.DataFrame, year: int) -> pd.DataFrame:
     """TR3 by unit: index unit_code, columns 401..409 (missing items as NaN)."""
-    wide = _by_unit(obs, year, "TR3")
+    wide = _by_unit(profile, obs, year, "TR3")
     if wide.empty:
         return wide
-    return wide.reindex(columns=list(forms.form("TR3").item_codes))
+    return wide.reindex(columns=list(profile.forms["TR3"].item_codes))
 
 
-def _minima_flags(mech: pd.DataFrame) -> pd.DataFrame:
-    """Per unit and TR3 minimum (talentstats.analysis.indicators.mechanism_minima): met or not.
-
-    Blank counts as 0, as I13 counts it. Columns are the minima's requirement texts.
-    """
+def _minima_flags(profile: Profile, mech: pd.DataFrame) -> pd.DataFrame:
+    """Per unit and TR3 minimum (``mechanism_minima``): met or not, for naming the requirements
+    a unit misses; their count is I13. Blank counts as 0, as I13 counts it. Columns are the
+    minima's requirement texts."""
     values = mech.fillna(0.0)
     flags = {}
-    for m in mechanism_minima().itertuples():
+    for m in mechanism_minima(profile).itertuples():
         floor = values[int(m.item_min)] if pd.notna(m.item_min) else m.min
         flags[m.requirement] = values[m.item] >= floor
     return pd.DataFrame(flags, index=mech.index)
 
 
-def mechanism_minima_met(mech: pd.DataFrame) -> pd.Series:
-    """How many of the 8 TR3 minima each unit meets (index unit_code)."""
-    return _minima_flags(mech).sum(axis=1).astype("int64")
+def mechanism_minima_met(data: BulletinData) -> pd.Series:
+    """How many of the TR3 minima each unit meets (I13 by unit; index unit_code)."""
+    return indicator_by_unit(data.profile, data.indicators, data.year, "I13").astype("int64")
 
 
-def mechanism_shortfalls(mech: pd.DataFrame) -> pd.DataFrame:
+def mechanism_shortfalls(profile: Profile, mech: pd.DataFrame) -> pd.DataFrame:
     """Units missing any TR3 minimum: unit_code, name, met (count), unmet (requirements, ；-joined)."""
-    flags = _minima_flags(mech)
+    flags = _minima_flags(profile, mech)
     rows = []
     for code, row in flags.iterrows():
         unmet = [req for req, ok in row.items() if not ok]
         if unmet:
-            rows.append((code, unit_name(code), int(row.sum()), "；".join(unmet)))
+            rows.append((code, unit_name(profile, code), int(row.sum()), "；".join(unmet)))
     return pd.DataFrame(rows, columns=["unit_code", "name", "met", "unmet"])
 
 
-def coverage(submissions: pd.DataFrame, year: int, form_code: str) -> Coverage:
+def coverage(profile: Profile, submissions: pd.DataFrame, year: int, form_code: str) -> Coverage:
     """Which reporting units have an accepted form, only rejected ones, or none."""
     sel = submissions[(submissions["year"] == year) & (submissions["form"] == form_code)]
     accepted = set(sel.loc[sel["status"] == "accepted", "unit_code"].dropna())
     tried = set(sel["unit_code"].dropna())
-    codes = reporting_unit_codes()
+    codes = reporting_unit_codes(profile)
     return Coverage(
         accepted=tuple(c for c in codes if c in accepted),
         rejected=tuple(c for c in codes if c in tried and c not in accepted),
@@ -343,23 +340,25 @@ def coverage(submissions: pd.DataFrame, year: int, form_code: str) -> Coverage:
 
 
 def _fmt(values: pd.Series, decimals: int) -> pd.Series:
-    return pd.Series([format_number(v, decimals) for v in values], index=values.index, dtype="string")
+    return pd.Series([bulletin_number(v, decimals) for v in values], index=values.index, dtype="string")
 
 
 def structure_table(data: BulletinData) -> pd.DataFrame:
-    """表: six categories — 人数（人）, 占比（%）, 比上年增减（百分点）."""
-    tr1 = city_tr1(data.observations, data.year)
+    """表: the talent categories — 人数（人）, 占比（%）, 比上年增减（百分点）."""
+    profile = data.profile
+    tr1 = city_tr1(profile, data.observations, data.year)
+    city_unit = profile.city.code
     rows = []
-    for code in (100, *CATEGORY_ITEMS):
-        share = 100.0 if code == 100 else indicator(data.indicators, data.year, city_code(), f"I04.{code}")
-        prev = 100.0 if code == 100 else indicator(data.indicators, data.year - 1, city_code(), f"I04.{code}")
+    for code in (100, *category_items(profile)):
+        share = 100.0 if code == 100 else indicator(data.indicators, data.year, city_unit, f"I04.{code}")
+        prev = 100.0 if code == 100 else indicator(data.indicators, data.year - 1, city_unit, f"I04.{code}")
         diff = None if share is None or prev is None or code == 100 else share - prev
         rows.append(
             {
-                "类别": forms.form("TR1").item(code).name,
-                "人数（人）": format_number(cell(tr1, code, 1) if not tr1.empty else None, 0),
-                "占比（%）": format_number(share, 1),
-                "比上年增减（百分点）": MISSING if diff is None else format_number(diff, 1) if round(diff, 1) <= 0 else f"+{format_number(diff, 1)}",
+                "类别": profile.forms["TR1"].item(code).name,
+                "人数（人）": bulletin_number(cell(tr1, code, 1) if not tr1.empty else None, 0),
+                "占比（%）": bulletin_number(share, 1),
+                "比上年增减（百分点）": MISSING if diff is None else bulletin_number(diff, 1) if round(diff, 1) <= 0 else f"+{bulletin_number(diff, 1)}",
             }
         )
     return pd.DataFrame(rows)
@@ -367,8 +366,8 @@ def structure_table(data: BulletinData) -> pd.DataFrame:
 
 def quality_table(data: BulletinData) -> pd.DataFrame:
     """表: talents by education and by age (city, persons and %), from TR1 item 100."""
-    tr1 = city_tr1(data.observations, data.year)
-    f = forms.form("TR1")
+    tr1 = city_tr1(data.profile, data.observations, data.year)
+    f = data.profile.forms["TR1"]
     total = cell(tr1, 100, 1) if not tr1.empty else None
     rows = []
     for col in (3, 4, 5, 6, 7, 8, 9, 10, 11, 2):
@@ -378,22 +377,23 @@ def quality_table(data: BulletinData) -> pd.DataFrame:
             {
                 "分组": c.group or "性别",
                 "项目": c.short_name,
-                "人数（人）": format_number(v, 0),
-                "占比（%）": format_number(None if v is None or not total else v / total * 100, 1),
+                "人数（人）": bulletin_number(v, 0),
+                "占比（%）": bulletin_number(None if v is None or not total else v / total * 100, 1),
             }
         )
     return pd.DataFrame(rows)
 
 
 def top_units_table(data: BulletinData, n: int = 10) -> pd.DataFrame:
-    """表: the n units with most talents — 位次, 镇街（园区）, 人才资源总量, 占全市比重, 人才密度."""
-    top = top_units(data.indicators, data.year, n)
-    total = indicator(data.indicators, data.year, city_code(), "I01")
-    density = indicator_by_unit(data.indicators, data.year, "I03")
+    """表: the n units with most talents — 位次, unit, 人才资源总量, 占全市比重, 人才密度."""
+    profile = data.profile
+    top = top_units(profile, data.indicators, data.year, n)
+    total = quoted(data, "I01")
+    density = indicator_by_unit(profile, data.indicators, data.year, "I03")
     return pd.DataFrame(
         {
             "位次": [str(i + 1) for i in range(len(top))],
-            "镇街（园区）": top["name"].to_list(),
+            profile.city.unit_term: top["name"].to_list(),
             "人才资源总量（人）": _fmt(top["value"], 0).to_list(),
             "占全市比重（%）": _fmt(top["value"] / total * 100 if total else top["value"] * float("nan"), 1).to_list(),
             "人才密度（人/万人）": _fmt(top["unit_code"].map(density).astype("float64"), 1).to_list(),
@@ -402,14 +402,12 @@ def top_units_table(data: BulletinData, n: int = 10) -> pd.DataFrame:
 
 
 def fund_table(data: BulletinData) -> pd.DataFrame:
-    """表: towns' talent fund — revenue, budget, ratio, 3% met, gap, execution (sorted by ratio)."""
-    fund = fund_by_unit(data.observations, data.indicators, data.year).sort_values(
-        ["ratio", "unit_code"], ascending=[False, True], kind="stable"
-    )
-    line = fund_line_label(data.year)
+    """表: towns' talent fund — revenue, budget, ratio, line met, gap, execution (sorted by ratio)."""
+    fund = fund_by_unit(data).sort_values(["ratio", "unit_code"], ascending=[False, True], kind="stable")
+    line = fund_line_label(data.profile, data.year)
     return pd.DataFrame(
         {
-            "镇街（园区）": fund["name"].to_list(),
+            data.profile.city.unit_term: fund["name"].to_list(),
             "财政总收入（万元）": _fmt(fund["revenue"], 2).to_list(),
             "人才专项资金预算安排额（万元）": _fmt(fund["budget"], 2).to_list(),
             "占财政总收入比例（%）": _fmt(fund["ratio"], FUND_RATIO_DECIMALS).to_list(),
@@ -420,17 +418,17 @@ def fund_table(data: BulletinData) -> pd.DataFrame:
     )
 
 
-def _education_column(label: object) -> str:
+def _education_column(profile: Profile, label: object) -> str:
     """Map a roster's 最高学历 to TR1's education columns (3-7); anything else is 其他."""
     key = normalize_label(label)
     for col in (3, 4, 5, 6, 7):
-        c = forms.form("TR1").column(col)
+        c = profile.forms["TR1"].column(col)
         if key in c.spellings():
             return c.short_name
     return "其他"
 
 
-def roster_table(roster: pd.DataFrame, year: int, threshold: int = 3) -> pd.DataFrame:
+def roster_table(profile: Profile, roster: pd.DataFrame, year: int, threshold: int = 3) -> pd.DataFrame:
     """表: high-level talents (TR4) by category and education, small cells suppressed.
 
     Returns strings, with 合计 row and column; cells under ``threshold`` persons and their
@@ -440,13 +438,13 @@ def roster_table(roster: pd.DataFrame, year: int, threshold: int = 3) -> pd.Data
     # the row of the first unit in code order so the choice is deterministic
     sel = (roster[roster["year"] == year].sort_values(["unit_code", "person"], kind="stable")
            .drop_duplicates(["person"]))
-    f = forms.form("TR1")
+    f = profile.forms["TR1"]
     order_cols = [f.column(c).short_name for c in (3, 4, 5, 6, 7)]
-    categories = [f.item(c).name for c in CATEGORY_ITEMS]
+    categories = [item.name for item in f.categories]
     if sel.empty:
         return pd.DataFrame()
     cat = sel["category_item"].map(lambda c: f.item(int(c)).name if not is_missing(c) else "其他")
-    edu = sel["education"].map(_education_column)
+    edu = sel["education"].map(lambda e: _education_column(profile, e))
     counts = pd.crosstab(cat, edu)
     rows = [c for c in categories if c in counts.index] + [c for c in counts.index if c not in categories]
     cols = [c for c in order_cols if c in counts.columns] + [c for c in counts.columns if c not in order_cols]
@@ -459,44 +457,46 @@ def roster_table(roster: pd.DataFrame, year: int, threshold: int = 3) -> pd.Data
 # --------------------------------------------------------------------------- annex (numeric)
 
 
-def _units_frame(codes: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({"代码": pd.array(codes, dtype="string"), "镇街（园区）": [unit_name(c) for c in codes]})
+def _units_frame(profile: Profile, codes: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({"代码": pd.array(codes, dtype="string"),
+                         profile.city.unit_term: [unit_name(profile, c) for c in codes]})
 
 
-def annex_tr1(obs: pd.DataFrame, year: int) -> pd.DataFrame:
-    """附表: TR1 column 1 (合计) by unit: 代码, 镇街（园区）, one column per item; city total row."""
-    wide = _by_unit(obs, year, "TR1")
-    f = forms.form("TR1")
-    codes = reporting_unit_codes()
+def annex_tr1(profile: Profile, obs: pd.DataFrame, year: int) -> pd.DataFrame:
+    """附表: TR1 column 1 (合计) by unit: 代码, unit, one column per item; city total row."""
+    wide = _by_unit(profile, obs, year, "TR1")
+    f = profile.forms["TR1"]
+    codes = reporting_unit_codes(profile)
     wide = wide.reindex(index=codes, columns=list(f.item_codes)) if not wide.empty else pd.DataFrame(
         index=codes, columns=list(f.item_codes), dtype="float64"
     )
     body = pd.concat(
-        [_units_frame(codes), wide.set_axis([f.item(c).name for c in f.item_codes], axis=1).reset_index(drop=True)],
+        [_units_frame(profile, codes), wide.set_axis([f.item(c).name for c in f.item_codes], axis=1).reset_index(drop=True)],
         axis=1,
     )
-    return _with_total(body)
+    return _with_total(profile, body)
 
 
-def _with_total(body: pd.DataFrame, sum_columns: Sequence[str] | None = None) -> pd.DataFrame:
+def _with_total(profile: Profile, body: pd.DataFrame, sum_columns: Sequence[str] | None = None) -> pd.DataFrame:
     cols = list(sum_columns) if sum_columns is not None else list(body.columns[2:])
     total = {c: body[c].sum(min_count=1) for c in cols}
-    row = pd.DataFrame([{"代码": city_code(), "镇街（园区）": "全市合计", **total}])
+    row = pd.DataFrame([{"代码": profile.city.code, profile.city.unit_term: "全市合计", **total}])
     return pd.concat([body, row], ignore_index=True).astype({"代码": "string"})
 
 
-def annex_fund(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFrame:
-    """附表: TR2 by unit with the fund ratio, 3% flag and gap; city total row."""
-    fund = fund_by_unit(obs, ind, year).set_index("unit_code")
-    codes = reporting_unit_codes()
+def annex_fund(data: BulletinData) -> pd.DataFrame:
+    """附表: TR2 by unit with the fund ratio, line flag and gap; city total row."""
+    profile, year, obs = data.profile, data.year, data.observations
+    fund = fund_by_unit(data).set_index("unit_code")
+    codes = reporting_unit_codes(profile)
     fund = fund.reindex(codes)
-    line = fund_line_label(year)
+    line = fund_line_label(profile, year)
     met, gap = f"是否达到{line}", f"距{line}缺口"
-    wide = _by_unit(obs, year, "TR2")
-    f = forms.form("TR2")
+    wide = _by_unit(profile, obs, year, "TR2")
+    f = profile.forms["TR2"]
     items = [c for c in f.item_codes if c not in (300, 310, 320)]
     parts = wide.reindex(index=codes, columns=items) if not wide.empty else pd.DataFrame(index=codes, columns=items, dtype="float64")
-    body = _units_frame(codes).assign(
+    body = _units_frame(profile, codes).assign(
         **{
             "财政总收入": fund["revenue"].to_numpy(),
             "人才专项资金预算安排额": fund["budget"].to_numpy(),
@@ -509,7 +509,7 @@ def annex_fund(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFrame:
         **{f.item(c).name: parts[c].to_numpy() for c in items},
     )
     sums = ["财政总收入", "人才专项资金预算安排额", gap, "人才专项资金实际支出额", *[f.item(c).name for c in items]]
-    out = _with_total(body, sums)
+    out = _with_total(profile, body, sums)
     last = out.index[-1]
     t = out.loc[last]
     out.loc[last, "占财政总收入比例（%）"] = t["人才专项资金预算安排额"] / t["财政总收入"] * 100 if t["财政总收入"] else float("nan")
@@ -519,19 +519,20 @@ def annex_fund(obs: pd.DataFrame, ind: pd.DataFrame, year: int) -> pd.DataFrame:
     return out
 
 
-def annex_mechanisms(obs: pd.DataFrame, year: int) -> pd.DataFrame:
-    """附表: TR3 by unit, plus minima met (of 8); city total row (sums of counts)."""
-    mech = mechanisms_by_unit(obs, year)
-    f = forms.form("TR3")
-    codes = reporting_unit_codes()
+def annex_mechanisms(data: BulletinData) -> pd.DataFrame:
+    """附表: TR3 by unit, plus minima met (I13); city total row (sums of counts)."""
+    profile = data.profile
+    mech = mechanisms_by_unit(profile, data.observations, data.year)
+    f = profile.forms["TR3"]
+    codes = reporting_unit_codes(profile)
     wide = mech.reindex(codes) if not mech.empty else pd.DataFrame(index=codes, columns=list(f.item_codes), dtype="float64")
-    met = mechanism_minima_met(mech).reindex(codes) if not mech.empty else pd.Series(index=codes, dtype="float64")
-    body = _units_frame(codes).assign(
+    met = mechanism_minima_met(data).reindex(codes) if not mech.empty else pd.Series(index=codes, dtype="float64")
+    body = _units_frame(profile, codes).assign(
         **{f.item(c).name: wide[c].to_numpy() for c in f.item_codes},
         **{"工作机制达标项数": met.to_numpy(dtype="float64")},
     )
     flags = [f.item(c).name for c in (401, 402)]
-    out = _with_total(body, [f.item(c).name for c in f.item_codes])
+    out = _with_total(profile, body, [f.item(c).name for c in f.item_codes])
     out.loc[out.index[-1], "工作机制达标项数"] = float("nan")
     for name in flags:  # the total of a 1/0 flag is the number of units answering 1
         out.loc[out.index[-1], name] = body[name].sum(min_count=1)
@@ -543,17 +544,18 @@ def annex_mechanisms(obs: pd.DataFrame, year: int) -> pd.DataFrame:
 INTERNAL_INDICATORS = ("I14",)
 
 
-def annex_indicators(ind: pd.DataFrame, year: int, dictionary: pd.DataFrame | None = None) -> pd.DataFrame:
+def annex_indicators(profile: Profile, ind: pd.DataFrame, year: int,
+                     dictionary: pd.DataFrame | None = None) -> pd.DataFrame:
     """附表: every published indicator by unit (columns named from the dictionary), city row last."""
     internal = ind["indicator"].str.split(".").str[0].isin(INTERNAL_INDICATORS)
     sel = ind[(ind["year"] == year) & ~internal]
     wide = sel.pivot_table(index="unit_code", columns="indicator", values="value", aggfunc="first")
-    city_unit = city_code()
-    codes = [*reporting_unit_codes(), city_unit]
+    city_unit = profile.city.code
+    codes = [*reporting_unit_codes(profile), city_unit]
     wide = wide.reindex(codes)
     names = _indicator_labels(dictionary, list(wide.columns))
-    body = _units_frame(codes).assign(**{names[c]: wide[c].to_numpy() for c in wide.columns})
-    body.loc[body["代码"] == city_unit, "镇街（园区）"] = "全市"
+    body = _units_frame(profile, codes).assign(**{names[c]: wide[c].to_numpy() for c in wide.columns})
+    body.loc[body["代码"] == city_unit, profile.city.unit_term] = "全市"
     return body
 
 

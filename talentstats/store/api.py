@@ -256,8 +256,9 @@ def indicator_name(indicator: str, dictionary: pd.DataFrame | None = None) -> st
 def _dictionary_names(dictionary: pd.DataFrame | None) -> dict[str, str]:
     if dictionary is None:
         from talentstats.analysis.indicators import indicator_dictionary
+        from talentstats.profile.config import load_profile
 
-        dictionary = indicator_dictionary()
+        dictionary = indicator_dictionary(load_profile())  # profile: passed in by the shell
     key = "indicator" if "indicator" in dictionary.columns else "id"
     return dict(zip(dictionary[key].astype(str), dictionary["name"].astype(str), strict=True))
 

@@ -299,8 +299,9 @@ def markdown_table(frame: pd.DataFrame, *, index: bool = False) -> str:
 
 def _default_indicator_dictionary() -> pd.DataFrame:
     from talentstats.analysis.indicators import indicator_dictionary
+    from talentstats.profile.config import load_profile
 
-    return indicator_dictionary()
+    return indicator_dictionary(load_profile())  # profile: passed in by the shell
 
 
 def _default_rules_table() -> pd.DataFrame:

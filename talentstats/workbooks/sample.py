@@ -302,7 +302,7 @@ def simulate(seed: int = SEED, years: Iterable[int] = YEARS, plan: Iterable[Plan
     years = sorted(years)
     plan = list(plan)
     units = [u.code for u in reporting_units()]
-    pop = resident_population()
+    pop = resident_population(config.load_profile())  # profile: passed in by the shell
     base_pop = pop[pop["year"] == years[0]].set_index("unit_code")["population"]
     weight = {u: float(base_pop.get(u, _PARK_POPULATION.get(u, 20_000))) * (1.6 if u == "441900401" else 1.0) for u in units}
     total_w = sum(weight.values())
