@@ -107,8 +107,8 @@ def sheet_candidates(sheet: SheetGrid, order: int, lex: Vocabulary) -> list[Cand
         found = []
         if hidden:
             found.append(lex.rules["F11"].finding(
-                f"表4（工作表“{sheet.name}”）第{'、'.join(str(r + 1) for r in hidden)}行为隐藏行，"
-                "隐藏行不作为数据读取；如其中的人员应当报送，请取消隐藏后重新报送",
+                case="roster", table=f"表{lex.forms['TR4'].number}", sheet=sheet.name,
+                row_numbers="、".join(str(r + 1) for r in hidden),
                 form="TR4", cells=sheet_cells(sheet.name, *(cell_ref(r, 0) for r in hidden)),
             ))
         unit_code, unit_cell = read_unit(cells, top, roster[0], lex)
@@ -147,8 +147,7 @@ def contest(code: str, cands: list[Candidate], lex: Vocabulary) -> tuple[Candida
         if f.is_roster:
             return best, []
         return best, [lex.rules["F10"].finding(
-            f"表{f.number}（工作表“{best.form.sheet}”）未填报数值：各项目的数值单元格均为空，"
-            "请填报后重新报送",
+            table=f"表{f.number}", sheet=best.form.sheet,
             form=code, cells=best.where,
         )]
     rivals = [
@@ -161,8 +160,7 @@ def contest(code: str, cands: list[Candidate], lex: Vocabulary) -> tuple[Candida
         return best, []
     places = "、".join(f"“{c.where}”" for c in [best, *rivals])
     return best, [lex.rules["X07"].finding(
-        f"表{f.number}在本文件中有{len(rivals) + 1}份已填报且数值不一致的表（{places}），"
-        "无法确定以哪一份为准；请只保留一份后重新报送",
+        table=f"表{f.number}", count=len(rivals) + 1, places=places,
         form=code, cells=";".join(c.where for c in [best, *rivals]),
     )]
 

@@ -127,8 +127,8 @@ def locate_forms(grid: WorkbookGrid, profile: Profile) -> ParseResult:
             cands = sheet_candidates(sheet, order, lex)
         except Exception as exc:  # noqa: BLE001 - a bug on one odd sheet must not cost the batch
             result.findings.append(lex.rules["X01"].finding(
-                f"文件“{base}”的工作表“{sheet.name}”无法解析（{type(exc).__name__}: {exc}），"
-                f"请联系{profile.city.office}",
+                case="sheet", file=base, sheet=sheet.name, error=f"{type(exc).__name__}: {exc}",
+                office=profile.city.office,
                 cells=sheet.name,
             ))
             continue
@@ -137,7 +137,7 @@ def locate_forms(grid: WorkbookGrid, profile: Profile) -> ParseResult:
     if not by_form and not result.findings:
         looked = "、".join(f"“{s.name}”" for s in grid.sheets) or "（无工作表）"
         result.findings.append(lex.rules["X02"].finding(
-            f"文件“{base}”中没有识别出任何报表（{lex.table_no_range}），已查看的工作表：{looked}",
+            file=base, table_nos=lex.table_no_range, sheets=looked,
             unit_code=identify_unit(stem) or "",
         ))
         return result

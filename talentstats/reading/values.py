@@ -26,15 +26,17 @@ F09_MIN_REVENUE = 100.0
 _MONEY_ROUND = 6  # decimals kept after converting to 万元 (1 分)
 
 
-def _where(f: Form, item: int, col: int, ref: str) -> str:
-    it, c = f.item(item), f.column(col)
-    return f"表{f.number} 第{item}行“{it.name}”{c.short_name}(列{col})单元格{ref}"
+def _cell_fields(f: Form, item: int, col: int, ref: str) -> dict[str, object]:
+    """The placeholders of a finding about one value cell (``rules.yaml``: F01-F03, F06, F09)."""
+    return {"table": f"表{f.number}", "item": item, "item_name": f.item(item).name,
+            "column_name": f.column(col).short_name, "column": col, "cell": ref}
 
 
 def read_table(sheet: SheetGrid, f: Form, lay: Block,
                 lex: Vocabulary) -> tuple[list, list[Finding], str | None]:
     rules = lex.rules
     name = sheet.name
+    table = f"表{f.number}"
     found: list[Finding] = []
     values: list[tuple[int, int, float, str]] = []
     is_money = f.value_type == "money"
@@ -42,16 +44,13 @@ def read_table(sheet: SheetGrid, f: Form, lay: Block,
     stated = money_units(sheet, lay) if is_money else []
     if len({u for u, _ in stated}) > 1:
         found.append(rules["F12"].finding(
-            f"表{f.number}（工作表“{name}”）的计量单位前后矛盾："
-            + "；".join(f"{ref}为“{u}”" for u, ref in stated)
-            + "，无法确定数值的单位，请统一计量单位后重新报送",
+            table=table, sheet=name, places="；".join(f"{ref}为“{u}”" for u, ref in stated),
             form=f.code, cells=sheet_cells(name, *(ref for _, ref in stated)),
         ))
         return [], found, unit
     if stated and not unit:  # said only in the title or the column headers
         unit, factor = stated[0][0], TO_WAN_YUAN.get(stated[0][0])
-    unit_where = "" if not stated or stated[0][1] == line_ref else \
-        f"（见单元格{'、'.join(ref for _, ref in stated)}）"
+    unit_case = "sheet" if not stated or stated[0][1] == line_ref else "header"
     sheet_factor = factor if (is_money and factor) else 1.0
     cell_units: list[str] = []
     columns = sorted(lay.columns.items())
@@ -64,7 +63,7 @@ def read_table(sheet: SheetGrid, f: Form, lay: Block,
         r = lay.item_rows.get(item)
         if r is None:
             found.append(rules["F08"].finding(
-                f"表{f.number}（工作表“{name}”）缺少第{item}行“{it.name}”。",
+                table=table, sheet=name, item=item, item_name=it.name,
                 form=f.code, cells=name,
             ))
             continue
@@ -90,8 +89,7 @@ def read_table(sheet: SheetGrid, f: Form, lay: Block,
                 total = evaluate_formula(sheet, r, c, vtype, frozenset(), sheet_factor)
                 if total is None:
                     found.append(rules["F06"].finding(
-                        f"{_where(f, item, col, ref)}是公式“{sheet.formulas[(r, c)]}”，没有保存计算结果，"
-                        "且不是本表单元格的简单求和，无法取值；请在Excel中打开并保存后重新报送",
+                        **_cell_fields(f, item, col, ref), formula=sheet.formulas[(r, c)],
                         form=f.code, cells=sheet_cells(name, ref),
                     ))
                     continue
@@ -99,7 +97,7 @@ def read_table(sheet: SheetGrid, f: Form, lay: Block,
             cl = clean_value(raw, value_type=vtype, money_factor=sheet_factor)
             if cl.problem:
                 found.append(rules[cl.problem].finding(
-                    f"{_where(f, item, col, ref)}的值“{text_of(raw)}”{cl.reason}",
+                    **_cell_fields(f, item, col, ref), value=text_of(raw), reason=cl.reason,
                     form=f.code, cells=sheet_cells(name, ref),
                 ))
                 continue
@@ -117,13 +115,13 @@ def read_table(sheet: SheetGrid, f: Form, lay: Block,
 
     if is_money and sheet_factor != 1.0:
         found.append(rules["F05"].finding(
-            f"表{f.number}（工作表“{name}”）的计量单位为“{unit}”{unit_where}，本表应以万元填报，"
-            f"已按1{unit}={sheet_factor:g}万元换算为万元，请核实",
+            case=unit_case, table=table, sheet=name, unit=unit, factor=sheet_factor,
+            places="、".join(ref for _, ref in stated),
             form=f.code, cells=name,
         ))
     if cell_units:
         found.append(rules["F05"].finding(
-            f"表{f.number}（工作表“{name}”）单元格{'、'.join(cell_units)}填写了其他金额单位，已换算为万元，请核实",
+            case="cells", table=table, sheet=name, units="、".join(cell_units),
             form=f.code, cells=sheet_cells(name, *(u.split("（")[0] for u in cell_units)),
         ))
     if f.code == "TR2" and sheet_factor == 1.0:
@@ -138,7 +136,7 @@ def _magnitude(f: Form, sheet: str, values: list[tuple[int, int, float, str]],
         if item == 300 and col == 1 and not (F09_MIN_REVENUE <= v <= F09_MAX_REVENUE):
             hint = "元" if v > F09_MAX_REVENUE else "亿元"
             return [f09.finding(
-                f"{_where(f, item, col, ref)}为{v:g}万元，数量级异常，可能误按{hint}填报，请核实计量单位",
+                **_cell_fields(f, item, col, ref), value=v, unit=hint,
                 form=f.code, cells=sheet_cells(sheet, ref),
             )]
     return []
@@ -188,9 +186,9 @@ def _unknown_rows(sheet: SheetGrid, f: Form, lay: Block, lex: Vocabulary) -> lis
         if not _row_has_numbers(sheet, r, lay.columns):
             continue
         label = _row_label(sheet, r, lay) or "（无项目名称）"
-        why = "重复的项目行" if r in dups else "不是本表的项目"
         out.append(lex.rules["F04"].finding(
-            f"表{f.number}（工作表“{sheet.name}”）第{r + 1}行“{label}”{why}，该行数值已忽略",
+            case="duplicate" if r in dups else "unknown",
+            table=f"表{f.number}", sheet=sheet.name, row=r + 1, label=label,
             form=f.code, cells=sheet_cells(sheet.name, cell_ref(r, _first_not_none(lay.label_col, lay.code_col, 0))),
         ))
     return out
@@ -204,8 +202,7 @@ def hidden_findings(sheet: SheetGrid, f: Form, lay: Block, hidden_items: dict[in
     if rows:
         labels = "、".join(f"第{r + 1}行（{hidden_items[r]}）" for r in rows)
         out.append(f11.finding(
-            f"表{f.number}（工作表“{sheet.name}”）{labels}为隐藏行，隐藏行不作为数据读取，"
-            "已按未隐藏的行读取；如隐藏行的数据才是要报送的，请取消隐藏、删除多余的行后重新报送",
+            case="rows", table=f"表{f.number}", sheet=sheet.name, rows=labels,
             form=f.code,
             cells=sheet_cells(sheet.name, *(cell_ref(r, _first_not_none(lay.label_col, lay.code_col, 0)) for r in rows)),
         ))
@@ -214,8 +211,7 @@ def hidden_findings(sheet: SheetGrid, f: Form, lay: Block, hidden_items: dict[in
     if cols:
         names = "、".join(f"{column_letters(c)}列（{f.column(hidden_cols[c]).short_name}）" for c in cols)
         out.append(f11.finding(
-            f"表{f.number}（工作表“{sheet.name}”）{names}为隐藏列，隐藏列不作为数据读取；"
-            "如隐藏列的数据才是要报送的，请取消隐藏后重新报送",
+            case="columns", table=f"表{f.number}", sheet=sheet.name, columns=names,
             form=f.code, cells=sheet_cells(sheet.name, *(cell_ref(lay.first, c) for c in cols)),
         ))
     return out
