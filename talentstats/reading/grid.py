@@ -46,7 +46,7 @@ def cell_at(cells: list[list[Cell]], r: int, c: int) -> Cell:
 def is_blank(v: object) -> bool:
     if v is None or v == "":
         return True
-    return v.__class__ is str and not v.strip()  # type: ignore[union-attr]
+    return isinstance(v, str) and not v.strip()
 
 
 def grid_width(cells: list[list[Cell]]) -> int:
@@ -77,13 +77,12 @@ def filled_rows(sheet: SheetGrid, upto: int, start: int = 0) -> list[list[Cell]]
 
 def as_code(v: object) -> int | None:
     """An item code as typed: 100, 100.0, '100', '１００'."""
-    cls = v.__class__
-    if cls is float:
-        return int(v) if v.is_integer() and 0 < v < 1e6 else None  # type: ignore[union-attr]
-    if cls is str:
-        return text_code(v)  # type: ignore[arg-type]
-    if cls is int:
-        return v  # type: ignore[return-value]
+    if isinstance(v, float):
+        return int(v) if v.is_integer() and 0 < v < 1e6 else None
+    if isinstance(v, str):
+        return text_code(v)
+    if isinstance(v, int) and not isinstance(v, bool):  # a TRUE cell is no code
+        return v
     return None
 
 

@@ -26,7 +26,7 @@ def index_row(row: list[Cell], item_cols: set[int], ncols: int) -> dict[int, int
     marks = False
     nums: dict[int, int] = {}
     for c, v in enumerate(row):
-        if v.__class__ is str:  # the common case, without the general helpers' checks
+        if isinstance(v, str):  # the common case, without the general helpers' checks
             if not v or v.isspace():  # is_blank
                 continue
             if norm_text(v) in _INDEX_MARKS:  # type: ignore[arg-type]

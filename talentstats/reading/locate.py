@@ -51,24 +51,23 @@ def item_hits(sheet: SheetGrid,
 
     for r, row in enumerate(sheet.cells):
         for c, v in enumerate(row[:LABEL_SCAN_COLS]):
-            cls = v.__class__
-            if cls is str:
+            if isinstance(v, str):
                 if not v:
                     continue
-                h = hits.get(v)  # type: ignore[arg-type]
+                h = hits.get(v)
                 if h is None:
                     if len(hits) > 65536:
                         hits.clear()
-                    h = hits[v] = lex.text_hit(v)  # type: ignore[index, arg-type]
+                    h = hits[v] = lex.text_hit(v)
                 for code, it, n in h:
                     names, codes = slot(code)
                     if it is not None:
                         names[c][r] = it
                     if n is not None:
                         codes[c][r] = n
-            elif cls is float or cls is int:
-                for code in by_code.get(v, ()):  # type: ignore[call-overload]
-                    slot(code)[1][c][r] = int(v)  # type: ignore[arg-type]
+            elif isinstance(v, (float, int)) and not isinstance(v, bool):  # TRUE is no code
+                for code in by_code.get(v, ()):
+                    slot(code)[1][c][r] = int(v)
     return out
 
 
@@ -146,7 +145,7 @@ def named_forms(cells: list[list[Cell]], top: int, upto: int, lex: Vocabulary) -
     named: dict[str, int] = {}
     for row in cells[top:upto]:
         for v in row:
-            if v.__class__ is not str or not v:
+            if not isinstance(v, str) or not v:
                 continue
             t = _table_no_in(v, lex)
             if t:
@@ -176,7 +175,7 @@ def _header_in(rows: list[list[Cell]], offset: int,
             break  # person rows follow the header
         cols: dict[int, str] = {}
         for c, v in enumerate(row):
-            if v.__class__ is not str:
+            if not isinstance(v, str):
                 continue
             k = label_key(v)  # type: ignore[arg-type]
             if k in lookup and lookup[k] not in cols.values():

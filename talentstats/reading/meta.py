@@ -54,7 +54,7 @@ def read_unit(cells: list[list[Cell]], top: int, upto: int,
     """(unit code, cell) from 填报单位 in rows ``top`` to ``upto`` (excluded); the cell is 'A3'."""
     for r in range(top, min(upto, len(cells))):
         for c, v in enumerate(cells[r]):
-            if v.__class__ is not str or "位" not in v:  # 单位, 單位
+            if not isinstance(v, str) or "位" not in v:  # 单位, 單位
                 continue
             k = norm_text(v)  # type: ignore[arg-type]
             if "填报单位" in k or "报送单位" in k:
@@ -72,7 +72,7 @@ def _unit_of_text(profile: Profile, text: str) -> str | None:
 
 
 def _year_of(v: object) -> int | None:
-    if v.__class__ is not str or ("年" not in v and "期" not in v):  # type: ignore[operator]
+    if not isinstance(v, str) or ("年" not in v and "期" not in v):
         return None
     s = norm_text(v)
     if "报出" in s or "填报日期" in s:
@@ -87,7 +87,7 @@ def read_year(cells: list[list[Cell]], top: int, upto: int, lex: Vocabulary) -> 
         if is_footer_row(cells, r, lex):
             continue
         for c, v in enumerate(row):
-            if v.__class__ is not str or not v:
+            if not isinstance(v, str) or not v:
                 continue  # only a text holds a year (2013年) or its label (年份)
             y = _year_of(v)
             if y:
@@ -105,7 +105,7 @@ def read_report_date(cells: list[list[Cell]], top: int, upto: int) -> date | Non
     """The 报出日期 written in rows ``top`` to ``upto`` (excluded)."""
     for r in range(top, min(upto, len(cells))):
         for c, v in enumerate(cells[r]):
-            if v.__class__ is str and "日" in v and "报出日期" in norm_text(v):
+            if isinstance(v, str) and "日" in v and "报出日期" in norm_text(v):
                 d = parse_report_date(norm_text(v).split("报出日期", 1)[1])
                 if d:
                     return d

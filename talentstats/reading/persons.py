@@ -20,7 +20,7 @@ _BIRTH_DIGITS = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})?")
 def _birth_text(v: object) -> object:
     """出生年月 as 'YYYY-MM' where it can be read, else the raw text (the rules flag it)."""
     if (  # already 'YYYY-MM' (what the regex below would give back unchanged)
-        v.__class__ is str
+        isinstance(v, str)
         and len(v) == 7  # type: ignore[arg-type]
         and v[4] == "-"  # type: ignore[index]
         and v[:2] in ("19", "20")  # type: ignore[index]
@@ -58,7 +58,7 @@ def _birth_text(v: object) -> object:
 
 
 def _roster_value(key: str, v: object) -> object:
-    if v.__class__ is str and key != "birth":
+    if isinstance(v, str) and key != "birth":
         return v.strip() or None  # type: ignore[union-attr]
     if is_blank(v):
         return None
@@ -100,10 +100,9 @@ def read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]],
         content = False
         for c, key, birth, counts in plan:
             v = row[c] if c < n else ""
-            cls = v.__class__
-            if cls is str:
+            if isinstance(v, str):
                 v = (_birth_text(v) if v.strip() else None) if birth else (v.strip() or None)  # type: ignore[union-attr]
-            elif cls is float and not birth and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
+            elif isinstance(v, float) and not birth and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
                 v = str(int(v))  # what _roster_value gives (through text_of)
             elif v is None:
                 pass
