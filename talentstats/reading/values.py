@@ -73,10 +73,10 @@ def read_table(sheet: SheetGrid, f: Form, lay: Block,
         rownum = str(r + 1)
         for c, col, letter in letters:
             raw = row[c] if c < n else ""
-            if (isinstance(raw, (float, int)) and not isinstance(raw, bool)
-                    and 0 <= raw < 1e15):  # a plain number (not NaN/inf; TRUE is no number)
+            cls = raw.__class__  # exactly float or int: TRUE is no number (isinstance here cost 2-3%, measured)
+            if (cls is float or cls is int) and 0 <= raw < 1e15:  # a plain number (not NaN/inf)
                 if not is_money:
-                    if isinstance(raw, int) or raw.is_integer():
+                    if cls is int or raw.is_integer():  # type: ignore[union-attr]
                         append((item, col, float(raw), letter + rownum))
                         continue
                 elif sheet_factor == 1.0:
