@@ -373,12 +373,13 @@ def test_the_sample_command_refuses_another_citys_profile(tmp_path, monkeypatch)
 def test_item_lookups_are_kept_per_city(monkeypatch):
     """TR5 510 spells the short name (人才东莞战略专项 / 人才西山战略专项): a process serving one
     profile, then another, must not keep the first one's lookups."""
-    from talentstats.reading import parse
+    from talentstats.reading.grid import label_key
+    from talentstats.reading.vocabulary import vocabulary_of
 
-    dongguan, xishan = parse._key_str("人才东莞战略专项"), parse._key_str("人才西山战略专项")
-    first = parse._vocabulary(config.load_profile(TEST_PROFILE)).items["TR5"]
+    dongguan, xishan = label_key("人才东莞战略专项"), label_key("人才西山战略专项")
+    first = vocabulary_of(config.load_profile(TEST_PROFILE)).items["TR5"]
     assert first.get(dongguan) == 510 and xishan not in first
-    second = parse._vocabulary(config.load_profile(XISHAN)).items["TR5"]
+    second = vocabulary_of(config.load_profile(XISHAN)).items["TR5"]
     assert second.get(xishan) == 510 and dongguan not in second
 
 
@@ -389,7 +390,7 @@ def test_a_sheet_that_cannot_be_parsed_names_the_profiles_office(xishan, monkeyp
     def boom(*_args):
         raise TypeError("odd sheet")
 
-    monkeypatch.setattr(parse, "_sheet_candidates", boom)
+    monkeypatch.setattr(parse, "sheet_candidates", boom)
     grid = WorkbookGrid("河东镇2016.xlsx", "xlsx", [SheetGrid("表1", [["x"]])])
     x01 = [f for f in parse.locate_forms(grid, config.load_profile(xishan)).findings if f.rule == "X01"]
     assert len(x01) == 1 and x01[0].message.endswith(f"请联系{OFFICE}")

@@ -21,8 +21,9 @@ from test_parse_property import Layout, build_sheet
 from talentstats.model import SheetGrid, WorkbookGrid
 from talentstats.profile.config import load_profile
 from talentstats.profile.forms import form
-from talentstats.reading.parse import F09_MAX_REVENUE, locate_forms
+from talentstats.reading.parse import locate_forms
 from talentstats.reading.readers import read_workbook
+from talentstats.reading.values import F09_MAX_REVENUE
 
 PROFILE = load_profile(TEST_PROFILE)
 

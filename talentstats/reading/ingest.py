@@ -52,11 +52,11 @@ class FileOutcome:
 def file_failure(source_file: str, sha256: str, modified: float, reason: str,
                  profile: Profile) -> FileOutcome:
     """The outcome of a file that could not be read at all (X01)."""
-    message = (f"文件“{source_file}”无法读取：{reason.rstrip('。')}。"
-               + ("" if "报送" in reason else "请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送。"))
-    unit_code = identify_unit(Path(source_file).name) or ""
-    return FileOutcome(source_file, sha256, modified,
-                       findings=[profile.rules["X01"].finding(message, unit_code=unit_code)])
+    x01 = profile.rules["X01"].finding(
+        case="file_advised" if "报送" in reason else "file", file=source_file,
+        reason=reason.rstrip("。"), unit_code=identify_unit(Path(source_file).name) or "",
+    )
+    return FileOutcome(source_file, sha256, modified, findings=[x01])
 
 
 def _worker_profile(folder: str | None) -> Profile:
@@ -181,23 +181,22 @@ def _attribution_findings(fr: FormRead, year: int, unit_code: str | None, profil
     (``f``: the form's declaration)."""
     rules = profile.rules
     out = []
-    num = f.number
+    table = f"表{f.number}"
     if unit_code is None:
         out.append(rules["X03"].finding(
-            f"工作表“{fr.sheet}”（表{num}）无法识别填报单位：填报单位栏和文件名都未写明可识别的单位名称。",
+            sheet=fr.sheet, table=table,
             form=fr.form,
         ))
         return out
     if fr.year is not None and fr.year != year:
         out.append(rules["X05"].finding(
-            f"工作表“{fr.sheet}”（表{num}）的报告年份为{fr.year}年，与本次汇总的{year}年不符。",
+            sheet=fr.sheet, table=table, form_year=fr.year, year=year,
             form=fr.form, unit_code=unit_code,
         ))
     reporter = f.reporter
     if (reporter == "city") != (unit_code == profile.city.code):
-        who = "市本级" if reporter == "city" else "各镇街（园区）"
         out.append(rules["X06"].finding(
-            f"工作表“{fr.sheet}”：表{num}由{who}填报，本单位不应报送此表。",
+            case="city_form" if reporter == "city" else "unit_form", sheet=fr.sheet, table=table,
             form=fr.form, unit_code=unit_code,
         ))
     return out
@@ -226,19 +225,16 @@ def _attribute(oc: FileOutcome, assigned: str | None,
             return None, []
         sheet_unit, file_unit = oc.unit_conflict
         return None, [x04.finding(
-            f"工作表的填报单位（{_unit_label(sheet_unit, names)}）与文件名“{base}”所指单位"
-            f"（{_unit_label(file_unit, names)}）不一致，已按统计人员的指定归属"
-            f"{_unit_label(assigned, names)}处理",
+            case="assigned", sheet_unit=_unit_label(sheet_unit, names), file=base,
+            file_unit=_unit_label(file_unit, names), assigned=_unit_label(assigned, names),
             unit_code=assigned, cells=oc.conflict_cells, severity=x04.params["assigned_severity"],
         )]
     if oc.unit_conflict is None:
         return None, []
     sheet_unit, file_unit = oc.unit_conflict
     return file_unit, [x04.finding(
-        f"工作表的填报单位（{_unit_label(sheet_unit, names)}）与文件名“{base}”所指单位"
-        f"（{_unit_label(file_unit, names)}）不一致。为免把一个单位的数据记到另一个单位，本文件暂不采用，"
-        "也不替代任何单位已报送的文件；请报送单位核实后重新报送，或由市统计人员指定归属"
-        "（talentstats ingest … --assign 文件=单位）",
+        case="held", sheet_unit=_unit_label(sheet_unit, names), file=base,
+        file_unit=_unit_label(file_unit, names),
         unit_code=file_unit, cells=oc.conflict_cells,
     )]
 

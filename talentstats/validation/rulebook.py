@@ -2,9 +2,9 @@
 
 ``build_rules`` is pure (the parsed YAML and the forms in, the rules out); the profile holds
 its result (``profile.rules``). A rule's kind, severity and message are declared once, there:
-the parser and the ingest make their findings with ``Rule.finding``, ``validate``
-(``talentstats.validation.rules``) evaluates the others. No pandas here: the ingest workers
-load the profile.
+the parser and the ingest make their findings with ``Rule.finding``, which fills the declared
+message in; ``validate`` (``talentstats.validation.rules``) evaluates the others. No pandas
+here: the ingest workers load the profile.
 
 In a rule's ``description`` and ``message``, ``{category_count}`` is the number of TR1's talent
 categories in Chinese numerals (六) and ``{category_codes}`` their first and last codes
@@ -44,7 +44,8 @@ class Rule:
     check: str
     forms: tuple[str, ...]
     description: str
-    message: str = ""
+    message: str = ""  # the message template ('' where the rule declares several, ``cases``)
+    cases: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     over: str = "item"
     lhs: tuple[int, ...] = ()
     rhs: tuple[int, ...] = ()
@@ -71,12 +72,24 @@ class Rule:
         types = {f.item_value_type(c) for c in codes} if f.items else {f.value_type}
         return _MONEY_TOLERANCE if "money" in types else 0.0
 
-    def finding(self, message: str, *, form: str = "", unit_code: str = "", cells: str = "",
-                severity: str | None = None) -> Finding:
-        """A finding of this rule, with its declared kind and severity (``severity``: one the
-        rule declares for a case of its own, e.g. X04's ``assigned_severity``)."""
-        return Finding(self.id, self.kind, severity or self.severity, message, form=form,
-                       unit_code=unit_code, cells=cells)
+    def finding(self, *, case: str = "", form: str = "", unit_code: str = "", cells: str = "",
+                severity: str | None = None, **fields: object) -> Finding:
+        """A finding of this rule: its declared kind and severity, and its declared message
+        with ``fields`` filled in.
+
+        Parameters
+        ----------
+        case
+            Which of the rule's declared wordings (``message: {case: template}``), for a rule
+            that declares several; '' for the one ``message``.
+        severity
+            One the rule declares for a case of its own (X04's ``assigned_severity``).
+        fields
+            The message's named placeholders.
+        """
+        template = self.cases[case] if case else self.message
+        return Finding(self.id, self.kind, severity or self.severity, template.format(**fields),
+                       form=form, unit_code=unit_code, cells=cells)
 
 
 def _codes(value: object, all_codes: tuple[int, ...], categories: tuple[int, ...]) -> tuple[int, ...]:
@@ -128,6 +141,10 @@ def _build(spec: Mapping[str, Any], forms: Mapping[str, Form], category_text: Ma
             template = template.replace(placeholder, value)
         return template
 
+    message = spec.get("message", "")
+    if check == "parse" and not message:
+        raise ValueError(f"rules.yaml: rule {rid} is raised by the reader and declares no message")
+    cases = {case: text(t) for case, t in message.items()} if isinstance(message, dict) else {}
     return Rule(
         id=rid,
         kind=spec["kind"],
@@ -135,7 +152,8 @@ def _build(spec: Mapping[str, Any], forms: Mapping[str, Form], category_text: Ma
         check=check,
         forms=declared,
         description=text(spec["description"]),
-        message=text(spec.get("message", "")),
+        message="" if cases else text(message),
+        cases=cases,
         over=over,
         lhs=lhs,
         rhs=rhs,
