@@ -427,7 +427,8 @@ def test_notebook_exposes_its_parameters() -> None:
     # what papermill reads from the cell tagged `parameters`, as `-p NAME VALUE` would set them
     params = papermill.inspect_notebook(str(NOTEBOOK))
     assert {name: p["default"] for name, p in params.items()} == {
-        "processed_dir": '""', "first_year": "2012", "last_year": "2016", "top_n": "5"}
+        "processed_dir": '""', "profile_dir": '""', "first_year": "2012", "last_year": "2016",
+        "top_n": "5"}
 
 
 @pytest.mark.slow

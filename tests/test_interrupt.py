@@ -66,11 +66,13 @@ def _tree(*folders: Path) -> dict[str, tuple[int, int]]:
 
 
 def _phase(log_dir: Path, pid: int) -> str:
-    """The stage a killed run was in, from its own run log (no log: still starting)."""
+    """The stage a killed run was in, from its own run log (no log, or a log killed before its
+    first whole line: still starting)."""
     logs = list(log_dir.glob(f"*-{pid}.jsonl"))
-    if not logs:
+    lines = logs[0].read_text("utf-8").split("\n")[:-1] if logs else []  # a torn last line is cut
+    events = [json.loads(line) for line in lines if line]
+    if not events:
         return "start-up"
-    events = [json.loads(line) for line in logs[0].read_text("utf-8").splitlines() if line]
     if events[-1]["event"] == "end":
         return "finished"
     done = [e["stage"] for e in events if e["event"] == "stage"]
