@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import machine, peak_memory, write_results  # noqa: E402
+from common import machine, peak_memory, write_results
 
 YEAR = 2016
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import Stopwatch, machine, peak_memory, write_results  # noqa: E402
+from common import Stopwatch, machine, peak_memory, write_results
 
 
 def main() -> None:

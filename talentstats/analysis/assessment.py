@@ -41,7 +41,7 @@ _RANK_DECIMALS = 6  # scores equal to 6 decimals share a rank (floating-point no
 
 
 def _float_or_nan(value: object) -> float:
-    return float(value) if value is not None else np.nan  # type: ignore[arg-type]
+    return float(value) if value is not None else np.nan
 
 
 def _label(ent: Mapping[str, Any], targets: Targets) -> str:

@@ -457,10 +457,10 @@ def _declared(entry: Indicator, c: _Computation) -> Values:
         return s, _city_sum(s)
     operands = [*entry.numerator, entry.denominator]
     if all(isinstance(o, Cell) for o in operands):  # the city's: Σ numerator ÷ Σ denominator
-        num = _summed([c.cells(o.form, o.item, o.column) for o in entry.numerator])  # type: ignore[union-attr]
+        num = _summed([c.cells(o.form, o.item, o.column) for o in entry.numerator])
         den = entry.denominator
-        return _ratio(num, c.cells(den.form, den.item, den.column), entry.scale)  # type: ignore[union-attr]
-    values = [c.cell(o) if isinstance(o, Cell) else c(o) for o in operands]  # type: ignore[arg-type]
+        return _ratio(num, c.cells(den.form, den.item, den.column), entry.scale)
+    values = [c.cell(o) if isinstance(o, Cell) else c(o) for o in operands]
     out = []
     for level in (0, 1):  # of indicators: the ratio of their unit values, of their city values
         parts = [v[level] for v in values]

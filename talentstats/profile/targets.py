@@ -58,7 +58,7 @@ def _year(v: object) -> int | None:
 
 def _step(raw: object, where: object, field: str) -> Step:
     if _is_number(raw):
-        return Step(float(raw))  # type: ignore[arg-type]
+        return Step(float(raw))
     if not isinstance(raw, Mapping) or set(raw) - _STEP_KEYS or not _is_number(raw.get("value")):
         raise _error(where, field, raw)
     ends = {}
@@ -100,13 +100,13 @@ def check_targets(targets: object, where: object = "targets") -> dict[str, tuple
         for i, s in enumerate(steps):
             if s.start is None:
                 raise _error(where, f"{field}[{i}].from", spec[i])
-            if i and (s.start <= steps[i - 1].start or  # type: ignore[operator]
-                      steps[i - 1].end is not None and s.start <= steps[i - 1].end):  # type: ignore[operator]
+            if i and (s.start <= steps[i - 1].start or
+                      steps[i - 1].end is not None and s.start <= steps[i - 1].end):
                 raise _error(where, f"{field}[{i}].from", spec[i])
         # a step without `to` ends where the next one starts
         out[str(ind)] = tuple(
             Step(s.value, s.start, s.end if s.end is not None or i + 1 == len(steps)
-                 else steps[i + 1].start - 1)  # type: ignore[operator]
+                 else steps[i + 1].start - 1)
             for i, s in enumerate(steps)
         )
     return out

@@ -21,17 +21,17 @@ matplotlib.use("Agg", force=False)
 if TYPE_CHECKING:
     from talentstats.profile.config import Profile
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 from matplotlib import (
-    font_manager,  # noqa: E402
-    rcParams,  # noqa: E402
+    font_manager,
+    rcParams,
 )
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from talentstats.analysis.wording import chinese_numeral, number_text  # noqa: E402
-from talentstats.errors import TalentstatsError  # noqa: E402
-from talentstats.profile.targets import fund_ratio_line  # noqa: E402
-from talentstats.publication import tables as T  # noqa: E402
+from talentstats.analysis.wording import chinese_numeral, number_text
+from talentstats.errors import TalentstatsError
+from talentstats.profile.targets import fund_ratio_line
+from talentstats.publication import tables as T
 
 __all__ = [
     "CJKFontNotFound",

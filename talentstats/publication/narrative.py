@@ -63,9 +63,9 @@ def growth_clause(value: float, previous: float | None, *, subject: str = "比�
 
     The change is computed from unrounded values; one that rounds to 0.0% reads 持平.
     """
-    if is_missing(value) or is_missing(previous) or float(previous) == 0:  # type: ignore[arg-type]
+    if is_missing(value) or is_missing(previous) or float(previous) == 0:
         return ""
-    rate = (float(value) / float(previous) - 1) * 100  # type: ignore[arg-type]
+    rate = (float(value) / float(previous) - 1) * 100
     shown = bulletin_number(abs(rate), 1)
     if shown == "0.0":
         return "与上年持平"
@@ -84,7 +84,7 @@ def _difference_clause(value: float, previous: float | None, words: tuple[str, s
     """An absolute change, 1 decimal: '比上年提高0.8个百分点', '与上年持平', or '' without a base."""
     if is_missing(previous):
         return ""
-    diff = float(value) - float(previous)  # type: ignore[arg-type]
+    diff = float(value) - float(previous)
     shown = bulletin_number(abs(diff), 1)
     if shown == "0.0":
         return "与上年持平"

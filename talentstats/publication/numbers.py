@@ -33,7 +33,7 @@ def is_missing(value: object) -> bool:
     if value is None or value is pd.NA:
         return True
     try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
+        return math.isnan(float(value))
     except (TypeError, ValueError):
         return True
 

@@ -130,7 +130,7 @@ def sheet_candidates(sheet: SheetGrid, order: int, lex: Vocabulary) -> list[Cand
     undated = any(c.form.report_date is None for c in out)
     sheet_date = read_report_date(cells, 0, len(cells)) if undated else None
     for c in out:
-        c.sheet_unit, c.sheet_year, c.sheet_date = sheet_unit, sheet_year, sheet_date  # type: ignore[assignment]
+        c.sheet_unit, c.sheet_year, c.sheet_date = sheet_unit, sheet_year, sheet_date
     return out
 
 

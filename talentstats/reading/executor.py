@@ -307,7 +307,7 @@ class IsolatedExecutor(Executor):
         if self._wake_w is not None:
             os.close(self._wake_w)
             os.close(self._wake_r)
-            self._wake_w = self._wake_r = None  # type: ignore[assignment]
+            self._wake_w = self._wake_r = None
 
     def _run(self) -> None:
         slots: list[_Slot] = []

@@ -29,10 +29,10 @@ def index_row(row: list[Cell], item_cols: set[int], ncols: int) -> dict[int, int
         if isinstance(v, str):  # the common case, without the general helpers' checks
             if not v or v.isspace():  # is_blank
                 continue
-            if norm_text(v) in _INDEX_MARKS:  # type: ignore[arg-type]
+            if norm_text(v) in _INDEX_MARKS:
                 marks = True
                 continue
-            n = text_code(v)  # type: ignore[arg-type]  # as_code of a text
+            n = text_code(v)  # as_code of a text
         elif is_blank(v):
             continue
         else:

@@ -151,7 +151,7 @@ def named_forms(cells: list[list[Cell]], top: int, upto: int, lex: Vocabulary) -
             if t:
                 named[t] = 2
                 continue
-            k = norm_text(v)  # type: ignore[arg-type]
+            k = norm_text(v)
             for tk, code in lex.titles:
                 if tk in k and len(k) <= len(tk) + 20:
                     named.setdefault(code, 1)
@@ -177,7 +177,7 @@ def _header_in(rows: list[list[Cell]], offset: int,
         for c, v in enumerate(row):
             if not isinstance(v, str):
                 continue
-            k = label_key(v)  # type: ignore[arg-type]
+            k = label_key(v)
             if k in lookup and lookup[k] not in cols.values():
                 cols[c] = lookup[k]
         if len(cols) >= 4 and (best is None or len(cols) > len(best[1])):

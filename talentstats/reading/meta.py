@@ -51,7 +51,7 @@ def read_unit(cells: list[list[Cell]], top: int, upto: int,
         for c, v in enumerate(cells[r]):
             if not isinstance(v, str) or "位" not in v:  # 单位, 單位
                 continue
-            k = norm_text(v)  # type: ignore[arg-type]
+            k = norm_text(v)
             if "填报单位" in k or "报送单位" in k:
                 label = "填报单位" if "填报单位" in k else "报送单位"
                 text = _unit_text_after(cells, r, c, label)
@@ -88,7 +88,7 @@ def read_year(cells: list[list[Cell]], top: int, upto: int, lex: Vocabulary) -> 
             y = _year_of(v)
             if y:
                 return y
-            k = norm_text(v)  # type: ignore[arg-type]
+            k = norm_text(v)
             if k in _YEAR_LABELS and c + 1 < len(row):
                 nxt = row[c + 1]
                 n = as_code(nxt)

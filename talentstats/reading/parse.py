@@ -158,9 +158,9 @@ def locate_forms(grid: WorkbookGrid, profile: Profile) -> ParseResult:
         sheet_unit = fr.unit_code or c.sheet_unit or wb_unit
         if sheet_unit and file_unit and sheet_unit != file_unit and file_unit != profile.city.code:
             named.append((fr.sheet, c.unit_cell))
-            result.unit_conflict = (sheet_unit, file_unit)  # type: ignore[assignment]
-        fr.unit_code = sheet_unit or file_unit  # type: ignore[assignment]
-        fr.year = fr.year or c.sheet_year or wb_year or file_year  # type: ignore[assignment]
+            result.unit_conflict = (sheet_unit, file_unit)
+        fr.unit_code = sheet_unit or file_unit
+        fr.year = fr.year or c.sheet_year or wb_year or file_year
         fr.report_date = fr.report_date or c.sheet_date or wb_date
         if fr.unit_code:
             fr.findings = [replace(x, unit_code=fr.unit_code) for x in fr.findings]

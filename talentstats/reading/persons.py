@@ -21,13 +21,13 @@ def _birth_text(v: object) -> object:
     """出生年月 as 'YYYY-MM' where it can be read, else the raw text (the rules flag it)."""
     if (  # already 'YYYY-MM' (what the regex below would give back unchanged)
         isinstance(v, str)
-        and len(v) == 7  # type: ignore[arg-type]
-        and v[4] == "-"  # type: ignore[index]
-        and v[:2] in ("19", "20")  # type: ignore[index]
-        and v.isascii()  # type: ignore[union-attr]
-        and v[:4].isdigit()  # type: ignore[index]
-        and "01" <= v[5:] <= "12"  # type: ignore[index, operator]
-        and v[5:].isdigit()  # type: ignore[index]
+        and len(v) == 7
+        and v[4] == "-"
+        and v[:2] in ("19", "20")
+        and v.isascii()
+        and v[:4].isdigit()
+        and "01" <= v[5:] <= "12"
+        and v[5:].isdigit()
     ):
         return v
     if isinstance(v, (datetime, date)):
@@ -59,7 +59,7 @@ def _birth_text(v: object) -> object:
 
 def _roster_value(key: str, v: object) -> object:
     if isinstance(v, str) and key != "birth":
-        return v.strip() or None  # type: ignore[union-attr]
+        return v.strip() or None
     if is_blank(v):
         return None
     if key == "birth":
@@ -101,8 +101,8 @@ def read_roster(sheet: SheetGrid, header: tuple[int, dict[int, str]],
         for c, key, birth, counts in plan:
             v = row[c] if c < n else ""
             if isinstance(v, str):
-                v = (_birth_text(v) if v.strip() else None) if birth else (v.strip() or None)  # type: ignore[union-attr]
-            elif isinstance(v, float) and not birth and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
+                v = (_birth_text(v) if v.strip() else None) if birth else (v.strip() or None)
+            elif isinstance(v, float) and not birth and v.is_integer() and -1e15 < v < 1e15:
                 v = str(int(v))  # what _roster_value gives (through text_of)
             elif v is None:
                 pass

@@ -494,9 +494,9 @@ def _open_zip(data: bytes) -> _Package | zipfile.ZipFile:
     if members is not None:
         return _Package(data, members)
     z = zipfile.ZipFile(io.BytesIO(data))
-    z._ts_data = data  # type: ignore[attr-defined]
-    z._ts_full = {}  # type: ignore[attr-defined]  # members inflated whole once, by name
-    z._ts_exact = set()  # type: ignore[attr-defined]  # those whose data ends at their size
+    z._ts_data = data
+    z._ts_full = {}  # members inflated whole once, by name
+    z._ts_exact = set()  # those whose data ends at their size
     return z
 
 
@@ -518,7 +518,7 @@ def _fast_member(z: _Package | zipfile.ZipFile, member: str, n: int | None) -> b
     data = getattr(z, "_ts_data", None)
     if data is None:
         return None
-    full = z._ts_full  # type: ignore[attr-defined]
+    full = z._ts_full
     whole = full.get(member)
     if whole is not None:
         return whole if n is None else whole[:n]
@@ -582,7 +582,7 @@ def _fast_member(z: _Package | zipfile.ZipFile, member: str, n: int | None) -> b
         if info.file_size <= _FULL_READ_BYTES:
             full[member] = out
             if exact:
-                z._ts_exact.add(member)  # type: ignore[attr-defined]
+                z._ts_exact.add(member)
     return out
 
 

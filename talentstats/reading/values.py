@@ -76,7 +76,7 @@ def read_table(sheet: SheetGrid, f: Form, lay: Block,
             cls = raw.__class__  # exactly float or int: TRUE is no number (isinstance here cost 2-3%, measured)
             if (cls is float or cls is int) and 0 <= raw < 1e15:  # a plain number (not NaN/inf)
                 if not is_money:
-                    if cls is int or raw.is_integer():  # type: ignore[union-attr]
+                    if cls is int or raw.is_integer():
                         append((item, col, float(raw), letter + rownum))
                         continue
                 elif sheet_factor == 1.0:

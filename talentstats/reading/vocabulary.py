@@ -46,7 +46,7 @@ def _with_bare(keys: tuple[str, ...]) -> list[str]:
 def _item_lookup(f: Form) -> dict[str, int]:
     exact = _index([(k, it.code) for it in f.items for k in it.spellings()])
     bare = _index([(k, it.code) for it in f.items for k in _with_bare(it.spellings())])
-    return {**bare, **exact}  # type: ignore[dict-item]
+    return {**bare, **exact}
 
 
 def _column_lookup(f: Form) -> dict[str, int]:
@@ -57,11 +57,11 @@ def _column_lookup(f: Form) -> dict[str, int]:
             if col.group:
                 g = normalize_label(col.group)
                 pairs += [(g + sp, col.code), (sp + g, col.code)]
-    return _index(pairs)  # type: ignore[return-value]
+    return _index(pairs)
 
 
 def _field_lookup(f: Form) -> dict[str, str]:
-    return _index([(k, fl.key) for fl in f.fields for k in _with_bare(fl.spellings())])  # type: ignore[return-value]
+    return _index([(k, fl.key) for fl in f.fields for k in _with_bare(fl.spellings())])
 
 
 def _table_no_pattern(forms: dict[str, Form]) -> re.Pattern[str]:

@@ -42,13 +42,13 @@ class _Labels(dict):
             return zh.replace("{city}", code), en.replace("{city}", code)
         return zh, en
 
-    def get(self, column, default=None):  # type: ignore[override]
+    def get(self, column, default=None):
         return self[column] if column in self else default
 
-    def values(self):  # type: ignore[override]
+    def values(self):
         return [self[c] for c in self]
 
-    def items(self):  # type: ignore[override]
+    def items(self):
         return [(c, self[c]) for c in self]
 
 

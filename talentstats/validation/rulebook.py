@@ -99,7 +99,7 @@ def _codes(value: object, all_codes: tuple[int, ...], categories: tuple[int, ...
         return all_codes
     if value == "categories":
         return categories
-    return tuple(int(v) for v in value)  # type: ignore[union-attr]
+    return tuple(int(v) for v in value)
 
 
 def _check_codes(rid: str, f: Form, what: str, codes: Iterable[int], known: tuple[int, ...]) -> None:
