@@ -306,6 +306,9 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("units.csv", "469900,西山市,市", "469901,西山市,市", r"units\.csv 中没有 city\.yaml 的城市代码 469900"),
         ("units.csv", "code,name,type,aliases", "code,name,type", r"units\.csv 缺少列：aliases"),
         ("units.csv", "469900102,河西镇", "469900101,河西镇", r"单位代码重复：469900101"),
+        # 河西镇 also called 河東 (traditional for 河东): 河东镇's name, so a collision
+        ("units.csv", "469900102,河西镇,镇,河西", "469900102,河西镇,镇,河西|河東",
+         r"“河东”同时指向 469900101 河东镇 和 469900102 河西镇"),
     ],
 )
 def test_an_invalid_profile_is_a_clear_error(tmp_path, monkeypatch, file, old, new, says):

@@ -358,4 +358,22 @@ def _read_units(file: Traversable) -> tuple[UnitRow, ...]:
         raise ConfigError(f"单位名录 {file} 中单位代码重复：{'、'.join(dup)} / {file}: duplicate codes {', '.join(dup)}")
     if len(rows) < 2:
         raise ConfigError(f"单位名录 {file} 至少应有全市和一个填报单位 / {file} needs the city and at least one unit")
+    _check_aliases(rows, file)
     return tuple(rows)
+
+
+def _check_aliases(rows: list[UnitRow], file: object) -> None:
+    """A name or alias that names two units (after normalising: 東城 is 东城) is an error: the
+    ingest would attribute one unit's files to the other."""
+    from talentstats.profile.text import normalize_label
+
+    owner: dict[str, UnitRow] = {}
+    for row in rows:
+        for name in {normalize_label(n) for n in (row.name, *row.aliases.split("|")) if n.strip()}:
+            other = owner.setdefault(name, row)
+            if other.code != row.code:
+                raise ConfigError(
+                    f"单位名录 {file} 中名称或别名“{name}”同时指向 {other.code} {other.name} 和 "
+                    f"{row.code} {row.name} / {file}: the name or alias {name!r} names two units, "
+                    f"{other.code} {other.name} and {row.code} {row.name}"
+                )
