@@ -43,6 +43,7 @@ from talentstats.analysis.declarations import Indicators, build_assessment, buil
 from talentstats.errors import ConfigError
 from talentstats.profile.reference import CENSUS, TOTALS, Reference, build_reference
 from talentstats.profile.targets import Targets, check_targets, target_step
+from talentstats.profile.text import normalize_label
 
 if TYPE_CHECKING:
     from talentstats.profile.forms import Form
@@ -90,7 +91,8 @@ class City:
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: derived caches are keyed by a Profile
 class Profile:
-    """A loaded, checked profile: where it is, its city and its units table."""
+    """A loaded, checked profile: where it is, its city and units, and the declarations built
+    for it (forms, rules, indicators, assessment weights, reference data)."""
 
     folder: str
     city: City
@@ -265,10 +267,7 @@ def _read_city(file: Traversable) -> City:
             f"缺少配置文件 {file}：配置目录须有 city.yaml（见 docs/deployment.md） / "
             f"missing {file}: a profile needs city.yaml (see docs/deployment.md)"
         )
-    try:
-        raw = load_yaml(file.read_text("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"配置文件 {file} 不是有效的 YAML（UTF-8）：{exc} / {file} is not valid UTF-8 YAML") from exc
+    raw = _read_yaml(file)
     if not isinstance(raw, Mapping):
         raise ConfigError(f"配置文件 {file} 应为“字段: 值”的映射 / {file} must be a mapping of fields")
     code = raw.get("code")
@@ -365,8 +364,6 @@ def _read_units(file: Traversable) -> tuple[UnitRow, ...]:
 def _check_aliases(rows: list[UnitRow], file: object) -> None:
     """A name or alias that names two units (after normalising: 東城 is 东城) is an error: the
     ingest would attribute one unit's files to the other."""
-    from talentstats.profile.text import normalize_label
-
     owner: dict[str, UnitRow] = {}
     for row in rows:
         for name in {normalize_label(n) for n in (row.name, *row.aliases.split("|")) if n.strip()}:
