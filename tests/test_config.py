@@ -297,6 +297,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("file", "old", "new", "says"),
     [
         ("city.yaml", "  I08: {value: 2.5}", "  I08: null", r"city\.yaml 的字段 targets\.I08 缺失"),
+        ("city.yaml", "name: 西山市", "name: [西山市", r"city\.yaml 不是有效的 YAML"),
         ("city.yaml", 'code: "469900"', "code: 西山", r"city\.yaml 的字段 code .*field code"),
         ("city.yaml", "issuer: 西山市人才工作办公室", "issuer: ''", r"city\.yaml 的字段 issuer 缺失或为空"),
         ("city.yaml", "{city}人才发展统计公报（{year}年）", "{city}{yaer}年公报",
